@@ -259,14 +259,15 @@ class Scenario:
         return data
 
 
-def _check_inside(path: str, x: float, y: float, terrain: TerrainConfig) -> None:
+def _check_inside(path: str, x: float, y: float, terrain: TerrainConfig, point: bool = False) -> None:
+    """Raise unless (x, y) lies on the terrain; ``point`` paths name a [x, y] pair, others an object."""
     w, h = terrain.size_m
+    if terrain.kind == "geotiff":
+        return  # the DEM's own extent decides; checked when the world is built
     if not (0 <= x <= w):
-        raise ScenarioError(f"{path}.x_m" if not path.endswith("]") or "points" not in path else path,
-                            f"an x inside the terrain [0, {w}] m", x)
+        raise ScenarioError(f"{path}[0]" if point else f"{path}.x_m", f"an x inside the terrain [0, {w}] m", x)
     if not (0 <= y <= h):
-        raise ScenarioError(f"{path}.y_m" if not path.endswith("]") or "points" not in path else path,
-                            f"a y inside the terrain [0, {h}] m", y)
+        raise ScenarioError(f"{path}[1]" if point else f"{path}.y_m", f"a y inside the terrain [0, {h}] m", y)
 
 
 def _resolve_path(p: str, base_dir: Path | None, field_path: str) -> str:
@@ -326,9 +327,9 @@ def _validate(sc: Scenario, base_dir: Path | None) -> Scenario:
             raise ScenarioError(f"ignitions[{i}].t_s", f"a time within duration_s ({sc.duration_s} s)", ig.t_s)
     for i, iv in enumerate(sc.interventions):
         for j, (x, y) in enumerate(iv.points_m):
-            _check_inside(f"interventions[{i}].points_m[{j}]", x, y, terrain)
+            _check_inside(f"interventions[{i}].points_m[{j}]", x, y, terrain, point=True)
     for j, (x, y) in enumerate(sc.structures.positions_m):
-        _check_inside(f"structures.positions_m[{j}]", x, y, terrain)
+        _check_inside(f"structures.positions_m[{j}]", x, y, terrain, point=True)
     for i, ch in enumerate(sc.weather.schedule):
         if ch.t_s > sc.duration_s:
             raise ScenarioError(f"weather.schedule[{i}].t_s", f"a time within duration_s ({sc.duration_s} s)", ch.t_s)

@@ -1,0 +1,163 @@
+"""Atomic file writes: a reader never sees a half-written file.
+
+Every writer in the package goes through these helpers. The data are written to a
+temporary file in the *same folder* as the target (so that the final rename stays on
+one file system), flushed and ``fsync``-ed, then moved over the target with
+:func:`os.replace`, which is atomic on POSIX and Windows. On any error the temporary
+file is removed and the target is left as it was.
+
+Temporary names start with ``.`` and end with ``.tmp`` (``.name.XXXXXX.tmp``), so a
+crash leaves at most an obviously temporary, hidden file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+__all__ = ["atomic_path", "atomic_save_npz", "atomic_write", "atomic_write_bytes", "atomic_write_text"]
+
+log = logging.getLogger(__name__)
+
+TEMP_SUFFIX = ".tmp"
+"""Suffix of the temporary files (a crash can leave one of these, never a partial target)."""
+
+_DEFAULT_FILE_MODE = 0o666
+"""Permission bits of a new file before the process umask is applied (as ``open`` does)."""
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Persist the rename itself (POSIX); silently skipped where folders cannot be opened."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _finish(tmp: Path, target: Path) -> None:
+    """Give ``tmp`` the permissions a plain new file would have, and move it over ``target``."""
+    try:
+        os.chmod(tmp, _DEFAULT_FILE_MODE & ~_current_umask())
+    except OSError:  # e.g. file systems without POSIX permissions
+        pass
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success move it over ``path``.
+
+    For libraries that insist on opening a file name themselves (GDAL/rasterio,
+    ``PIL.Image.save``, trimesh). The caller must have closed the file when the
+    ``with`` block ends. ``suffix`` (default: the target's own suffix followed by
+    ``.tmp``) lets a library that picks its format from the extension see the right one.
+
+    Raises:
+        FileNotFoundError: when the target's folder does not exist.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{target}: the folder {folder} does not exist")
+    sfx = suffix if suffix is not None else (target.suffix + TEMP_SUFFIX if target.suffix else TEMP_SUFFIX)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=sfx, dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        if tmp.exists():
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        _finish(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "wb", encoding: str | None = None,
+                 newline: str | None = None) -> Iterator[IO[Any]]:
+    """Open a temporary file next to ``path`` for writing; on success it replaces ``path``.
+
+    Args:
+        path: the file to create or replace.
+        mode: ``"wb"`` (default) or ``"w"`` (text); ``"x"`` modes are refused, append
+            modes make no sense for a fresh temporary file and are refused too.
+        encoding: text encoding for ``"w"`` (default UTF-8).
+        newline: as for :func:`open` in text mode.
+
+    The file object is flushed and ``fsync``-ed before the rename; on an exception in
+    the block the temporary file is deleted and ``path`` is untouched.
+    """
+    if mode not in ("w", "wb", "wt"):
+        raise ValueError(f"atomic_write mode: expected 'w', 'wt' or 'wb' (got {mode!r})")
+    binary = "b" in mode
+    if binary and encoding is not None:
+        raise ValueError("atomic_write: encoding is only valid with a text mode")
+    with atomic_path(path) as tmp:
+        if binary:
+            fh: IO[Any] = open(tmp, "wb")  # noqa: SIM115 - closed below
+        else:
+            fh = open(tmp, "w", encoding=encoding or "utf-8", newline=newline)  # noqa: SIM115
+        try:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            fh.close()
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` atomically (``\\n`` line ends kept as they are)."""
+    with atomic_write(path, "w", encoding=encoding, newline="") as fh:
+        fh.write(text)
+
+
+def atomic_save_npz(path: str | os.PathLike[str], compress: bool = True, **arrays: np.ndarray) -> None:
+    """Save named arrays to an ``.npz`` file atomically.
+
+    Unlike :func:`numpy.savez`, the name is used exactly as given (no ``.npz`` is
+    appended). ``compress`` selects :func:`numpy.savez_compressed` (default) or
+    :func:`numpy.savez`; an array therefore cannot be called ``compress``. Object arrays
+    are refused (they would need pickle to load). The bytes are identical for identical
+    arrays (numpy writes fixed zip timestamps).
+    """
+    if not arrays:
+        raise ValueError(f"{path}: atomic_save_npz needs at least one array")
+    for name, arr in arrays.items():
+        if np.asarray(arr).dtype == object:
+            raise ValueError(f"{path}: array {name!r} has dtype object; expected a numeric or string array")
+    buf = io.BytesIO()
+    (np.savez_compressed if compress else np.savez)(buf, **arrays)
+    atomic_write_bytes(path, buf.getvalue())
+    log.debug("wrote %s (%d arrays, %d bytes)", path, len(arrays), buf.tell())
