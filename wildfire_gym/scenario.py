@@ -263,7 +263,9 @@ def _check_inside(path: str, x: float, y: float, terrain: TerrainConfig, point: 
     """Raise unless (x, y) lies on the terrain; ``point`` paths name a [x, y] pair, others an object."""
     w, h = terrain.size_m
     if terrain.kind == "geotiff":
-        return  # the DEM's own extent decides; checked when the world is built
+        from .world.terrain import terrain_size_m  # the DEM's extent replaces size_m
+
+        w, h = terrain_size_m(terrain)
     if not (0 <= x <= w):
         raise ScenarioError(f"{path}[0]" if point else f"{path}.x_m", f"an x inside the terrain [0, {w}] m", x)
     if not (0 <= y <= h):
