@@ -1,0 +1,97 @@
+"""Fire physics (pure numpy reference, SI at every public boundary) and the fire-state contract."""
+
+from __future__ import annotations
+
+from .crown import (
+    CrownFireType,
+    active_crown_threshold_ros,
+    critical_surface_intensity,
+    critical_surface_ros,
+    crown_fire_intensity,
+    crown_fire_type,
+    crown_flame_length,
+    crown_fraction_burned,
+    cruz_active_crown_ros,
+    cruz_passive_crown_ros,
+    rothermel_crown_ros,
+)
+from .moisture import (
+    FuelMoisture,
+    as_fuel_moisture,
+    diurnal_fine_dead_moisture,
+    wetted_fuel_moisture,
+)
+from .rothermel import (
+    FuelBed,
+    FuelBedTable,
+    SurfaceFire,
+    SurfaceFireGrid,
+    combined_spread,
+    fuel_bed,
+    surface_fire,
+    surface_fire_grid,
+)
+from .shape import (
+    backing_ros,
+    ellipse_center_offset,
+    ellipse_normal_rate,
+    ellipse_perimeter_exact,
+    ellipse_perimeter_ramanujan,
+    ellipse_rate_in_direction,
+    ellipse_semi_axes,
+    flanking_ros,
+    length_to_breadth,
+)
+from .spotting import (
+    ember_ignites,
+    ignition_probability,
+    spot_landing_distance,
+    spot_landing_offsets,
+    torching_tree_max_spot_distance,
+    uniform_draws,
+)
+from .wind import midflame_wind_mps, wind_20ft_from_10m, wind_adjustment_factor
+
+__all__ = [
+    "CrownFireType",
+    "FuelBed",
+    "FuelBedTable",
+    "FuelMoisture",
+    "SurfaceFire",
+    "SurfaceFireGrid",
+    "active_crown_threshold_ros",
+    "as_fuel_moisture",
+    "backing_ros",
+    "combined_spread",
+    "critical_surface_intensity",
+    "critical_surface_ros",
+    "crown_fire_intensity",
+    "crown_fire_type",
+    "crown_flame_length",
+    "crown_fraction_burned",
+    "cruz_active_crown_ros",
+    "cruz_passive_crown_ros",
+    "diurnal_fine_dead_moisture",
+    "ellipse_center_offset",
+    "ellipse_normal_rate",
+    "ellipse_perimeter_exact",
+    "ellipse_perimeter_ramanujan",
+    "ellipse_rate_in_direction",
+    "ellipse_semi_axes",
+    "ember_ignites",
+    "flanking_ros",
+    "fuel_bed",
+    "ignition_probability",
+    "length_to_breadth",
+    "midflame_wind_mps",
+    "rothermel_crown_ros",
+    "spot_landing_distance",
+    "spot_landing_offsets",
+    "surface_fire",
+    "surface_fire_grid",
+    "torching_tree_max_spot_distance",
+    "uniform_draws",
+    "wetted_fuel_moisture",
+    "wind_20ft_from_10m",
+    "wind_adjustment_factor",
+]
