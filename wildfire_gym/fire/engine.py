@@ -1,0 +1,611 @@
+"""FireSim: a batch of independent fires advanced together by Taichi kernels.
+
+The engine knows nothing of Rothermel: the caller computes, with numpy, per-cell spread
+parameters (head rate of spread, its compass direction, the length-to-breadth ratio,
+Byram's heat per unit area ``H w`` so that intensity = ``H w R``, residence time, and
+optionally an active crown fire rate) and uploads them with
+:meth:`FireSim.set_spread_params`; they can be replaced between steps (weather,
+moisture, firelines, retardant).
+
+Spread: arrival times from Huygens rays with origin tracking (exact ellipses in uniform
+fuel, refraction where parameters change), relaxed by Jacobi sweeps over a narrow band of
+8x8 tiles inside time windows; see :mod:`wildfire_gym.fire.spread_ref` for the algorithm
+and its numpy reference.
+
+Time stepping: :meth:`FireSim.advance` accepts every arrival up to ``until_s`` and
+forgets provisional arrivals beyond it, so parameters changed afterwards act from
+``until_s`` on. Each scenario has its own windows (the sub-steps, ``window_cells`` cells
+of its own fastest head rate long) and its own count of sweeps: a window is done when no
+cell arriving within it changed in a sweep and its band of tiles no longer grows. The
+sequence of operations on a scenario is therefore the same alone or inside any batch,
+and its fields are bitwise identical. Kernels run with ``fast_math`` off, so the CPU
+kernels give the same bits as the numpy reference :func:`~wildfire_gym.fire.spread_ref.simulate`.
+
+Crown fire per tree: when the front reaches the cell under a tree, the tree starts
+TORCHING (CROWN_BURNING where the cell is flagged active, i.e. the caller's crown rate
+exceeds the active threshold) if the surface intensity there reaches the tree's critical
+intensity (the caller's Van Wagner 1977 ``I0``); otherwise it is SCORCHED if the flame
+length reaches ``scorch_fraction`` times its crown base height. Burning crowns lose
+foliage and fine branches as ``exp(-(t - t_ignite)/crown_burnout_s)``; BURNT once less than
+``BURNT_FOLIAGE_FRACTION`` is left.
+
+Spotting: each tree that starts torching throws ``n_embers`` embers; distance is
+lognormal (mean and standard deviation in metres given by the caller), direction the
+caller's downwind compass direction plus a normal angular spread; an ember landing on a
+burnable, not yet burned cell ignites it ``delay_s`` after the torching with the caller's
+per-cell probability. Random numbers are a hash of (scenario seed, tree id, ember index,
+stream), so draws depend neither on the batch composition nor on the time stepping.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from wildfire_gym._taichi import init_taichi, ti
+from wildfire_gym.errors import ScenarioError
+
+from . import kernels as K
+from .spread_ref import slowness_coefficients
+from .state import BurnState, FireSnapshot, TreeState
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WINDOW_CELLS = 4.0
+"""Length of a time window, in cells crossed at the scenario's fastest head rate (at most one
+tile; the band of tiles is re-checked when a window converges)."""
+
+DEFAULT_CROWN_BURNOUT_S = 60.0
+"""e-folding time (s) of crown foliage consumption once a crown ignites (model choice)."""
+
+DEFAULT_SCORCH_FRACTION = 0.5
+"""A tree is SCORCHED when flame length >= this fraction of its crown base height (model choice)."""
+
+BURNT_FOLIAGE_FRACTION = 0.05
+"""A burning crown becomes BURNT when less than this fraction of its foliage is left."""
+
+MAX_SWEEPS_PER_WINDOW = 100_000
+"""Guard against a non-converging window (never reached in practice)."""
+
+_N_SPOT = 6
+
+
+def _as_batch(name: str, value: object, batch: int, shape: tuple[int, int], b: int | None) -> np.ndarray:
+    """Broadcast a scalar, a [ny, nx] or (with ``b is None``) a [B, ny, nx] array."""
+    arr = np.asarray(value, np.float64)
+    target = shape if b is not None else (batch, *shape)
+    if arr.ndim == 0:
+        return np.full(target, float(arr), np.float64)
+    if b is None and arr.shape == shape:
+        return np.broadcast_to(arr, target).copy()
+    if arr.shape != target:
+        raise ScenarioError(name, f"a scalar or an array of shape {target}", arr.shape)
+    if not np.all(np.isfinite(arr)):
+        raise ScenarioError(name, "finite values", "NaN or inf")
+    return arr
+
+
+class FireSim:
+    """A batch of ``batch`` independent fires on ``shape = (ny, nx)`` grids of ``cell_m`` cells.
+
+    State arrays (Taichi ndarrays, batch first): ``arrival`` [B, ny, nx] s (+inf not
+    reached), ``ignition`` (pending and past ignition times, +inf none), ``burn_state``
+    uint8, ``ros`` m/s, ``intensity`` kW/m, ``flame`` m (front values at arrival); trees
+    [B, N]: ``tree_state`` uint8, ``tree_time`` s, ``tree_frac`` (foliage left). The
+    Huygens ray of each cell (origin, origin time, path sums) is private.
+
+    Args:
+        shape: ``(ny, nx)`` cells, row 0 the southernmost.
+        cell_m: cell size (m).
+        batch: number of independent scenarios ``B``.
+        n_trees: most trees in any scenario (0: no crown fire, no spotting).
+        arch: ``"cpu"`` or ``"cuda"``; default ``$WILDFIRE_GYM_ARCH``, else CUDA when present.
+        window_cells: time-window length in cells at the fastest head rate (sub-steps).
+        crown_burnout_s: e-folding time of crown consumption (s).
+        scorch_fraction: flame length / crown base height that scorches a crown (-).
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, int],
+        cell_m: float,
+        batch: int = 1,
+        n_trees: int = 0,
+        arch: str | None = None,
+        window_cells: float = DEFAULT_WINDOW_CELLS,
+        crown_burnout_s: float = DEFAULT_CROWN_BURNOUT_S,
+        scorch_fraction: float = DEFAULT_SCORCH_FRACTION,
+    ) -> None:
+        if len(shape) != 2 or min(int(shape[0]), int(shape[1])) < 1:
+            raise ScenarioError("shape", "(ny, nx) with ny, nx >= 1", shape)
+        if not (cell_m > 0 and math.isfinite(cell_m)):
+            raise ScenarioError("cell_m", "a positive cell size in metres", cell_m)
+        if int(batch) < 1:
+            raise ScenarioError("batch", "an integer >= 1", batch)
+        if int(n_trees) < 0:
+            raise ScenarioError("n_trees", "an integer >= 0", n_trees)
+        max_window = float(K.TILE)
+        if not 0 < window_cells <= max_window:
+            raise ScenarioError("window_cells", f"a number of cells in (0, {max_window}]", window_cells)
+        if not crown_burnout_s > 0:
+            raise ScenarioError("crown_burnout_s", "a positive time in seconds", crown_burnout_s)
+        if not scorch_fraction > 0:
+            raise ScenarioError("scorch_fraction", "a positive fraction", scorch_fraction)
+        self.arch = init_taichi(arch)
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.cell_m = float(cell_m)
+        self.batch = int(batch)
+        self.n_trees = int(n_trees)
+        self.window_cells = float(window_cells)
+        self.crown_burnout_s = float(crown_burnout_s)
+        self.scorch_fraction = float(scorch_fraction)
+        ny, nx = self.shape
+        nb, nt = self.batch, max(self.n_trees, 1)
+        grid = (nb, ny, nx)
+        self._tiles_shape = (nb, -(-ny // K.TILE), -(-nx // K.TILE))
+
+        # state: arrival time and Huygens ray (current and next sweep)
+        self.arrival = ti.ndarray(ti.f32, grid)
+        self._ray = [ti.ndarray(ti.i32, grid)] + [ti.ndarray(ti.f32, grid) for _ in range(5)]
+        self._next = [ti.ndarray(ti.f32, grid), ti.ndarray(ti.i32, grid)] + [
+            ti.ndarray(ti.f32, grid) for _ in range(5)
+        ]
+        self.ignition = ti.ndarray(ti.f32, grid)
+        self.burn_state = ti.ndarray(ti.u8, grid)
+        self.ros = ti.ndarray(ti.f32, grid)
+        self.intensity = ti.ndarray(ti.f32, grid)
+        self.flame = ti.ndarray(ti.f32, grid)
+        # active band
+        self._tile_min = ti.ndarray(ti.f32, self._tiles_shape)
+        self._reached = ti.ndarray(ti.i32, self._tiles_shape)
+        self._open = ti.ndarray(ti.i32, self._tiles_shape)
+        self._tiles = ti.ndarray(ti.i32, (int(np.prod(self._tiles_shape)), 3))
+        self._count = ti.ndarray(ti.i32, (1,))
+        self._per_b = ti.ndarray(ti.i32, (nb,))
+        self._n_reached = ti.ndarray(ti.i32, (nb,))
+        self._next_event = ti.ndarray(ti.f32, (nb,))
+        self._t_final = ti.ndarray(ti.f32, (nb,))
+        self._t_window = ti.ndarray(ti.f32, (nb,))
+        self._flag_a = ti.ndarray(ti.i32, (nb,))
+        self._flag_b = ti.ndarray(ti.i32, (nb,))
+        # parameters
+        self.slow_a = ti.ndarray(ti.f32, grid)
+        self.slow_bx = ti.ndarray(ti.f32, grid)
+        self.slow_by = ti.ndarray(ti.f32, grid)
+        self.ros_head = ti.ndarray(ti.f32, grid)
+        self.intensity_per_ros = ti.ndarray(ti.f32, grid)
+        self.residence = ti.ndarray(ti.f32, grid)
+        self.crown_active = ti.ndarray(ti.u8, grid)
+        self.spot_prob = ti.ndarray(ti.f32, grid)
+        # per scenario
+        self._changed = ti.ndarray(ti.i32, (nb,))
+        self._spotted = ti.ndarray(ti.i32, (nb,))
+        self._spot_par = ti.ndarray(ti.f32, (nb, _N_SPOT))
+        self._spot_seed = ti.ndarray(ti.u32, (nb,))
+        # trees
+        self.tree_cell = ti.ndarray(ti.i32, (nb, nt, 2))
+        self.tree_xy = ti.ndarray(ti.f32, (nb, nt, 2))
+        self.tree_cbh = ti.ndarray(ti.f32, (nb, nt))
+        self.tree_i0 = ti.ndarray(ti.f32, (nb, nt))
+        self.tree_state = ti.ndarray(ti.u8, (nb, nt))
+        self.tree_time = ti.ndarray(ti.f32, (nb, nt))
+        self.tree_frac = ti.ndarray(ti.f32, (nb, nt))
+        self._tree_count = np.zeros(nb, np.int64)
+        self._tree_cell_h = np.full((nb, nt, 2), -1, np.int32)
+        self._tree_xy_h = np.zeros((nb, nt, 2), np.float32)
+        self._tree_cbh_h = np.zeros((nb, nt), np.float32)
+        self._tree_i0_h = np.full((nb, nt), np.inf, np.float32)
+        self._tree_biomass_h = np.zeros((nb, nt, 2), np.float64)
+        self._spot_par_h = np.zeros((nb, _N_SPOT), np.float32)
+        self._spot_seed_h = np.zeros(nb, np.uint32)
+        self._vmax = np.zeros(nb, np.float64)
+        # scratch for single-scenario copies
+        self._tmp_f32 = ti.ndarray(ti.f32, self.shape)
+        self._tmp_u8 = ti.ndarray(ti.u8, self.shape)
+
+        for arr in (self.slow_a,):
+            arr.fill(np.inf)
+        for arr in (self.slow_bx, self.slow_by, self.ros_head, self.intensity_per_ros, self.residence,
+                    self.spot_prob):
+            arr.fill(0.0)
+        self.crown_active.fill(0)
+        self._spot_par.fill(0.0)
+        self._spot_seed.fill(0)
+        self._upload_trees()
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def time_s(self) -> float:
+        """Simulation time (s) every scenario of the batch has reached."""
+        return self._time
+
+    def reset(self) -> None:
+        """Forget every fire (arrivals, ignitions, crown states); parameters and trees stay."""
+        self._time = 0.0
+        self.arrival.fill(np.inf)
+        self.ignition.fill(np.inf)
+        ny, nx = self.shape
+        idx = np.arange(ny * nx, dtype=np.int32).reshape(ny, nx)
+        self._ray[0].from_numpy(np.ascontiguousarray(np.broadcast_to(idx, (self.batch, ny, nx))))
+        self._ray[1].fill(np.inf)
+        for arr in self._ray[2:]:
+            arr.fill(0.0)
+        self.ros.fill(0.0)
+        self.intensity.fill(0.0)
+        self.flame.fill(0.0)
+        self.tree_state.fill(int(TreeState.UNBURNT))
+        self.tree_time.fill(np.inf)
+        self.tree_frac.fill(1.0)
+        K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state, 0.0)
+
+    # ------------------------------------------------------------ parameters
+    def _check_b(self, b: int) -> int:
+        if not (0 <= int(b) < self.batch):
+            raise ScenarioError("b", f"a scenario index in [0, {self.batch})", b)
+        return int(b)
+
+    def set_spread_params(
+        self,
+        ros_head_m_s: object,
+        head_dir_deg: object,
+        lb: object,
+        intensity_per_ros_kj_m2: object,
+        residence_s: object,
+        crown_ros_m_s: object | None = None,
+        crown_active_ros_m_s: object | None = None,
+        b: int | None = None,
+    ) -> None:
+        """Upload per-cell spread parameters for scenario ``b`` (or all with ``b=None``).
+
+        Args (each a scalar, ``[ny, nx]``, or with ``b=None`` also ``[B, ny, nx]``):
+            ros_head_m_s: surface head rate of spread (m/s); <= 0 marks a cell that cannot burn.
+            head_dir_deg: compass direction of maximum spread (deg clockwise from north).
+            lb: length-to-breadth ratio of the fire ellipse (>= 1).
+            intensity_per_ros_kj_m2: Byram's ``H w`` (kJ/m^2 = kW/m per m/s): intensity = this * R.
+            residence_s: flaming residence time (s): BURNING from arrival to arrival + this.
+            crown_ros_m_s: active crown fire rate (m/s), e.g. Cruz et al. (2005); optional.
+            crown_active_ros_m_s: active threshold ``R0 = 3/CBD`` (m/s) (Van Wagner 1977).
+                Where ``crown_ros >= R0`` the cell is flagged active and its head rate is
+                ``max(surface, crown)``.
+        """
+        if b is not None:
+            b = self._check_b(b)
+        v = _as_batch("ros_head_m_s", ros_head_m_s, self.batch, self.shape, b)
+        th = _as_batch("head_dir_deg", head_dir_deg, self.batch, self.shape, b)
+        lbv = _as_batch("lb", lb, self.batch, self.shape, b)
+        hw = _as_batch("intensity_per_ros_kj_m2", intensity_per_ros_kj_m2, self.batch, self.shape, b)
+        res = _as_batch("residence_s", residence_s, self.batch, self.shape, b)
+        if np.any(lbv < 1.0):
+            raise ScenarioError("lb", "length-to-breadth ratios >= 1", float(lbv.min()))
+        if np.any(hw < 0.0):
+            raise ScenarioError("intensity_per_ros_kj_m2", "values >= 0", float(hw.min()))
+        if np.any(res < 0.0):
+            raise ScenarioError("residence_s", "values >= 0", float(res.min()))
+        active = np.zeros(v.shape, bool)
+        if crown_ros_m_s is not None:
+            if crown_active_ros_m_s is None:
+                raise ScenarioError("crown_active_ros_m_s", "the active crowning threshold with crown_ros_m_s", None)
+            cr = _as_batch("crown_ros_m_s", crown_ros_m_s, self.batch, self.shape, b)
+            r0 = _as_batch("crown_active_ros_m_s", crown_active_ros_m_s, self.batch, self.shape, b)
+            active = (cr >= r0) & (cr > 0.0) & (v > 0.0)
+            v = np.where(active, np.maximum(v, cr), v)
+        a, bx, by = slowness_coefficients(v, th, lbv)
+        vmax = np.max(np.where(v > 0, v, 0.0), axis=(-2, -1))
+        uploads = [
+            (self.slow_a, a), (self.slow_bx, bx), (self.slow_by, by),
+            (self.ros_head, np.where(v > 0, v, 0.0).astype(np.float32)),
+            (self.intensity_per_ros, hw.astype(np.float32)),
+            (self.residence, res.astype(np.float32)),
+        ]
+        if b is None:
+            for dst, src in uploads:
+                dst.from_numpy(np.ascontiguousarray(src, np.float32))
+            self.crown_active.from_numpy(active.astype(np.uint8))
+            self._vmax[:] = vmax
+        else:
+            for dst, src in uploads:
+                self._tmp_f32.from_numpy(np.ascontiguousarray(src, np.float32))
+                K.copy_slice_in_f32(dst, self._tmp_f32, b)
+            self._tmp_u8.from_numpy(active.astype(np.uint8))
+            K.copy_slice_in_u8(self.crown_active, self._tmp_u8, b)
+            self._vmax[b] = float(vmax)
+        K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state, self._time)
+
+    def set_spotting(
+        self,
+        b: int,
+        n_embers: int,
+        distance_mean_m: float,
+        distance_sd_m: float,
+        direction_deg: float,
+        direction_sd_deg: float,
+        delay_s: float,
+        seed: int,
+        ignition_prob: object,
+    ) -> None:
+        """Spotting for scenario ``b``: embers per torching tree and their flight.
+
+        Distance lognormal with mean ``distance_mean_m`` and standard deviation
+        ``distance_sd_m`` (m); direction ``direction_deg`` (compass, where embers go,
+        i.e. downwind) plus a normal spread ``direction_sd_deg``; a landing cell ignites
+        ``delay_s`` after the torching with probability ``ignition_prob`` (scalar or
+        [ny, nx], in [0, 1]). ``seed`` (uint32) makes the draws reproducible.
+        """
+        b = self._check_b(b)
+        if int(n_embers) < 0:
+            raise ScenarioError("n_embers", "an integer >= 0", n_embers)
+        if not distance_mean_m > 0:
+            raise ScenarioError("distance_mean_m", "a positive distance in metres", distance_mean_m)
+        if not distance_sd_m >= 0:
+            raise ScenarioError("distance_sd_m", "a distance >= 0 in metres", distance_sd_m)
+        if not delay_s >= 0:
+            raise ScenarioError("delay_s", "a time >= 0 in seconds", delay_s)
+        p = _as_batch("ignition_prob", ignition_prob, self.batch, self.shape, b)
+        if np.any((p < 0) | (p > 1)):
+            raise ScenarioError("ignition_prob", "probabilities in [0, 1]", (float(p.min()), float(p.max())))
+        sigma2 = math.log1p((distance_sd_m / distance_mean_m) ** 2)
+        mu = math.log(distance_mean_m) - 0.5 * sigma2
+        self._spot_par_h[b] = (n_embers, mu, math.sqrt(sigma2), direction_deg, direction_sd_deg, delay_s)
+        self._spot_seed_h[b] = np.uint32(int(seed) & 0xFFFFFFFF)
+        self._spot_par.from_numpy(self._spot_par_h)
+        self._spot_seed.from_numpy(self._spot_seed_h)
+        self._tmp_f32.from_numpy(p.astype(np.float32))
+        K.copy_slice_in_f32(self.spot_prob, self._tmp_f32, b)
+
+    def set_trees(
+        self,
+        b: int,
+        x_m: Sequence[float] | np.ndarray,
+        y_m: Sequence[float] | np.ndarray,
+        crown_base_m: Sequence[float] | np.ndarray,
+        critical_intensity_kw_m: Sequence[float] | np.ndarray,
+        foliage_kg: Sequence[float] | np.ndarray | None = None,
+        branch_kg: Sequence[float] | np.ndarray | None = None,
+    ) -> None:
+        """Trees of scenario ``b`` (at most ``n_trees``; ids are their order).
+
+        ``critical_intensity_kw_m`` is each tree's crown-initiation intensity (Van Wagner
+        1977 ``I0``, computed by the caller). Trees outside the grid never burn.
+        """
+        b = self._check_b(b)
+        x = np.asarray(x_m, np.float64).ravel()
+        n = x.shape[0]
+        if n > self.n_trees:
+            raise ScenarioError("x_m", f"at most n_trees={self.n_trees} trees", n)
+        cols = {}
+        for name, val in (("y_m", y_m), ("crown_base_m", crown_base_m),
+                          ("critical_intensity_kw_m", critical_intensity_kw_m),
+                          ("foliage_kg", foliage_kg if foliage_kg is not None else np.zeros(n)),
+                          ("branch_kg", branch_kg if branch_kg is not None else np.zeros(n))):
+            arr = np.asarray(val, np.float64).ravel()
+            if arr.shape != (n,):
+                raise ScenarioError(name, f"{n} values (one per tree)", arr.shape)
+            cols[name] = arr
+        y = cols["y_m"]
+        ny, nx = self.shape
+        ix = np.floor(x / self.cell_m).astype(np.int64)
+        iy = np.floor(y / self.cell_m).astype(np.int64)
+        inside = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        self._tree_cell_h[b] = -1
+        self._tree_cell_h[b, :n, 0] = np.where(inside, iy, -1)
+        self._tree_cell_h[b, :n, 1] = np.where(inside, ix, -1)
+        self._tree_xy_h[b] = 0.0
+        self._tree_xy_h[b, :n, 0] = x
+        self._tree_xy_h[b, :n, 1] = y
+        self._tree_cbh_h[b] = 0.0
+        self._tree_cbh_h[b, :n] = cols["crown_base_m"]
+        self._tree_i0_h[b] = np.inf
+        self._tree_i0_h[b, :n] = cols["critical_intensity_kw_m"]
+        self._tree_biomass_h[b] = 0.0
+        self._tree_biomass_h[b, :n, 0] = cols["foliage_kg"]
+        self._tree_biomass_h[b, :n, 1] = cols["branch_kg"]
+        self._tree_count[b] = n
+        self._upload_trees()
+
+    def _upload_trees(self) -> None:
+        self.tree_cell.from_numpy(self._tree_cell_h)
+        self.tree_xy.from_numpy(self._tree_xy_h)
+        self.tree_cbh.from_numpy(self._tree_cbh_h)
+        self.tree_i0.from_numpy(self._tree_i0_h)
+
+    # -------------------------------------------------------------- ignition
+    def ignite(self, b: int, x_m: float, y_m: float, t_s: float | None = None, radius_m: float = 0.0) -> int:
+        """Ignite scenario ``b`` at ``(x_m, y_m)`` at time ``t_s`` (default: now).
+
+        Ignites the cell holding the point and every cell whose centre lies within
+        ``radius_m``; non-burnable cells are skipped. Returns the number of cells ignited.
+        """
+        b = self._check_b(b)
+        t = self._time if t_s is None else float(t_s)
+        if not (t >= self._time and math.isfinite(t)):
+            raise ScenarioError("t_s", f"an ignition time >= the current time {self._time} s", t_s)
+        ny, nx = self.shape
+        w, h = nx * self.cell_m, ny * self.cell_m
+        if not (0 <= x_m < w and 0 <= y_m < h):
+            raise ScenarioError("x_m, y_m", f"a point inside [0, {w}) x [0, {h}) m", (x_m, y_m))
+        if not radius_m >= 0:
+            raise ScenarioError("radius_m", "a radius >= 0 in metres", radius_m)
+        xc = (np.arange(nx) + 0.5) * self.cell_m
+        yc = (np.arange(ny) + 0.5) * self.cell_m
+        mask = (xc[None, :] - x_m) ** 2 + (yc[:, None] - y_m) ** 2 <= radius_m**2
+        mask[int(y_m // self.cell_m), int(x_m // self.cell_m)] = True
+        K.copy_slice_out_f32(self._tmp_f32, self.slow_a, b)
+        mask &= np.isfinite(self._tmp_f32.to_numpy())
+        self._tmp_u8.from_numpy(mask.astype(np.uint8))
+        K.apply_ignition(self._tmp_u8, b, np.float32(t), np.float32(self._time), self.arrival,
+                         *self._ray, self.ignition, self.slow_a)
+        if t <= self._time:
+            K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state,
+                                np.float32(self._time))
+        return int(mask.sum())
+
+    # ---------------------------------------------------------------- stepping
+    def step(self, dt_s: float) -> None:
+        """Advance every scenario by ``dt_s`` seconds."""
+        if not dt_s >= 0:
+            raise ScenarioError("dt_s", "a time step >= 0 in seconds", dt_s)
+        self.advance(self._time + float(dt_s))
+
+    def advance(self, until_s: float) -> None:
+        """Advance every scenario of the batch to ``until_s`` (s, >= the current time)."""
+        until = float(until_s)
+        if not (until >= self._time and math.isfinite(until)):
+            raise ScenarioError("until_s", f"a finite time >= the current time {self._time} s", until_s)
+        if until > self._time:
+            self._run_windows(until)
+            K.forget_beyond(self.arrival, *self._ray, self.ignition, np.float32(until))
+        self._time = until
+        t_now = np.float32(until)
+        if self.n_trees:
+            K.burnout_trees(self.tree_state, self.tree_time, self.tree_frac, self.crown_burnout_s,
+                            BURNT_FOLIAGE_FRACTION, t_now)
+        K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state, t_now)
+
+    def _run_windows(self, until: float) -> None:
+        """Per-scenario windows from the current time to ``until`` (see the module docstring)."""
+        nb = self.batch
+        with np.errstate(divide="ignore"):
+            width = np.where(self._vmax > 0, self.window_cells * self.cell_m / np.where(self._vmax > 0, self._vmax, 1.0), np.inf)
+        f32 = np.float32
+        t_final = np.full(nb, self._time, np.float64)
+        t_window = np.minimum(until, t_final + width)
+        done = ~(self._vmax > 0)
+        remark = ~done
+        sweeps = np.zeros(nb, np.int64)
+        cur = [self.arrival, *self._ray]
+        K.tile_minimum(self.arrival, self.ignition, self._tile_min)
+        n_tiles = 0
+        per_b = np.zeros(nb, np.int64)
+
+        def mark(which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            self._t_final.from_numpy(t_final.astype(f32))
+            self._t_window.from_numpy(t_window.astype(f32))
+            self._flag_a.from_numpy(which.astype(np.int32))
+            self._n_reached.fill(0)
+            self._next_event.fill(np.inf)
+            K.mark_tiles(self.arrival, self.slow_a, self._tile_min, self._t_final, self._t_window,
+                         self._flag_a, self._reached, self._open, self._n_reached, self._next_event)
+            return self._n_reached.to_numpy(), self._next_event.to_numpy().astype(np.float64)
+
+        def build() -> tuple[int, np.ndarray]:
+            self._flag_a.from_numpy((~done).astype(np.int32))
+            self._count.fill(0)
+            K.build_tile_list(self._reached, self._open, self._flag_a, self._tiles, self._count,
+                              self._per_b)
+            return int(self._count.to_numpy()[0]), self._per_b.to_numpy().astype(np.int64)
+
+        while not done.all():
+            if remark.any():
+                n_reached, next_event = mark(remark)
+                idle = remark & (n_reached == 0)
+                if idle.any():
+                    # nothing burns before the next ignition: widen these windows up to it
+                    for b in np.nonzero(idle)[0]:
+                        if next_event[b] <= until:
+                            t_window[b] = min(until, float(next_event[b]) + width[b])
+                        else:
+                            done[b] = True
+                    continue
+                remark[:] = False
+                n_tiles, per_b = build()
+            if n_tiles:
+                K.relax(self._tiles, n_tiles, *cur, *self._next, self.ignition, self.slow_a,
+                        self.slow_bx, self.slow_by, self._t_final, self.cell_m)
+                K.commit(self._tiles, n_tiles, *cur, *self._next, self._t_window, self._tile_min,
+                         self._changed)
+                changed = self._changed.to_numpy().astype(bool)
+            else:
+                changed = np.zeros(nb, bool)
+            sweeps += ~done
+            conv = ~done & ~changed
+            if not conv.any():
+                continue
+            # closure: a converged scenario whose band of tiles grows keeps sweeping
+            old = per_b.copy()
+            mark(conv)
+            n_tiles, per_b = build()
+            fin = conv & ~(per_b > old)
+            if (sweeps > MAX_SWEEPS_PER_WINDOW).any():
+                logger.warning("spread windows did not converge in %d sweeps", MAX_SWEEPS_PER_WINDOW)
+                fin = ~done
+            if not fin.any():
+                continue
+            self._flag_a.from_numpy(fin.astype(np.int32))
+            if n_tiles:
+                K.finalize_cells(self._tiles, n_tiles, self.arrival, self.ros_head, self.intensity_per_ros,
+                                 self.ros, self.intensity, self.flame, self._flag_a, self._t_final,
+                                 self._t_window, self.cell_m)
+            spotted = np.zeros(nb, bool)
+            if self.n_trees:
+                self._spotted.fill(0)
+                K.resolve_trees(self.arrival, self.ignition, self.slow_a, self.intensity, self.flame,
+                                self.crown_active, self.spot_prob, self.tree_cell, self.tree_xy,
+                                self.tree_cbh, self.tree_i0, self.tree_state, self.tree_time,
+                                self._spot_par, self._spot_seed, self._spotted, self._tile_min, self._flag_a,
+                                self._t_window, self.cell_m, self.scorch_fraction)
+                spotted = self._spotted.to_numpy().astype(bool) & fin
+                if spotted.any():
+                    self._flag_b.from_numpy(spotted.astype(np.int32))
+                    K.unresolve_trees(self.tree_state, self.tree_time, self._flag_b, self._t_final)
+            moved = fin & ~spotted
+            t_final[moved] = t_window[moved]
+            sweeps[moved] = 0
+            done |= moved & (t_final >= until)
+            nxt = moved & ~done
+            t_window[nxt] = np.minimum(until, t_window[nxt] + width[nxt])
+            remark = (nxt | spotted) & ~done
+
+    # ------------------------------------------------------------------ output
+    def _slice_f32(self, arr: object, b: int) -> np.ndarray:
+        K.copy_slice_out_f32(self._tmp_f32, arr, b)
+        return self._tmp_f32.to_numpy()
+
+    def _slice_u8(self, arr: object, b: int) -> np.ndarray:
+        K.copy_slice_out_u8(self._tmp_u8, arr, b)
+        return self._tmp_u8.to_numpy()
+
+    def snapshot(self, b: int = 0) -> FireSnapshot:
+        """Numpy copy of scenario ``b``'s state at the current time."""
+        b = self._check_b(b)
+        n = int(self._tree_count[b])
+        if self.n_trees:
+            tree_state = self.tree_state.to_numpy()[b, :n].copy()
+            tree_time = self.tree_time.to_numpy()[b, :n].copy()
+            tree_frac = self.tree_frac.to_numpy()[b, :n].copy()
+        else:
+            tree_state = np.zeros(0, np.uint8)
+            tree_time = np.zeros(0, np.float32)
+            tree_frac = np.zeros(0, np.float32)
+        return FireSnapshot(
+            time_s=self._time,
+            arrival_time_s=self._slice_f32(self.arrival, b),
+            burn_state=self._slice_u8(self.burn_state, b),
+            ros_m_per_s=self._slice_f32(self.ros, b),
+            fireline_intensity_kw_m=self._slice_f32(self.intensity, b),
+            flame_length_m=self._slice_f32(self.flame, b),
+            tree_state=tree_state,
+            tree_state_time_s=tree_time,
+            tree_foliage_frac=tree_frac,
+        )
+
+    def tree_biomass_kg(self, b: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Remaining (foliage, fine branch) dry mass per tree of scenario ``b`` (kg)."""
+        b = self._check_b(b)
+        n = int(self._tree_count[b])
+        frac = self.tree_frac.to_numpy()[b, :n].astype(np.float64) if self.n_trees else np.zeros(0)
+        return self._tree_biomass_h[b, :n, 0] * frac, self._tree_biomass_h[b, :n, 1] * frac
+
+    def arrival_all(self) -> np.ndarray:
+        """Arrival times of the whole batch, float32 [B, ny, nx] (+inf not reached)."""
+        return self.arrival.to_numpy()
+
+    def burn_state_all(self) -> np.ndarray:
+        """Burn states of the whole batch, uint8 [B, ny, nx] (:class:`BurnState`)."""
+        return self.burn_state.to_numpy()
+
+
+__all__ = ["FireSim", "BurnState", "TreeState", "FireSnapshot"]

@@ -1,0 +1,590 @@
+"""Taichi kernels of the batched spread engine (one kernel per stage).
+
+The algorithm is described in :mod:`wildfire_gym.fire.spread_ref` (its numpy reference).
+Every kernel takes ``ti.types.ndarray`` arguments so it compiles once per process, not
+once per simulator. Batch ``b`` is the first index of every array; no value written for
+one scenario depends on another scenario (no cross-batch reductions feed the physics),
+so a scenario gives the same bytes alone or inside any batch.
+"""
+
+
+import numpy as np
+
+from wildfire_gym._taichi import ti
+
+from .spread_ref import (
+    BYRAM_FLAME_COEFF,
+    BYRAM_FLAME_EXP,
+    NEIGHBOURS,
+    STRAIGHTNESS,
+    STRAIGHTNESS_SLACK,
+)
+from .state import BurnState, TreeState
+
+F32 = ti.types.ndarray(dtype=ti.f32)
+I32 = ti.types.ndarray(dtype=ti.i32)
+U8 = ti.types.ndarray(dtype=ti.u8)
+U32 = ti.types.ndarray(dtype=ti.u32)
+
+INF = float("inf")
+
+_UNBURNED = int(BurnState.UNBURNED)
+_BURNING = int(BurnState.BURNING)
+_BURNED = int(BurnState.BURNED)
+_NONBURNABLE = int(BurnState.NONBURNABLE)
+_T_UNBURNT = int(TreeState.UNBURNT)
+_T_SCORCHED = int(TreeState.SCORCHED)
+_T_TORCHING = int(TreeState.TORCHING)
+_T_CROWN = int(TreeState.CROWN_BURNING)
+_T_BURNT = int(TreeState.BURNT)
+
+TILE = 8
+"""Side (cells) of the square tiles the active band is made of."""
+
+_NB = [(int(dx), int(dy)) for dx, dy in NEIGHBOURS]
+_NB_LEN = [float(np.hypot(dx, dy)) for dx, dy in _NB]
+
+
+@ti.kernel
+def tile_minimum(arrival: F32, ignition: F32, tile_min: F32):
+    """``tile_min[b, ty, tx]`` = min over the tile's cells of ``min(arrival, ignition)``."""
+    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
+    tny, tnx = tile_min.shape[1], tile_min.shape[2]
+    for b, ty, tx in ti.ndrange(nb, tny, tnx):
+        m = INF
+        for c in range(TILE * TILE):
+            iy = ty * TILE + c // TILE
+            ix = tx * TILE + c % TILE
+            if iy < ny and ix < nx:
+                m = ti.min(m, ti.min(arrival[b, iy, ix], ignition[b, iy, ix]))
+        tile_min[b, ty, tx] = m
+
+
+@ti.kernel
+def mark_tiles(
+    arrival: F32,
+    slow_a: F32,
+    tile_min: F32,
+    t_final: F32,
+    t_window: F32,
+    remark: I32,
+    reached: I32,
+    open_: I32,
+    n_reached: I32,
+    next_event: F32,
+):
+    """Per tile of each scenario with ``remark[b]``: reached (a cell arrives or ignites by
+    ``t_window[b]``, from ``tile_min``) and, next to a reached tile, open (a burnable cell
+    not final at ``t_final[b]``).
+
+    ``n_reached[b]`` counts reached tiles; ``next_event[b]`` is the earliest arrival or
+    ignition later than ``t_window[b]`` (used to skip idle time when nothing is reached).
+    """
+    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
+    tny, tnx = reached.shape[1], reached.shape[2]
+    for b, ty, tx in ti.ndrange(nb, tny, tnx):
+        if remark[b] != 0:
+            m = tile_min[b, ty, tx]
+            r = 0
+            if m <= t_window[b]:
+                r = 1
+                ti.atomic_add(n_reached[b], 1)
+            elif m < INF:
+                ti.atomic_min(next_event[b], m)
+            reached[b, ty, tx] = r
+    for b, ty, tx in ti.ndrange(nb, tny, tnx):
+        if remark[b] != 0:
+            near = 0
+            for k in ti.static(range(9)):
+                jy = ty + k // 3 - 1
+                jx = tx + k % 3 - 1
+                if 0 <= jy < tny and 0 <= jx < tnx:
+                    if reached[b, jy, jx] != 0:
+                        near = 1
+            o = 0
+            if near != 0:
+                tf = t_final[b]
+                for c in range(TILE * TILE):
+                    iy = ty * TILE + c // TILE
+                    ix = tx * TILE + c % TILE
+                    if iy < ny and ix < nx:
+                        if arrival[b, iy, ix] > tf and slow_a[b, iy, ix] < INF:
+                            o = 1
+            open_[b, ty, tx] = o
+
+
+@ti.kernel
+def build_tile_list(reached: I32, open_: I32, active_b: I32, tiles: I32, count: I32, per_b: I32):
+    """Append (b, ty, tx) of every open tile with a reached tile among its 3x3 tiles;
+    ``per_b[b]`` counts the tiles of each scenario."""
+    nb, tny, tnx = reached.shape[0], reached.shape[1], reached.shape[2]
+    for b in range(nb):
+        per_b[b] = 0
+    for b, ty, tx in ti.ndrange(nb, tny, tnx):
+        if active_b[b] != 0 and open_[b, ty, tx] != 0:
+            near = 0
+            for k in ti.static(range(9)):
+                jy = ty + k // 3 - 1
+                jx = tx + k % 3 - 1
+                if 0 <= jy < tny and 0 <= jx < tnx:
+                    if reached[b, jy, jx] != 0:
+                        near = 1
+            if near != 0:
+                ti.atomic_add(per_b[b], 1)
+                q = ti.atomic_add(count[0], 1)
+                tiles[q, 0] = b
+                tiles[q, 1] = ty
+                tiles[q, 2] = tx
+
+
+@ti.func
+def _wins(t: ti.f32, t_o: ti.f32, s_l: ti.f32, best_t: ti.f32, best_to: ti.f32, best_l: ti.f32) -> ti.i32:
+    """Candidate order: earlier arrival, then earlier origin (longer rays), then shorter path."""
+    return (t < best_t) or (t == best_t and (t_o < best_to or (t_o == best_to and s_l < best_l)))
+
+
+@ti.kernel
+def relax(
+    tiles: I32,
+    n_tiles: ti.i32,
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    arrival_n: F32,
+    origin_n: I32,
+    t_origin_n: F32,
+    s_l_n: F32,
+    s_a_n: F32,
+    s_bx_n: F32,
+    s_by_n: F32,
+    ignition: F32,
+    slow_a: F32,
+    slow_bx: F32,
+    slow_by: F32,
+    t_final: F32,
+    cell_m: ti.f32,
+):
+    """One Jacobi sweep of the origin-tracking Huygens update over the listed tiles.
+
+    Reads the current state, writes the next one (every cell of a listed tile). Same
+    candidates, order and ties as :func:`wildfire_gym.fire.spread_ref.ray_update`.
+    """
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    for q, c in ti.ndrange(n_tiles, TILE * TILE):
+        b = tiles[q, 0]
+        iy = tiles[q, 1] * TILE + c // TILE
+        ix = tiles[q, 2] * TILE + c % TILE
+        if iy < ny and ix < nx:
+            best_t = arrival[b, iy, ix]
+            best_o = origin[b, iy, ix]
+            best_to = t_origin[b, iy, ix]
+            best_l = s_l[b, iy, ix]
+            best_a = s_a[b, iy, ix]
+            best_bx = s_bx[b, iy, ix]
+            best_by = s_by[b, iy, ix]
+            a_x = slow_a[b, iy, ix]
+            if best_t > t_final[b] and a_x < INF:
+                bx_x = slow_bx[b, iy, ix]
+                by_x = slow_by[b, iy, ix]
+                ig = ignition[b, iy, ix]
+                if _wins(ig, ig, 0.0, best_t, best_to, best_l):
+                    best_t = ig
+                    best_o = iy * nx + ix
+                    best_to = ig
+                    best_l = 0.0
+                    best_a = 0.0
+                    best_bx = 0.0
+                    best_by = 0.0
+                for k in ti.static(range(8)):
+                    dx, dy = ti.static(_NB[k][0], _NB[k][1])
+                    sx = ix + dx
+                    sy = iy + dy
+                    if 0 <= sx < nx and 0 <= sy < ny:
+                        ty_ = arrival[b, sy, sx]
+                        ay = slow_a[b, sy, sx]
+                        if ay < INF:
+                            step = ti.static(_NB_LEN[k]) * cell_m
+                            ma = (ay + a_x) * 0.5
+                            mbx = (slow_bx[b, sy, sx] + bx_x) * 0.5
+                            mby = (slow_by[b, sy, sx] + by_x) * 0.5
+                            ddx = ti.static(float(-dx)) * cell_m
+                            ddy = ti.static(float(-dy)) * cell_m
+                            tv = ty_ + (ma * step - (mbx * ddx + mby * ddy))
+                            if _wins(tv, ty_, step, best_t, best_to, best_l):
+                                best_t = tv
+                                best_o = sy * nx + sx
+                                best_to = ty_
+                                best_l = step
+                                best_a = ma * step
+                                best_bx = mbx * step
+                                best_by = mby * step
+                            o = origin[b, sy, sx]
+                            to_ = t_origin[b, sy, sx]
+                            sl = s_l[b, sy, sx] + step
+                            sa = s_a[b, sy, sx] + ma * step
+                            sbx = s_bx[b, sy, sx] + mbx * step
+                            sby = s_by[b, sy, sx] + mby * step
+                            rx = ti.f32(ix - o % nx) * cell_m
+                            ry = ti.f32(iy - o // nx) * cell_m
+                            dist = ti.sqrt(rx * rx + ry * ry)
+                            if sl <= STRAIGHTNESS * dist + STRAIGHTNESS_SLACK * cell_m:
+                                inv_l = 1.0 / sl
+                                tc = to_ + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry))
+                                if _wins(tc, to_, sl, best_t, best_to, best_l):
+                                    best_t = tc
+                                    best_o = o
+                                    best_to = to_
+                                    best_l = sl
+                                    best_a = sa
+                                    best_bx = sbx
+                                    best_by = sby
+            arrival_n[b, iy, ix] = best_t
+            origin_n[b, iy, ix] = best_o
+            t_origin_n[b, iy, ix] = best_to
+            s_l_n[b, iy, ix] = best_l
+            s_a_n[b, iy, ix] = best_a
+            s_bx_n[b, iy, ix] = best_bx
+            s_by_n[b, iy, ix] = best_by
+
+
+@ti.kernel
+def commit(
+    tiles: I32,
+    n_tiles: ti.i32,
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    arrival_n: F32,
+    origin_n: I32,
+    t_origin_n: F32,
+    s_l_n: F32,
+    s_a_n: F32,
+    s_bx_n: F32,
+    s_by_n: F32,
+    t_window: F32,
+    tile_min: F32,
+    changed: I32,
+):
+    """Copy the next state over the current one on the listed tiles.
+
+    ``changed[b]`` is set when a cell of scenario ``b`` changed with an old or new arrival
+    at most ``t_window[b]``: cells later than the window cannot influence earlier ones (the
+    update is causal), so the window has converged when no such cell changes.
+    """
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    for b in range(changed.shape[0]):
+        changed[b] = 0
+    for q, c in ti.ndrange(n_tiles, TILE * TILE):
+        b = tiles[q, 0]
+        iy = tiles[q, 1] * TILE + c // TILE
+        ix = tiles[q, 2] * TILE + c % TILE
+        if iy < ny and ix < nx:
+            t_new = arrival_n[b, iy, ix]
+            if (t_new != arrival[b, iy, ix] or origin_n[b, iy, ix] != origin[b, iy, ix]
+                    or t_origin_n[b, iy, ix] != t_origin[b, iy, ix]
+                    or s_l_n[b, iy, ix] != s_l[b, iy, ix] or s_a_n[b, iy, ix] != s_a[b, iy, ix]
+                    or s_bx_n[b, iy, ix] != s_bx[b, iy, ix] or s_by_n[b, iy, ix] != s_by[b, iy, ix]):
+                if ti.min(t_new, arrival[b, iy, ix]) <= t_window[b]:
+                    changed[b] = 1
+                ti.atomic_min(tile_min[b, iy // TILE, ix // TILE], t_new)
+                arrival[b, iy, ix] = t_new
+                origin[b, iy, ix] = origin_n[b, iy, ix]
+                t_origin[b, iy, ix] = t_origin_n[b, iy, ix]
+                s_l[b, iy, ix] = s_l_n[b, iy, ix]
+                s_a[b, iy, ix] = s_a_n[b, iy, ix]
+                s_bx[b, iy, ix] = s_bx_n[b, iy, ix]
+                s_by[b, iy, ix] = s_by_n[b, iy, ix]
+
+
+@ti.func
+def _flame_length(intensity: ti.f32) -> ti.f32:
+    out = 0.0
+    if intensity > 0.0:
+        out = BYRAM_FLAME_COEFF * ti.pow(intensity, BYRAM_FLAME_EXP)
+    return out
+
+
+@ti.kernel
+def finalize_cells(
+    tiles: I32,
+    n_tiles: ti.i32,
+    arrival: F32,
+    ros_head: F32,
+    intensity_per_ros: F32,
+    ros: F32,
+    intensity: F32,
+    flame: F32,
+    fin: I32,
+    t_final: F32,
+    t_window: F32,
+    cell_m: ti.f32,
+):
+    """Front rate, Byram intensity and flame length of cells arrived by ``t_window[b]`` and not
+    done yet (``ros == 0``), for the scenarios with ``fin[b]``."""
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    for q, c in ti.ndrange(n_tiles, TILE * TILE):
+        b = tiles[q, 0]
+        iy = tiles[q, 1] * TILE + c // TILE
+        ix = tiles[q, 2] * TILE + c % TILE
+        if iy < ny and ix < nx and fin[b] != 0:
+            t = arrival[b, iy, ix]
+            if t <= t_window[b] and ros[b, iy, ix] == 0.0:
+                gx = 0.0
+                gy = 0.0
+                if ix > 0:
+                    gx = ti.max(gx, t - arrival[b, iy, ix - 1])
+                if ix < nx - 1:
+                    gx = ti.max(gx, t - arrival[b, iy, ix + 1])
+                if iy > 0:
+                    gy = ti.max(gy, t - arrival[b, iy - 1, ix])
+                if iy < ny - 1:
+                    gy = ti.max(gy, t - arrival[b, iy + 1, ix])
+                g = ti.sqrt(gx * gx + gy * gy) / cell_m
+                v = ros_head[b, iy, ix]
+                r = v
+                if g * v > 1.0:
+                    r = 1.0 / g
+                ros[b, iy, ix] = r
+                inten = intensity_per_ros[b, iy, ix] * r
+                intensity[b, iy, ix] = inten
+                flame[b, iy, ix] = _flame_length(inten)
+
+
+@ti.func
+def _hash_u32(x: ti.u32) -> ti.u32:
+    """A 32-bit integer mixer (the 'lowbias32' constants of C. Wellons' hash prospector)."""
+    h = x
+    h ^= h >> ti.u32(16)
+    h *= ti.u32(0x7FEB352D)
+    h ^= h >> ti.u32(15)
+    h *= ti.u32(0x846CA68B)
+    h ^= h >> ti.u32(16)
+    return h
+
+
+@ti.func
+def _uniform(seed: ti.u32, tree: ti.u32, ember: ti.u32, stream: ti.u32) -> ti.f32:
+    """Counter-based uniform in (0, 1) from (seed, tree id, ember index, stream)."""
+    h = _hash_u32(seed ^ _hash_u32(tree ^ _hash_u32(ember ^ _hash_u32(stream + ti.u32(0x9E3779B9)))))
+    return (ti.f32(h >> ti.u32(8)) + 0.5) * (1.0 / 16777216.0)
+
+
+@ti.kernel
+def resolve_trees(
+    arrival: F32,
+    ignition: F32,
+    slow_a: F32,
+    intensity: F32,
+    flame: F32,
+    crown_active: U8,
+    spot_prob: F32,
+    tree_cell: I32,
+    tree_xy: F32,
+    tree_cbh: F32,
+    tree_i0: F32,
+    tree_state: U8,
+    tree_time: F32,
+    spot_par: F32,
+    spot_seed: U32,
+    spotted: I32,
+    tile_min: F32,
+    fin: I32,
+    t_window: F32,
+    cell_m: ti.f32,
+    scorch_fraction: ti.f32,
+):
+    """Crown state of trees whose cell burned by ``t_window``; embers from the ones that torch.
+
+    ``spot_par[b] = (n_embers, log_mean, log_sigma, direction_deg, direction_sigma_deg,
+    delay_s)``: distance ``exp(log_mean + log_sigma z)`` m, compass direction
+    ``direction_deg + direction_sigma_deg z'``; the landing cell ignites at
+    ``t_torch + delay_s`` with probability ``spot_prob`` there (the draw depends only on the
+    scenario's seed, the tree id and the ember index). ``spotted[b]`` is set when an ember
+    lowered an ignition time to at most ``t_window`` (the window must then be relaxed again).
+    """
+    nb, nt = tree_state.shape[0], tree_state.shape[1]
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    for b, n in ti.ndrange(nb, nt):
+        cy = tree_cell[b, n, 0]
+        cx = tree_cell[b, n, 1]
+        if fin[b] != 0 and cy >= 0 and tree_state[b, n] == _T_UNBURNT:
+            t_cell = arrival[b, cy, cx]
+            if t_cell <= t_window[b]:
+                inten = intensity[b, cy, cx]
+                if inten >= tree_i0[b, n]:
+                    if crown_active[b, cy, cx] != 0:
+                        tree_state[b, n] = ti.u8(_T_CROWN)
+                    else:
+                        tree_state[b, n] = ti.u8(_T_TORCHING)
+                    tree_time[b, n] = t_cell
+                    n_emb = ti.i32(spot_par[b, 0])
+                    seed = spot_seed[b]
+                    for e in range(n_emb):
+                        u1 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(0))
+                        u2 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(1))
+                        u3 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(2))
+                        rad = ti.sqrt(-2.0 * ti.log(u1))
+                        z1 = rad * ti.cos(6.283185307179586 * u2)
+                        z2 = rad * ti.sin(6.283185307179586 * u2)
+                        dist = ti.exp(spot_par[b, 1] + spot_par[b, 2] * z1)
+                        ang = (spot_par[b, 3] + spot_par[b, 4] * z2) * 0.017453292519943295
+                        lx = tree_xy[b, n, 0] + dist * ti.sin(ang)
+                        ly = tree_xy[b, n, 1] + dist * ti.cos(ang)
+                        if 0.0 <= lx < nx * cell_m and 0.0 <= ly < ny * cell_m:
+                            jx = ti.min(ti.i32(lx / cell_m), nx - 1)
+                            jy = ti.min(ti.i32(ly / cell_m), ny - 1)
+                            t_land = t_cell + spot_par[b, 5]
+                            if slow_a[b, jy, jx] < INF and u3 < spot_prob[b, jy, jx]:
+                                if arrival[b, jy, jx] > t_land:
+                                    ti.atomic_min(ignition[b, jy, jx], t_land)
+                                    ti.atomic_min(tile_min[b, jy // TILE, jx // TILE], t_land)
+                                    if t_land <= t_window[b]:
+                                        spotted[b] = 1
+                elif flame[b, cy, cx] >= scorch_fraction * tree_cbh[b, n]:
+                    tree_state[b, n] = ti.u8(_T_SCORCHED)
+                    tree_time[b, n] = t_cell
+
+
+@ti.kernel
+def unresolve_trees(tree_state: U8, tree_time: F32, redo: I32, t_final: F32):
+    """Undo crown states decided at or after ``t_final[b]`` where ``redo[b]`` (re-decided
+    once spot fires are relaxed)."""
+    nb, nt = tree_state.shape[0], tree_state.shape[1]
+    for b, n in ti.ndrange(nb, nt):
+        if redo[b] != 0 and tree_state[b, n] != _T_UNBURNT and tree_time[b, n] >= t_final[b]:
+            tree_state[b, n] = ti.u8(_T_UNBURNT)
+            tree_time[b, n] = INF
+
+
+@ti.kernel
+def burnout_trees(
+    tree_state: U8,
+    tree_time: F32,
+    tree_frac: F32,
+    burnout_s: ti.f32,
+    burnt_fraction: ti.f32,
+    t_now: ti.f32,
+):
+    """Foliage left ``exp(-(t - t_ignite)/burnout_s)`` on burning crowns; BURNT below ``burnt_fraction``."""
+    nb, nt = tree_state.shape[0], tree_state.shape[1]
+    for b, n in ti.ndrange(nb, nt):
+        st = tree_state[b, n]
+        if st == _T_TORCHING or st == _T_CROWN:
+            t_end = tree_time[b, n] - burnout_s * ti.log(burnt_fraction)
+            if t_now >= t_end:
+                tree_state[b, n] = ti.u8(_T_BURNT)
+                tree_time[b, n] = t_end
+                tree_frac[b, n] = 0.0
+            else:
+                tree_frac[b, n] = ti.exp(-(t_now - tree_time[b, n]) / burnout_s)
+
+
+@ti.kernel
+def forget_beyond(
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    ignition: F32,
+    t_until: ti.f32,
+):
+    """Drop provisional arrivals later than ``t_until`` (they used parameters that may change);
+    pending ignitions stay in ``ignition``."""
+    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
+    for b, iy, ix in ti.ndrange(nb, ny, nx):
+        if arrival[b, iy, ix] > t_until:
+            arrival[b, iy, ix] = INF
+            origin[b, iy, ix] = iy * nx + ix
+            t_origin[b, iy, ix] = INF
+            s_l[b, iy, ix] = 0.0
+            s_a[b, iy, ix] = 0.0
+            s_bx[b, iy, ix] = 0.0
+            s_by[b, iy, ix] = 0.0
+
+
+@ti.kernel
+def apply_ignition(
+    mask: U8,
+    b: ti.i32,
+    t_ign: ti.f32,
+    t_now: ti.f32,
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    ignition: F32,
+    slow_a: F32,
+):
+    """Ignite the burnable cells of ``mask`` in scenario ``b`` at ``t_ign`` (at once if ``t_ign <= t_now``)."""
+    ny, nx = mask.shape[0], mask.shape[1]
+    for iy, ix in ti.ndrange(ny, nx):
+        if mask[iy, ix] != 0 and slow_a[b, iy, ix] < INF:
+            if t_ign < ignition[b, iy, ix]:
+                ignition[b, iy, ix] = t_ign
+            if t_ign <= t_now and t_ign < arrival[b, iy, ix]:
+                arrival[b, iy, ix] = t_ign
+                origin[b, iy, ix] = iy * nx + ix
+                t_origin[b, iy, ix] = t_ign
+                s_l[b, iy, ix] = 0.0
+                s_a[b, iy, ix] = 0.0
+                s_bx[b, iy, ix] = 0.0
+                s_by[b, iy, ix] = 0.0
+
+
+@ti.kernel
+def update_burn_state(
+    arrival: F32, slow_a: F32, residence: F32, burn_state: U8, t_now: ti.f32
+):
+    """Burn state at ``t_now`` from arrival and residence time."""
+    for b, iy, ix in ti.ndrange(arrival.shape[0], arrival.shape[1], arrival.shape[2]):
+        t = arrival[b, iy, ix]
+        st = _UNBURNED
+        if t <= t_now:
+            st = _BURNED
+            if t_now < t + residence[b, iy, ix]:
+                st = _BURNING
+        elif not slow_a[b, iy, ix] < INF:
+            st = _NONBURNABLE
+        burn_state[b, iy, ix] = ti.u8(st)
+
+
+@ti.kernel
+def copy_slice_in_f32(dst: F32, src: F32, b: ti.i32):
+    """``dst[b] = src`` for a ``[B, ...]`` destination and a ``[...]`` 2-D source."""
+    for i, j in ti.ndrange(src.shape[0], src.shape[1]):
+        dst[b, i, j] = src[i, j]
+
+
+@ti.kernel
+def copy_slice_in_u8(dst: U8, src: U8, b: ti.i32):
+    """``dst[b] = src`` for uint8 arrays."""
+    for i, j in ti.ndrange(src.shape[0], src.shape[1]):
+        dst[b, i, j] = src[i, j]
+
+
+@ti.kernel
+def copy_slice_out_f32(dst: F32, src: F32, b: ti.i32):
+    """``dst = src[b]`` (2-D destination)."""
+    for i, j in ti.ndrange(dst.shape[0], dst.shape[1]):
+        dst[i, j] = src[b, i, j]
+
+
+@ti.kernel
+def copy_slice_out_u8(dst: U8, src: U8, b: ti.i32):
+    """``dst = src[b]`` for uint8 arrays."""
+    for i, j in ti.ndrange(dst.shape[0], dst.shape[1]):
+        dst[i, j] = src[b, i, j]
