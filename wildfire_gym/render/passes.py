@@ -1,0 +1,683 @@
+"""The GPU side: one geometry pass writes every aligned channel at once.
+
+Why not pyrender's own passes: on Mesa llvmpipe (2 CPU cores) pyrender's lit PBR pass
+at 512^2 costs ~0.2-0.45 s, its colour render always goes through a 4x multisampled
+framebuffer (which also blends label ids at edges), and every extra label needs another
+full pass and read-back. Here pyrender provides the headless context and the frame is
+
+1. **main pass** (single-sampled framebuffer, three colour attachments + a float depth
+   texture): the static scene from one vertex buffer, only the spatial tiles inside the
+   view frustum, each with near / middle / impostor tree detail by distance (and a coarser
+   terrain mesh when even the nearest cell is tiny on screen); then the sky only where
+   nothing was drawn; then the flames
+   (premultiplied-alpha blended in colour and radiance, not in ids). Attachment 0 is the
+   lit, hazed, tonemapped RGB; attachment 1 packs ``semantic | instance << 8`` in RGBA8;
+   attachment 2 is LWIR band radiance (float). Lighting is per fragment but plain
+   Lambert + hemispheric ambient (no PBR, no shadows).
+2. **amodal flame pass** (only when something burns): flames alone into an id buffer,
+   giving each fire region's full extent for visible-vs-occluded boxes.
+3. **smoke pass** at reduced resolution: instanced billboards of Gaussian puffs add
+   optical depth into a float texture, soft-depth-tested against the main depth texture
+   (R: visible tau, G: tau ignoring occlusion, B: grey-weighted tau);
+4. **composite**: one full-screen triangle upsamples the smoke texture bilinearly and
+   blends it over the colour (premultiplied ``alpha = 1 - exp(-tau)``), and adds both
+   optical depths into the radiance target's G and B channels; ids are untouched.
+
+Read-back, once: RGB8, packed ids (RGBA8), radiance (+ optical depths when smoky), depth.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+
+import numpy as np
+
+from . import _gl  # noqa: F401  (numpy shim + platform default before OpenGL is imported)
+from ._gl import MeshBuffer, Program, make_texture_2d
+from .camera import Camera
+from .scene import (
+    FLAME_FLOATS,
+    G_FAR,
+    G_HOUSES,
+    G_MID,
+    G_NEAR,
+    G_TERRAIN,
+    G_TERRAIN_COARSE,
+    STATIC_FLOATS,
+    StaticGeometry,
+)
+
+logger = logging.getLogger(__name__)
+
+TREE_TEX_WIDTH = 1024
+"""Width of the per-tree data textures (tree i at texel (i % W, i // W))."""
+LOD_REFERENCE_SIZE_M = 6.0
+"""m; a typical crown diameter, used to pick near or far tree detail per tile."""
+LOD_SWITCH_PX = 10.0
+"""Pixels a reference crown must span for the tile's trees to be drawn with near detail."""
+TERRAIN_COARSE_PX = 8.0
+"""When the nearest visible terrain cell spans fewer pixels than this, the terrain is drawn
+with every other vertex (colours, labels and radiance stay per cell: they are textures; the
+surface between vertices 20 m apart departs from the cell-centre heights by well under a pixel)."""
+IMPOSTOR_SWITCH_PX = 4.0
+"""Below this many pixels per reference crown, a tile's trees are drawn as impostors."""
+EMBER_GLOW_RGB = (1.6, 0.45, 0.08)
+"""Linear emission added to glowing (burning or cooling) ground and burning crowns at glow 1."""
+
+_COMMON = """
+#version 330 core
+vec4 encode_id(int sem, int inst) {
+    return vec4(float(sem), float(inst & 255), float((inst >> 8) & 255), float((inst >> 16) & 255)) / 255.0;
+}
+vec3 tonemap(vec3 c, float exposure) {
+    return sqrt(clamp(c * exposure, 0.0, 1.0));  // display gamma 2.0 (cheap on a CPU rasteriser)
+}
+"""
+
+_SKY_VS = """
+#version 330 core
+out vec2 v_ndc;
+void main() {
+    vec2 p = vec2((gl_VertexID == 1) ? 3.0 : -1.0, (gl_VertexID == 2) ? 3.0 : -1.0);
+    v_ndc = p;
+    gl_Position = vec4(p, 1.0, 1.0);
+}
+"""
+
+_SKY_FS = _COMMON + """
+in vec2 v_ndc;
+uniform mat4 u_inv_vp;
+uniform vec3 u_cam_pos;
+uniform vec3 u_sun_dir, u_sun_rgb, u_zenith, u_horizon, u_haze_rgb;
+uniform float u_exposure, u_rad_zenith, u_rad_horizon;
+uniform int u_ortho;
+layout(location = 0) out vec4 o_rgb;
+layout(location = 1) out vec4 o_id;
+layout(location = 2) out vec4 o_rad;
+void main() {
+    vec4 a = u_inv_vp * vec4(v_ndc, -1.0, 1.0);
+    vec4 b = u_inv_vp * vec4(v_ndc, 1.0, 1.0);
+    vec3 d = normalize(b.xyz / b.w - a.xyz / a.w);
+    float up = max(d.z, 0.0);
+    vec3 c = mix(u_horizon, u_zenith, pow(up, 0.5));
+    c = mix(c, u_haze_rgb, 0.35 * exp(-up * 12.0));
+    c += u_sun_rgb * (0.6 * pow(max(dot(d, u_sun_dir), 0.0), 600.0) + 0.04 * pow(max(dot(d, u_sun_dir), 0.0), 8.0));
+    o_rgb = vec4(tonemap(c, u_exposure), 1.0);
+    o_id = encode_id(0, 0);
+    o_rad = vec4(mix(u_rad_horizon, u_rad_zenith, pow(up, 0.33)), 0.0, 0.0, 1.0);
+}
+"""
+
+_WORLD_VS = """
+#version 330 core
+layout(location = 0) in vec3 a_pos;
+layout(location = 1) in vec3 a_nrm;
+layout(location = 2) in vec3 a_col;
+layout(location = 3) in vec2 a_meta;
+uniform mat4 u_vp;
+uniform sampler2D u_tree_centre, u_tree_s0, u_tree_s1;
+uniform int u_tree_w, u_house_base;
+uniform float u_house_rad, u_haze_per_m, u_haze_base_z, u_haze_h;
+uniform vec3 u_cam_pos;
+out vec3 v_world, v_nrm, v_albedo;
+out float v_haze;
+flat out int v_kind, v_sem, v_inst;
+flat out float v_glow, v_rad;
+void main() {
+    int kind = int(a_meta.x + 0.5);
+    int idx = int(a_meta.y + 0.5);
+    vec3 p = a_pos;
+    vec3 alb = a_col;
+    int sem = 1, inst = 0;
+    float glow = 0.0, rad = 0.0;
+    if (kind == 1 || kind == 2) {
+        ivec2 t = ivec2(idx % u_tree_w, idx / u_tree_w);
+        vec4 s0 = texelFetch(u_tree_s0, t, 0);
+        vec4 s1 = texelFetch(u_tree_s1, t, 0);
+        sem = int(s1.y + 0.5);
+        inst = 1 + idx;
+        if (kind == 1) {
+            vec3 c = texelFetch(u_tree_centre, t, 0).xyz;
+            p = c + (a_pos - c) * s0.w;
+            alb = a_col * s0.rgb;
+            glow = s1.x;
+            rad = s1.z;
+        } else {
+            alb = a_col * ((sem == 4) ? 0.25 : 1.0);
+            rad = s1.w;
+        }
+    } else if (kind == 3) {
+        sem = 7;
+        inst = u_house_base + idx;
+        rad = u_house_rad;
+    }
+    // Haze (per vertex): optical depth along the ray through an exponential atmosphere.
+    float z0 = max(u_cam_pos.z - u_haze_base_z, 0.0), z1 = max(p.z - u_haze_base_z, 0.0), dz = z1 - z0;
+    float prof = (abs(dz) < 1.0) ? exp(-z0 / u_haze_h) : u_haze_h * (exp(-z0 / u_haze_h) - exp(-z1 / u_haze_h)) / (-dz);
+    v_haze = 1.0 - exp(-distance(p, u_cam_pos) * u_haze_per_m * prof);
+    v_world = p; v_nrm = a_nrm; v_albedo = alb;
+    v_kind = kind; v_sem = sem; v_inst = inst; v_glow = glow; v_rad = rad;
+    gl_Position = u_vp * vec4(p, 1.0);
+}
+"""
+
+_WORLD_FS = _COMMON + """
+in vec3 v_world, v_nrm, v_albedo;
+in float v_haze;
+flat in int v_kind, v_sem, v_inst;
+flat in float v_glow, v_rad;
+uniform sampler2D u_terrain_rgba, u_terrain_rad;
+uniform vec2 u_terrain_size;
+uniform vec3 u_sun_dir, u_sun_rgb, u_sky_amb, u_ground_amb, u_haze_rgb, u_glow_rgb;
+uniform float u_exposure;
+layout(location = 0) out vec4 o_rgb;
+layout(location = 1) out vec4 o_id;
+layout(location = 2) out vec4 o_rad;
+void main() {
+    vec3 alb = v_albedo;
+    int sem = v_sem;
+    float glow = v_glow, rad = v_rad;
+    if (v_kind == 0) {
+        vec2 uv = v_world.xy / u_terrain_size;
+        vec4 tc = texture(u_terrain_rgba, uv);
+        alb = tc.rgb * tc.rgb;
+        float a = tc.a * 255.0;
+        sem = (a > 0.5) ? 2 : 1;
+        glow = (a > 0.5) ? (a - 1.0) / 254.0 : 0.0;
+        rad = texture(u_terrain_rad, uv).r;
+    }
+    vec3 n = normalize(v_nrm);
+    if (!gl_FrontFacing) n = -n;
+    float ndl = max(dot(n, u_sun_dir), 0.0);
+    vec3 light = u_sun_rgb * ndl + mix(u_ground_amb, u_sky_amb, 0.5 + 0.5 * n.z);
+    vec3 c = alb * light + glow * glow * u_glow_rgb;
+    c = mix(c, u_haze_rgb, v_haze);
+    o_rgb = vec4(tonemap(c, u_exposure), 1.0);
+    o_id = encode_id(sem, v_inst);
+    o_rad = vec4(rad, 0.0, 0.0, 1.0);
+}
+"""
+
+_FLAME_VS = """
+#version 330 core
+layout(location = 0) in vec3 a_pos;
+layout(location = 1) in vec3 a_col;
+layout(location = 2) in vec4 a_f;  // visible alpha, premultiplied radiance, emissivity, instance
+uniform mat4 u_vp;
+out vec3 v_col;
+out float v_alpha, v_rad, v_eps;
+flat out int v_inst;
+void main() {
+    v_col = a_col; v_alpha = a_f.x; v_rad = a_f.y; v_eps = a_f.z; v_inst = int(a_f.w + 0.5);
+    gl_Position = u_vp * vec4(a_pos, 1.0);
+}
+"""
+
+_FLAME_FS = _COMMON + """
+in vec3 v_col;
+in float v_alpha, v_rad, v_eps;
+flat in int v_inst;
+uniform float u_exposure;
+layout(location = 0) out vec4 o_rgb;
+layout(location = 1) out vec4 o_id;
+layout(location = 2) out vec4 o_rad;
+void main() {
+    o_rgb = vec4(tonemap(v_col, u_exposure) * v_alpha, v_alpha);
+    o_id = encode_id(5, v_inst);
+    o_rad = vec4(v_rad, 0.0, 0.0, v_eps);
+}
+"""
+
+_SMOKE_VS = """
+#version 330 core
+layout(location = 0) in vec2 a_corner;
+layout(location = 1) in vec3 a_centre;
+layout(location = 2) in vec3 a_p;  // sigma (m), peak tau, grey
+uniform mat4 u_view, u_proj;
+out vec2 v_r;
+out float v_depth, v_tau, v_grey, v_sigma;
+void main() {
+    vec4 c = u_view * vec4(a_centre, 1.0);
+    float ext = 2.5 * a_p.x;  // the Gaussian is cut at 2.5 sigma (4 % of its peak)
+    vec4 p = c + vec4(a_corner * ext, 0.0, 0.0);
+    v_r = a_corner * 2.5;
+    v_depth = -p.z;
+    v_tau = a_p.y; v_grey = a_p.z; v_sigma = a_p.x;
+    gl_Position = u_proj * p;
+}
+"""
+
+_SMOKE_FS = """
+#version 330 core
+in vec2 v_r;
+in float v_depth, v_tau, v_grey, v_sigma;
+uniform sampler2D u_depth;
+uniform float u_near, u_far, u_scale;
+uniform int u_ortho;
+out vec4 o;
+void main() {
+    float g = exp(-0.5 * dot(v_r, v_r));
+    float tau = v_tau * g;
+    float d = texelFetch(u_depth, ivec2(gl_FragCoord.xy * u_scale), 0).r;
+    float zs;
+    if (d >= 1.0) zs = 1e30;
+    else if (u_ortho == 1) zs = u_near + d * (u_far - u_near);
+    else zs = 2.0 * u_far * u_near / (u_far + u_near - (2.0 * d - 1.0) * (u_far - u_near));
+    float vis = clamp(0.5 + (zs - v_depth) / (2.5 * v_sigma), 0.0, 1.0);
+    o = vec4(tau * vis, tau, tau * vis * v_grey, 0.0);
+}
+"""
+
+
+_COMPOSITE_FS = _COMMON + """
+in vec2 v_ndc;
+uniform sampler2D u_smoke;
+uniform vec3 u_smoke_light;
+uniform float u_exposure;
+layout(location = 0) out vec4 o_rgb;
+layout(location = 1) out vec4 o_id;
+layout(location = 2) out vec4 o_rad;
+void main() {
+    vec4 s = texture(u_smoke, 0.5 * v_ndc + 0.5);
+    float tau = max(s.r, 0.0);
+    float alpha = 1.0 - exp(-tau);
+    float grey = clamp(s.b / max(tau, 1e-6), 0.0, 1.0);
+    o_rgb = vec4(tonemap(grey * u_smoke_light, u_exposure) * alpha, alpha);
+    o_id = vec4(0.0);
+    o_rad = vec4(0.0, tau, max(s.g, 0.0), 0.0);
+}
+"""
+
+
+def _pack_rows(a: np.ndarray, width: int) -> np.ndarray:
+    n = a.shape[0]
+    rows = max(1, -(-n // width))
+    out = np.zeros((rows * width, a.shape[1]), np.float32)
+    out[:n] = a
+    return out.reshape(rows, width, a.shape[1])
+
+
+class _Targets:
+    """Framebuffers for one output resolution."""
+
+    def __init__(self, width: int, height: int, smoke_downsample: int) -> None:
+        from OpenGL import GL
+
+        self.width, self.height = width, height
+        self.sw, self.sh = max(1, -(-width // smoke_downsample)), max(1, -(-height // smoke_downsample))
+        self.smoke_scale = width / self.sw
+        self.fbo = GL.glGenFramebuffers(1)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
+        self.rb = GL.glGenRenderbuffers(3)
+        for i, fmt in enumerate((GL.GL_RGBA8, GL.GL_RGBA8, GL.GL_RGBA32F)):
+            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, self.rb[i])
+            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, fmt, width, height)
+            GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0 + i, GL.GL_RENDERBUFFER, self.rb[i])
+        self.depth_tex = make_texture_2d(GL.GL_DEPTH_COMPONENT32F, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT, width, height)
+        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_TEXTURE_2D, self.depth_tex, 0)
+        GL.glDrawBuffers(3, [GL.GL_COLOR_ATTACHMENT0, GL.GL_COLOR_ATTACHMENT1, GL.GL_COLOR_ATTACHMENT2])
+        self._check("main")
+        # Amodal flames: an id buffer and its own depth.
+        self.fbo_amodal = GL.glGenFramebuffers(1)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo_amodal)
+        self.rb_amodal = GL.glGenRenderbuffers(2)
+        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, self.rb_amodal[0])
+        GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_RGBA8, width, height)
+        GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT1, GL.GL_RENDERBUFFER, self.rb_amodal[0])
+        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, self.rb_amodal[1])
+        GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_DEPTH_COMPONENT24, width, height)
+        GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_RENDERBUFFER, self.rb_amodal[1])
+        GL.glDrawBuffers(2, [GL.GL_NONE, GL.GL_COLOR_ATTACHMENT1])
+        self._check("amodal")
+        # Smoke optical depth.
+        self.fbo_smoke = GL.glGenFramebuffers(1)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo_smoke)
+        self.smoke_tex = make_texture_2d(GL.GL_RGBA32F, GL.GL_RGBA, GL.GL_FLOAT, self.sw, self.sh,
+                                         GL.GL_LINEAR, GL.GL_LINEAR)
+        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, self.smoke_tex, 0)
+        GL.glDrawBuffers(1, [GL.GL_COLOR_ATTACHMENT0])
+        self._check("smoke")
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+
+    @staticmethod
+    def _check(name: str) -> None:
+        from OpenGL import GL
+
+        status = GL.glCheckFramebufferStatus(GL.GL_FRAMEBUFFER)
+        if status != GL.GL_FRAMEBUFFER_COMPLETE:
+            raise RuntimeError(f"{name} framebuffer incomplete (status 0x{int(status):x})")
+
+
+class RawBuffers:
+    """What one frame's GPU passes return (rows top to bottom)."""
+
+    def __init__(self, rgb: np.ndarray, ids: np.ndarray, radiance: np.ndarray, depth01: np.ndarray,
+                 amodal_ids: np.ndarray | None, smoke: np.ndarray | None, timings: dict[str, float]) -> None:
+        self.rgb, self.ids, self.radiance, self.depth01 = rgb, ids, radiance, depth01
+        self.amodal_ids, self.smoke, self.timings = amodal_ids, smoke, timings
+
+
+class GpuScene:
+    """GL resources of one landscape: static buffer, state textures, programs, targets."""
+
+    def __init__(self, geom: StaticGeometry, terrain_shape: tuple[int, int], cell_m: float,
+                 smoke_downsample: int = 2, cull_back_faces: bool = False) -> None:
+        from OpenGL import GL
+
+        self.geom = geom
+        self.cull = cull_back_faces
+        self.smoke_downsample = int(smoke_downsample)
+        self.sky = Program(_SKY_VS, _SKY_FS)
+        self.world = Program(_WORLD_VS, _WORLD_FS)
+        self.flame = Program(_FLAME_VS, _FLAME_FS)
+        self.smoke = Program(_SMOKE_VS, _SMOKE_FS)
+        self.composite = Program(_SKY_VS, _COMPOSITE_FS)
+        self.empty_vao = GL.glGenVertexArrays(1)
+        self.static = MeshBuffer([(0, 3), (1, 3), (2, 3), (3, 2)])
+        self.static.upload(geom.vertices, geom.indices)
+        assert STATIC_FLOATS == 11 and FLAME_FLOATS == 10
+        self.flames = MeshBuffer([(0, 3), (1, 3), (2, 4)], dynamic=True)
+        self._smoke_setup()
+        ny, nx = terrain_shape
+        self.terrain_size = (nx * cell_m, ny * cell_m)
+        self.cell_m = float(cell_m)
+        self.tex_terrain_rgba = make_texture_2d(GL.GL_RGBA8, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, nx, ny)
+        self.tex_terrain_rad = make_texture_2d(GL.GL_R32F, GL.GL_RED, GL.GL_FLOAT, nx, ny,
+                                               GL.GL_LINEAR_MIPMAP_LINEAR, GL.GL_LINEAR)
+        n = max(geom.n_trees, 1)
+        self.tree_w = min(TREE_TEX_WIDTH, n)
+        rows = -(-n // self.tree_w)
+        self.tex_tree = [make_texture_2d(GL.GL_RGBA32F, GL.GL_RGBA, GL.GL_FLOAT, self.tree_w, rows) for _ in range(3)]
+        centre = np.zeros((geom.n_trees, 4), np.float32)
+        centre[:, :3] = geom.crown_centre_m
+        self._upload_tree(0, centre)
+        self._targets: dict[tuple[int, int], _Targets] = {}
+
+    # ------------------------------------------------------------ uploads
+    def _smoke_setup(self) -> None:
+        from OpenGL import GL
+
+        self.smoke_vao = GL.glGenVertexArrays(1)
+        GL.glBindVertexArray(self.smoke_vao)
+        self.quad_vbo = GL.glGenBuffers(1)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.quad_vbo)
+        quad = np.array([[-1, -1], [1, -1], [1, 1], [-1, -1], [1, 1], [-1, 1]], np.float32)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, quad.nbytes, quad, GL.GL_STATIC_DRAW)
+        GL.glEnableVertexAttribArray(0)
+        GL.glVertexAttribPointer(0, 2, GL.GL_FLOAT, GL.GL_FALSE, 8, ctypes.c_void_p(0))
+        self.puff_vbo = GL.glGenBuffers(1)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.puff_vbo)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, 24, None, GL.GL_DYNAMIC_DRAW)
+        for loc, off in ((1, 0), (2, 12)):
+            GL.glEnableVertexAttribArray(loc)
+            GL.glVertexAttribPointer(loc, 3, GL.GL_FLOAT, GL.GL_FALSE, 24, ctypes.c_void_p(off))
+            GL.glVertexAttribDivisor(loc, 1)
+        GL.glBindVertexArray(0)
+        self.n_puffs = 0
+
+    def _upload_tree(self, which: int, data: np.ndarray) -> None:
+        from OpenGL import GL
+
+        packed = _pack_rows(data, self.tree_w)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.tex_tree[which])
+        GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, packed.shape[1], packed.shape[0], GL.GL_RGBA, GL.GL_FLOAT, packed)
+
+    def upload_state(self, terrain_rgba: np.ndarray, terrain_rad: np.ndarray, tree_s0: np.ndarray,
+                     tree_s1: np.ndarray, flames: np.ndarray, puffs: np.ndarray) -> None:
+        """Per-frame uploads: terrain textures (+ radiance mip-maps), tree states, flames, puffs."""
+        from OpenGL import GL
+
+        ny, nx = terrain_rad.shape
+        GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.tex_terrain_rgba)
+        GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, nx, ny, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE,
+                           np.ascontiguousarray(terrain_rgba))
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.tex_terrain_rad)
+        GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, nx, ny, GL.GL_RED, GL.GL_FLOAT,
+                           np.ascontiguousarray(terrain_rad, np.float32))
+        GL.glGenerateMipmap(GL.GL_TEXTURE_2D)
+        if self.geom.n_trees:
+            self._upload_tree(1, tree_s0)
+            self._upload_tree(2, tree_s1)
+        self.flames.upload(flames if flames.size else np.zeros((0, FLAME_FLOATS), np.float32))
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.puff_vbo)
+        p = np.ascontiguousarray(puffs, np.float32)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, max(p.nbytes, 24), p if p.size else None, GL.GL_DYNAMIC_DRAW)
+        self.n_puffs = int(p.shape[0])
+
+    def targets(self, width: int, height: int) -> _Targets:
+        key = (width, height)
+        if key not in self._targets:
+            self._targets[key] = _Targets(width, height, self.smoke_downsample)
+        return self._targets[key]
+
+    # ------------------------------------------------------------ drawing
+    def render(self, cam: Camera, uniforms: dict[str, object], want_amodal: bool, want_smoke: bool) -> RawBuffers:
+        """Draw every pass for ``cam`` and read the buffers back."""
+        import time
+
+        from OpenGL import GL
+
+        t0 = time.perf_counter()
+        tg = self.targets(cam.width, cam.height)
+        W, H = cam.width, cam.height
+        V = cam.view_matrix_gl()
+        P = cam.projection_matrix_gl()
+        VP = P @ V
+        ortho = int(cam.projection == "orthographic")
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, tg.fbo)
+        GL.glViewport(0, 0, W, H)
+        GL.glDisable(GL.GL_MULTISAMPLE)
+        GL.glDisable(GL.GL_BLEND)
+        GL.glDepthMask(GL.GL_TRUE)
+        GL.glClearDepth(1.0)
+        GL.glClear(GL.GL_DEPTH_BUFFER_BIT)
+        # Static world.
+        GL.glEnable(GL.GL_DEPTH_TEST)
+        GL.glDepthFunc(GL.GL_LESS)
+        GL.glDepthMask(GL.GL_TRUE)
+        if self.cull:
+            GL.glEnable(GL.GL_CULL_FACE)
+        wp = self.world
+        wp.use()
+        wp.set_mat4("u_vp", VP)
+        for unit, (name, tex) in enumerate((("u_terrain_rgba", self.tex_terrain_rgba), ("u_terrain_rad", self.tex_terrain_rad),
+                                            ("u_tree_centre", self.tex_tree[0]), ("u_tree_s0", self.tex_tree[1]),
+                                            ("u_tree_s1", self.tex_tree[2]))):
+            GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
+            wp.set_int(name, unit)
+        wp.set_int("u_tree_w", self.tree_w)
+        wp.set_int("u_house_base", 1 + self.geom.n_trees)
+        wp.set_vec("u_terrain_size", self.terrain_size)
+        wp.set_vec("u_glow_rgb", EMBER_GLOW_RGB)
+        for k in ("u_sun_dir", "u_sun_rgb", "u_sky_amb", "u_ground_amb", "u_cam_pos", "u_haze_rgb",
+                  "u_haze_per_m", "u_exposure", "u_house_rad", "u_haze_base_z", "u_haze_h"):
+            wp.set_vec(k, uniforms[k])  # type: ignore[arg-type]
+        self.last_draw = self._draw_visible_tiles(cam, VP)
+        GL.glDisable(GL.GL_CULL_FACE)
+        # Sky last among the opaque passes: at depth 1 with LEQUAL it only shades pixels that
+        # no geometry covered (early depth rejection spares the rest); no colour clear needed.
+        GL.glDepthFunc(GL.GL_LEQUAL)
+        GL.glDepthMask(GL.GL_FALSE)
+        sp = self.sky
+        sp.use()
+        sp.set_mat4("u_inv_vp", np.linalg.inv(VP))
+        for k in ("u_sun_dir", "u_sun_rgb", "u_zenith", "u_horizon", "u_haze_rgb", "u_exposure",
+                  "u_rad_zenith", "u_rad_horizon"):
+            sp.set_vec(k, uniforms[k])  # type: ignore[arg-type]
+        GL.glBindVertexArray(self.empty_vao)
+        GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+        GL.glDepthFunc(GL.GL_LESS)
+        GL.glDepthMask(GL.GL_TRUE)
+        # Flames: blended in colour and radiance, not in ids.
+        n_flame = self.flames.n_vertices
+        if n_flame:
+            fp = self.flame
+            fp.use()
+            fp.set_mat4("u_vp", VP)
+            fp.set_vec("u_exposure", uniforms["u_exposure"])  # type: ignore[arg-type]
+            GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
+            GL.glEnablei(GL.GL_BLEND, 0)
+            GL.glDisablei(GL.GL_BLEND, 1)
+            GL.glEnablei(GL.GL_BLEND, 2)
+            self.flames.draw_arrays()
+            GL.glDisablei(GL.GL_BLEND, 0)
+            GL.glDisablei(GL.GL_BLEND, 2)
+        GL.glFinish()
+        t1 = time.perf_counter()
+        amodal = None
+        if want_amodal and n_flame:
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, tg.fbo_amodal)
+            GL.glClearColor(0.0, 0.0, 0.0, 0.0)
+            GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+            self.flame.use()
+            self.flames.draw_arrays()
+            GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+            GL.glReadBuffer(GL.GL_COLOR_ATTACHMENT1)
+            amodal = np.frombuffer(GL.glReadPixels(0, 0, W, H, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE), np.uint32).reshape(H, W)[::-1]
+        t2 = time.perf_counter()
+        smoked = bool(want_smoke and self.n_puffs)
+        if smoked:
+            # Optical depth of the puffs at reduced resolution, soft-tested against the scene depth.
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, tg.fbo_smoke)
+            GL.glViewport(0, 0, tg.sw, tg.sh)
+            GL.glClearColor(0.0, 0.0, 0.0, 0.0)
+            GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+            GL.glDisable(GL.GL_DEPTH_TEST)
+            GL.glDepthMask(GL.GL_FALSE)
+            GL.glEnable(GL.GL_BLEND)
+            GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE)
+            sm = self.smoke
+            sm.use()
+            sm.set_mat4("u_view", V)
+            sm.set_mat4("u_proj", P)
+            GL.glActiveTexture(GL.GL_TEXTURE0)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, tg.depth_tex)
+            sm.set_int("u_depth", 0)
+            sm.set_vec("u_near", cam.near_m)
+            sm.set_vec("u_far", cam.far_m)
+            sm.set_vec("u_scale", tg.smoke_scale)
+            sm.set_int("u_ortho", ortho)
+            GL.glBindVertexArray(self.smoke_vao)
+            GL.glDrawArraysInstanced(GL.GL_TRIANGLES, 0, 6, self.n_puffs)
+            GL.glFinish()
+            t_puffs = time.perf_counter()
+            # Composite over the main targets (bilinear upsampling by the texture unit):
+            # colour premultiplied-over, ids untouched, optical depths added into radiance G/B.
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, tg.fbo)
+            GL.glViewport(0, 0, W, H)
+            GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
+            GL.glDrawBuffers(3, [GL.GL_COLOR_ATTACHMENT0, GL.GL_NONE, GL.GL_COLOR_ATTACHMENT2])  # ids untouched
+            cp = self.composite
+            cp.use()
+            GL.glBindTexture(GL.GL_TEXTURE_2D, tg.smoke_tex)
+            cp.set_int("u_smoke", 0)
+            cp.set_vec("u_smoke_light", uniforms["u_smoke_light"])  # type: ignore[arg-type]
+            cp.set_vec("u_exposure", uniforms["u_exposure"])  # type: ignore[arg-type]
+            GL.glBindVertexArray(self.empty_vao)
+            GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+            GL.glDrawBuffers(3, [GL.GL_COLOR_ATTACHMENT0, GL.GL_COLOR_ATTACHMENT1, GL.GL_COLOR_ATTACHMENT2])
+            GL.glDisable(GL.GL_BLEND)
+            GL.glDepthMask(GL.GL_TRUE)
+        GL.glFinish()
+        t3 = time.perf_counter()
+        # Read back (GL rows are bottom-up).
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, tg.fbo)
+        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+        GL.glReadBuffer(GL.GL_COLOR_ATTACHMENT0)
+        rgb = np.frombuffer(GL.glReadPixels(0, 0, W, H, GL.GL_RGB, GL.GL_UNSIGNED_BYTE), np.uint8).reshape(H, W, 3)
+        GL.glReadBuffer(GL.GL_COLOR_ATTACHMENT1)
+        ids = np.frombuffer(GL.glReadPixels(0, 0, W, H, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE), np.uint32).reshape(H, W)
+        GL.glReadBuffer(GL.GL_COLOR_ATTACHMENT2)
+        if smoked:
+            rad = np.frombuffer(GL.glReadPixels(0, 0, W, H, GL.GL_RGB, GL.GL_FLOAT), np.float32).reshape(H, W, 3)[::-1]
+            smoke = rad[..., 1:3]
+            rad = rad[..., 0]
+        else:
+            rad = np.frombuffer(GL.glReadPixels(0, 0, W, H, GL.GL_RED, GL.GL_FLOAT), np.float32).reshape(H, W)[::-1]
+            smoke = None
+        depth = np.frombuffer(GL.glReadPixels(0, 0, W, H, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT), np.float32).reshape(H, W)
+        GL.glBindVertexArray(0)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+        t4 = time.perf_counter()
+        t_puffs = t_puffs if smoked else t2
+        timings = {"gpu_main_s": t1 - t0, "gpu_amodal_s": t2 - t1, "gpu_smoke_s": t_puffs - t2,
+                   "gpu_composite_s": t3 - t_puffs, "readback_s": t4 - t3}
+        return RawBuffers(rgb[::-1], ids[::-1], rad, depth[::-1], amodal, smoke, timings)
+
+    def visible_ranges(self, cam: Camera, VP: np.ndarray) -> list[tuple[int, int]]:
+        """Index ranges ``(offset, count)`` to draw: tiles inside the frustum, trees near/mid/far.
+
+        A tile is culled when all 8 corners of its box lie outside one clip plane. Its trees
+        are drawn with near detail when a tree of :data:`LOD_REFERENCE_SIZE_M` at the tile's
+        closest point would span more than :data:`LOD_SWITCH_PX` pixels, as impostors below
+        :data:`IMPOSTOR_SWITCH_PX`, else with the middle detail.
+        """
+        g = self.geom
+        lo, hi = g.tile_bounds_m[:, 0].astype(np.float64), g.tile_bounds_m[:, 1].astype(np.float64)
+        valid = np.all(lo <= hi, axis=1)
+        corners = np.stack([np.stack([np.where(b & 1, hi[:, 0], lo[:, 0]), np.where(b & 2, hi[:, 1], lo[:, 1]),
+                                      np.where(b & 4, hi[:, 2], lo[:, 2]), np.ones(lo.shape[0])], 1)
+                            for b in range(8)], 1)  # [T, 8, 4]
+        clip = corners @ VP.T
+        w = clip[..., 3]
+        outside = np.zeros(lo.shape[0], bool)
+        for axis in range(3):
+            outside |= np.all(clip[..., axis] < -w, axis=1) | np.all(clip[..., axis] > w, axis=1)
+        visible = valid & ~outside
+        c = cam.position_m
+        d = np.linalg.norm(np.maximum(np.maximum(lo - c, c - hi), 0.0), axis=1)
+        if cam.projection == "perspective":
+            px = cam.K[1, 1] * LOD_REFERENCE_SIZE_M / np.maximum(d, 1e-3)
+        else:
+            px = np.full(lo.shape[0], cam.K[1, 1] * LOD_REFERENCE_SIZE_M)
+        group = np.where(px > LOD_SWITCH_PX, G_NEAR, np.where(px > IMPOSTOR_SWITCH_PX, G_MID, G_FAR))
+        # Coarse terrain everywhere when even the nearest visible cell spans only a few pixels.
+        cell_px = px[visible].max(initial=0.0) * self.cell_m / LOD_REFERENCE_SIZE_M
+        terrain_group = G_TERRAIN_COARSE if cell_px < TERRAIN_COARSE_PX else G_TERRAIN
+        ranges: list[tuple[int, int]] = []
+        # Nearest tiles first, trees and houses before their ground: the depth test then
+        # rejects hidden fragments before they are shaded (a CPU rasteriser pays per fragment).
+        vis = np.flatnonzero(visible)
+        for t in vis[np.argsort(d[vis], kind="stable")]:
+            row = g.tiles[t]
+            for k in (int(group[t]), G_HOUSES, terrain_group):
+                off, cnt = row[2 * k], row[2 * k + 1]
+                if cnt == 0:
+                    continue
+                if ranges and ranges[-1][0] + ranges[-1][1] == off:
+                    ranges[-1] = (ranges[-1][0], ranges[-1][1] + int(cnt))
+                else:
+                    ranges.append((int(off), int(cnt)))
+        return ranges
+
+    def _draw_visible_tiles(self, cam: Camera, VP: np.ndarray) -> int:
+        from OpenGL import GL
+
+        GL.glBindVertexArray(self.static.vao)
+        n = 0
+        for off, cnt in self.visible_ranges(cam, VP):
+            GL.glDrawElements(GL.GL_TRIANGLES, cnt, GL.GL_UNSIGNED_INT, ctypes.c_void_p(off * 4))
+            n += cnt
+        return n // 3
+
+    def delete(self) -> None:
+        """Free GL objects (the context must be current)."""
+        from OpenGL import GL
+
+        for t in self._targets.values():
+            GL.glDeleteFramebuffers(3, [t.fbo, t.fbo_amodal, t.fbo_smoke])
+            GL.glDeleteRenderbuffers(3, list(t.rb))
+            GL.glDeleteRenderbuffers(2, list(t.rb_amodal))
+            GL.glDeleteTextures([t.depth_tex, t.smoke_tex])
+        self._targets.clear()
+        GL.glDeleteTextures([self.tex_terrain_rgba, self.tex_terrain_rad, *self.tex_tree])
+        for b in (self.static, self.flames):
+            GL.glDeleteBuffers(2, [b.vbo, b.ebo])
+            GL.glDeleteVertexArrays(1, [b.vao])
+        GL.glDeleteBuffers(2, [self.quad_vbo, self.puff_vbo])
+        GL.glDeleteVertexArrays(2, [self.smoke_vao, self.empty_vao])
+        for p in (self.sky, self.world, self.flame, self.smoke, self.composite):
+            GL.glDeleteProgram(p.id)

@@ -1,0 +1,355 @@
+"""The sensor: a scene built once per landscape, rendered per fire snapshot and camera."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import ndimage
+
+from ..fire.state import BurnState, FireSnapshot
+from ..units import celsius_to_kelvin
+from . import thermal as th
+from ._gl import GLContext
+from .camera import (
+    Camera,
+    ground_elevation_m,
+    look_at_angles,
+    nadir_camera,
+    tower_camera,
+    uav_camera,
+)
+from .frame import Frame
+from .labels import decode_ids, instance_classes, make_boxes, smoke_regions
+from .passes import GpuScene
+from .randomize import Appearance, RandomizationRanges, sample_appearance
+from .scene import (
+    HAZE_SCALE_HEIGHT_M,
+    LABEL_NAMES,
+    SMOKE,
+    build_static_geometry,
+    fire_regions,
+    flame_vertices,
+    lighting_for,
+    terrain_static,
+    terrain_textures,
+    tree_states,
+)
+from .smoke import plume_puffs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..world.landscape import Landscape
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """How frames are made.
+
+    ``platform``: ``"egl"``/``"osmesa"``/``None`` (``PYOPENGL_PLATFORM``, else egl).
+    ``tree_lod``: level of detail of the world's tree meshes (0 coarse .. 2 fine).
+    ``terrain_stride``: keep every n-th terrain vertex (colours and radiance stay per cell).
+    ``smoke_downsample``: the smoke pass runs at 1/n resolution (smoke is soft).
+    ``smoke_label_alpha``: smoke opacity from which a pixel is labelled ``smoke``.
+    ``object_boxes``: also box trees and houses (fire and smoke regions are always boxed).
+    ``randomization``: when set, each frame samples an :class:`Appearance` from these
+    ranges with the frame's seed (unless an appearance is passed to ``render``).
+    ``latitude_deg``, ``day_of_year``: for the sun's path. ``seed``: base of every frame seed.
+    """
+
+    platform: str | None = None
+    tree_lod: int = 1
+    terrain_stride: int = 1
+    smoke_downsample: int = 4
+    smoke_max_sources: int = 16
+    smoke_puffs_per_source: int = 10
+    plume_length_m: float = 800.0
+    smoke_label_alpha: float = 0.5
+    amodal_flames: bool = True
+    object_boxes: bool = False
+    cull_back_faces: bool = False
+    thermal: th.ThermalSensor = field(default_factory=th.ThermalSensor)
+    randomization: RandomizationRanges | None = None
+    latitude_deg: float = 38.0
+    day_of_year: int = 200
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.tree_lod not in (0, 1, 2):
+            raise ValueError(f"tree_lod: expected 0, 1 or 2, got {self.tree_lod}")
+        if not 1 <= self.terrain_stride <= 64:
+            raise ValueError(f"terrain_stride: expected 1..64, got {self.terrain_stride}")
+        if not 1 <= self.smoke_downsample <= 8:
+            raise ValueError(f"smoke_downsample: expected 1..8, got {self.smoke_downsample}")
+        if not 0.0 < self.smoke_label_alpha < 1.0:
+            raise ValueError(f"smoke_label_alpha: expected in (0, 1), got {self.smoke_label_alpha}")
+        if self.smoke_max_sources < 0 or self.smoke_puffs_per_source < 0 or self.plume_length_m <= 0:
+            raise ValueError("smoke_max_sources/smoke_puffs_per_source: expected >= 0; plume_length_m > 0")
+        if not -90.0 <= self.latitude_deg <= 90.0:
+            raise ValueError(f"latitude_deg: expected -90..90, got {self.latitude_deg}")
+        if not 1 <= self.day_of_year <= 366:
+            raise ValueError(f"day_of_year: expected 1..366, got {self.day_of_year}")
+
+
+class Renderer:
+    """Renders labelled frames of one landscape.
+
+    >>> r = Renderer(landscape, RenderConfig())          # builds the scene once
+    >>> frame = r.render(snapshot, uav_camera(landscape, 500, 400))
+
+    A renderer owns a headless OpenGL context; call :meth:`close` (or use ``with``).
+    The same snapshot, camera, appearance and seed always give identical bytes.
+    """
+
+    def __init__(self, landscape: Landscape, config: RenderConfig | None = None) -> None:
+        self.landscape = landscape
+        self.config = config or RenderConfig()
+        t0 = time.perf_counter()
+        self._ctx = GLContext(64, 64, self.config.platform)
+        t1 = time.perf_counter()
+        self.geometry = build_static_geometry(landscape, self.config.tree_lod, self.config.terrain_stride)
+        self._terrain_static = terrain_static(landscape, self.config.seed)
+        t2 = time.perf_counter()
+        self._gpu = GpuScene(self.geometry, landscape.shape, landscape.cell_m, self.config.smoke_downsample,
+                             self.config.cull_back_faces)
+        t3 = time.perf_counter()
+        self.build_timings = {"context_s": t1 - t0, "geometry_s": t2 - t1, "upload_s": t3 - t2, "total_s": t3 - t0}
+        self._state_key: tuple | None = None
+        self._state: dict = {}
+        sc = landscape.scenario
+        self._air_k = float(celsius_to_kelvin(sc.weather.air_temperature_c))
+        self._z_min = float(np.min(landscape.elevation_m))
+        self._ignition_s = min((ig.t_s for ig in sc.ignitions), default=None)
+        logger.info("scene built in %.2f s (%d vertices, %d triangles, %s)", self.build_timings["total_s"],
+                    self.geometry.vertices.shape[0], self.geometry.indices.size // 3, self._ctx.renderer_name)
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.make_current()
+            self._gpu.delete()
+            self._ctx.close()
+            self._ctx = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def gl_renderer(self) -> str:
+        return self._ctx.renderer_name
+
+    # ------------------------------------------------------------------ per frame
+    def _frame_rng(self, snapshot: FireSnapshot, seed: int | None) -> tuple[np.random.Generator, list[int]]:
+        key = [int(self.config.seed), int(seed) if seed is not None else int(round(snapshot.time_s * 1000.0)) & 0xFFFFFFFF]
+        return np.random.default_rng(key), key
+
+    def _update_state(self, snap: FireSnapshot, app: Appearance, solar_hour: float) -> dict:
+        # The snapshot itself is held in the key, so an identity match cannot be a recycled id.
+        key = (snap, app, solar_hour)
+        if self._state_key is not None and self._state_key[0] is snap and self._state_key[1:] == key[1:]:
+            self._state["timings"] = {"state_s": 0.0, "upload_s": 0.0}  # reused: nothing recomputed
+            return self._state
+        t0 = time.perf_counter()
+        land, cfg = self.landscape, self.config
+        light = lighting_for(solar_hour, cfg.day_of_year, cfg.latitude_deg, self._air_k, app)
+        table = th.band_table(tuple(cfg.thermal.band_um))
+        t_sky = th.sky_brightness_temperature_k(self._air_k)
+        l_down = float(table.radiance(t_sky))
+        rgba, rad, _ = terrain_textures(land, snap, self._terrain_static, light, app, table, l_down)
+        s0, s1 = tree_states(self.geometry, land, snap, light, app, table, l_down)
+        regions = fire_regions(land, snap)
+        first_fire = 1 + self.geometry.n_trees + self.geometry.n_houses
+        time_key = int(round(snap.time_s * 10.0))
+        flames = flame_vertices(land, snap, regions, first_fire, self._terrain_static, table, time_key)
+        puffs = plume_puffs(snap, land.elevation_m, land.cell_m, self.geometry.crown_centre_m, self._air_k,
+                            self._terrain_static.residence_s,
+                            cfg.smoke_max_sources, cfg.smoke_puffs_per_source, cfg.plume_length_m,
+                            app.smoke_density_scale)
+        t_house = th.sunlit_temperature_k(self._air_k, float(light.sun_dir[2]), th.SUN_GROUND_WARMING_K)
+        house_rad = float(th.surface_radiance(np.float32(t_house), th.EMISSIVITY["roof"], l_down, table))
+        t1 = time.perf_counter()
+        self._gpu.upload_state(rgba, rad, s0, s1, flames, puffs)
+        t2 = time.perf_counter()
+        self._state = {"light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
+                       "tree_sem": s1[:, 1].astype(np.int32), "first_fire": first_fire, "house_rad": house_rad,
+                       "n_puffs": int(puffs.shape[0]), "n_flame_vertices": int(flames.shape[0]),
+                       "timings": {"state_s": t1 - t0, "upload_s": t2 - t1}}
+        self._state_key = key
+        return self._state
+
+    def render(self, snapshot: FireSnapshot, camera: Camera, appearance: Appearance | None = None,
+               seed: int | None = None) -> Frame:
+        """One labelled frame of ``snapshot`` seen by ``camera``.
+
+        ``appearance`` fixes the look; otherwise it is sampled from ``config.randomization``
+        (when set) or the default look. ``seed`` (default: from the snapshot time) seeds the
+        appearance sampling and the sensor noise of this frame.
+        """
+        land = self.landscape
+        if snapshot.burn_state.shape != land.shape:
+            raise ValueError(f"snapshot.burn_state: expected shape {land.shape}, got {snapshot.burn_state.shape}")
+        if np.shape(snapshot.tree_state) != (self.geometry.n_trees,):
+            raise ValueError(f"snapshot.tree_state: expected {self.geometry.n_trees} trees, got {np.shape(snapshot.tree_state)}")
+        t_start = time.perf_counter()
+        self._ctx.make_current()
+        rng, seed_key = self._frame_rng(snapshot, seed)
+        if appearance is None:
+            appearance = sample_appearance(rng, self.config.randomization) if self.config.randomization else Appearance()
+        solar_hour = (land.scenario.weather.start_hour + snapshot.time_s / 3600.0 + appearance.hour_offset_h) % 24.0
+        st = self._update_state(snapshot, appearance, solar_hour)
+        light = st["light"]
+        table: th.BandTable = st["table"]
+        cam = camera
+        uniforms = {
+            "u_sun_dir": light.sun_dir, "u_sun_rgb": light.sun_rgb, "u_zenith": light.sky_zenith_rgb,
+            "u_horizon": light.sky_horizon_rgb, "u_haze_rgb": light.haze_rgb, "u_exposure": light.exposure,
+            "u_rad_zenith": float(table.radiance(st["t_sky"])), "u_rad_horizon": float(table.radiance(self._air_k)),
+            "u_sky_amb": light.sky_ambient_rgb, "u_ground_amb": light.ground_ambient_rgb,
+            "u_cam_pos": cam.position_m.astype(np.float32), "u_haze_per_m": light.haze_per_m,
+            "u_house_rad": st["house_rad"],
+            "u_haze_base_z": self._z_min, "u_haze_h": HAZE_SCALE_HEIGHT_M,
+            "u_smoke_light": (light.sun_rgb * max(float(light.sun_dir[2]), 0.0) * 0.6 + light.sky_ambient_rgb * 1.2)
+            * np.asarray(appearance.smoke_tint, np.float32),
+        }
+        raw = self._gpu.render(cam, uniforms, self.config.amodal_flames, True)
+        t_gpu = time.perf_counter()
+
+        H, W = cam.height, cam.width
+        depth = cam.depth_from_buffer(raw.depth01)
+        semantic, instance = decode_ids(raw.ids)
+        rgb = np.ascontiguousarray(raw.rgb)
+        # Smoke (composited over the RGB on the GPU): optical depth -> opacity and labels.
+        tau_vis = tau_full = None
+        alpha = np.zeros((H, W), np.float32)
+        if raw.smoke is not None:
+            tau_vis = np.maximum(raw.smoke[..., 0], 0.0)
+            tau_full = np.maximum(raw.smoke[..., 1], 0.0)
+            alpha = -np.expm1(-tau_vis)
+        n_fire = st["regions"].count
+        first_fire = st["first_fire"]
+        fire_ids = range(first_fire, first_fire + n_fire)
+        first_smoke = first_fire + n_fire
+        if raw.smoke is not None:
+            smoke_mask = alpha >= self.config.smoke_label_alpha
+            semantic[smoke_mask] = SMOKE
+            n_smoke = smoke_regions(semantic, instance, first_smoke)
+        else:
+            n_smoke = 0
+        smoke_ids = range(first_smoke, first_smoke + n_smoke)
+        # Camera effects on the RGB (appearance): optical blur then sensor noise.
+        if appearance.blur_sigma_px > 0:
+            rgb = ndimage.gaussian_filter(rgb, sigma=(appearance.blur_sigma_px, appearance.blur_sigma_px, 0))
+        if appearance.noise_sigma > 0:
+            noisy = rgb.astype(np.float32) + rng.standard_normal(rgb.shape, dtype=np.float32) * np.float32(appearance.noise_sigma)
+            rgb = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+        t_rgb = time.perf_counter()
+        # Thermal: radiance of the surfaces -> atmosphere, smoke, sensor -> brightness temperature.
+        # Path length ~ depth along the optical axis (a lower bound of the range, within 15 %
+        # at the corners of a 60-degree view); sky pixels already carry the sky's radiance.
+        path = depth.copy()
+        path[~np.isfinite(path)] = 0.0
+        thermal_k = th.sensor_brightness_temperature(raw.radiance, path, tau_vis, self._air_k,
+                                                     self.config.thermal, rng)
+        t_thermal = time.perf_counter()
+        # Labels: instance -> class, boxes.
+        present = np.bincount(instance.ravel())
+        n_t, n_h = self.geometry.n_trees, self.geometry.n_houses
+        inst_class = instance_classes(n_t, n_h, st["tree_sem"], fire_ids, smoke_ids, present)
+        inst_class = {k: v for k, v in inst_class.items() if k < present.size and present[k] > 0}
+        source: dict[int, tuple[str, int]] = {}
+        for k in inst_class:
+            if k <= n_t:
+                source[k] = ("tree", k - 1)
+            elif k <= n_t + n_h:
+                source[k] = ("house", k - 1 - n_t)
+            elif k < first_smoke:
+                source[k] = ("fire_region", k - first_fire)
+            else:
+                source[k] = ("smoke_region", k - first_smoke)
+        bounds = None
+        if self.config.object_boxes:
+            bounds = {}
+            for k in inst_class:
+                if k <= n_t:
+                    bounds[k] = (self.geometry.tree_bounds_m[k - 1, 0], self.geometry.tree_bounds_m[k - 1, 1])
+                elif k <= n_t + n_h:
+                    j = k - 1 - n_t
+                    bounds[k] = (self.geometry.house_bounds_m[j, 0], self.geometry.house_bounds_m[j, 1])
+        tau_thr = -math.log(1.0 - self.config.smoke_label_alpha)
+        boxes = make_boxes(semantic, instance, inst_class, fire_ids, smoke_ids, raw.amodal_ids, tau_full, tau_thr,
+                           cam, bounds)
+        t_labels = time.perf_counter()
+        meta = self._metadata(snapshot, cam, appearance, light, st, seed_key, n_fire, n_smoke)
+        timings = dict(st["timings"])
+        timings.update(raw.timings)
+        timings.update({"gpu_total_s": t_gpu - t_start, "rgb_post_s": t_rgb - t_gpu, "thermal_s": t_thermal - t_rgb,
+                        "labels_s": t_labels - t_thermal, "total_s": time.perf_counter() - t_start})
+        return Frame(rgb=rgb, depth_m=depth, semantic=semantic, instance=instance, thermal_k=thermal_k,
+                     smoke_alpha=alpha, boxes=boxes, K=cam.K.copy(), T_world_to_cam=cam.T_world_to_cam.copy(),
+                     metadata=meta, label_names=dict(LABEL_NAMES), instance_class=inst_class,
+                     instance_source=source, timings=timings)
+
+    def _metadata(self, snap: FireSnapshot, cam: Camera, app: Appearance, light, st: dict, seed_key: list[int],
+                  n_fire: int, n_smoke: int) -> dict:
+        cell_a = self.landscape.cell_m**2
+        burning = snap.burn_state == BurnState.BURNING
+        reached = snap.burned_any
+        if self._ignition_s is not None:
+            since = snap.time_s - self._ignition_s
+        else:
+            fin = snap.arrival_time_s[np.isfinite(snap.arrival_time_s)]
+            since = snap.time_s - float(fin.min()) if fin.size else None
+        return {
+            "time_s": float(snap.time_s),
+            "time_since_ignition_s": None if since is None else float(since),
+            "burned_area_m2": float(reached.sum() * cell_a),
+            "burning_area_m2": float(burning.sum() * cell_a),
+            "head_ros_m_per_s": float(snap.ros_m_per_s[burning].max()) if burning.any() else 0.0,
+            "max_fireline_intensity_w_per_m": float(snap.fireline_intensity_kw_m[burning].max() * 1e3) if burning.any() else 0.0,
+            "max_fireline_intensity_w_per_m_so_far": float(snap.fireline_intensity_kw_m[reached].max() * 1e3) if reached.any() else 0.0,
+            "max_flame_length_m": float(snap.flame_length_m[burning].max()) if burning.any() else 0.0,
+            "wind_speed_20ft_mps": float(snap.wind_speed_20ft_mps),
+            "wind_from_deg": float(snap.wind_from_deg),
+            "moisture_d1h": float(snap.moisture_d1h),
+            "air_temperature_k": self._air_k,
+            "solar_elevation_deg": float(light.sun_elevation_deg),
+            "solar_azimuth_deg": float(light.sun_azimuth_deg),
+            "n_fire_regions": int(n_fire),
+            "n_smoke_regions": int(n_smoke),
+            "n_burning_trees": int(st["regions"].burning_trees.size),
+            "camera": cam.to_dict(),
+            "appearance": app.to_dict(),
+            "thermal_sensor": dataclasses.asdict(self.config.thermal),
+            "seed": seed_key,
+            "depth_convention": "z along the optical axis, m; inf where sky",
+            "thermal_units": "brightness temperature, K",
+        }
+
+
+def camera_preset(landscape: Landscape, name: str, width: int = 512, height: int = 512,
+                  target_xy_m: tuple[float, float] | None = None) -> Camera:
+    """A ready-made camera by name (``uav``, ``tower``, ``nadir``) looking at ``target_xy_m``
+    (default: the terrain centre). For the CLI and examples."""
+    sx, sy = landscape.size_m
+    tgt = target_xy_m or (sx / 2.0, sy / 2.0)
+    if name == "nadir":
+        return nadir_camera(landscape, width=width, height=height)
+    if name == "tower":
+        return tower_camera(landscape, 0.08 * sx, 0.08 * sy, tgt, tower_height_m=25.0, width=width, height=height)
+    if name == "uav":
+        x, y = tgt[0] - 0.25 * sx, tgt[1] - 0.25 * sy
+        x, y = min(max(x, 0.0), sx), min(max(y, 0.0), sy)
+        alt = 0.2 * max(sx, sy)
+        eye = np.array([x, y, ground_elevation_m(landscape, x, y) + alt])
+        yaw, pitch = look_at_angles(eye, np.array([tgt[0], tgt[1], ground_elevation_m(landscape, *tgt)]))
+        return uav_camera(landscape, x, y, alt, yaw, pitch, 60.0, width, height)
+    raise ValueError(f"camera: expected 'uav', 'tower' or 'nadir', got {name!r}")
