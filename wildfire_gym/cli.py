@@ -101,6 +101,117 @@ def world(
         typer.echo(f"  {out / name}")
 
 
+def run_simulate(scenario: str, out: Path, arch: str | None = None, animation: bool = True) -> dict[str, Path]:
+    from .fire.outputs import write_fire_outputs
+    from .fire.simulation import FireSimulation
+    from .scenario import load_scenario
+    from .world import build_world
+
+    sc = load_scenario(scenario)
+    if not sc.ignitions:
+        from .errors import ScenarioError
+
+        raise ScenarioError("ignitions", "at least one ignition to simulate a fire", [])
+    land = build_world(sc)
+    t0 = time.perf_counter()
+    sim = FireSimulation(land, arch=arch)
+    sim.run()
+    wall = time.perf_counter() - t0
+    return write_fire_outputs(sim.landscapes[0], sim.snapshot(0), out, wall, animation=animation,
+                              extra_summary={"arch": sim.engine.arch if hasattr(sim.engine, "arch") else None})
+
+
+@app.command()
+@_friendly
+def simulate(
+    scenario: ScenarioArg,
+    out: OutOpt = Path("out/simulate"),
+    arch: Annotated[str | None, typer.Option(help="taichi arch: cpu or cuda (default: cuda if present)")] = None,
+    animation: Annotated[bool, typer.Option(help="write fire.gif")] = True,
+) -> None:
+    """Burn a scenario: summary.json, fields.npz, GeoTIFFs, perimeter.geojson, fire.gif."""
+    if arch is not None and arch not in ("cpu", "cuda"):
+        from .errors import ScenarioError
+
+        raise ScenarioError("--arch", "cpu or cuda", arch)
+    paths = run_simulate(scenario, out, arch=arch, animation=animation)
+    s = json.loads(paths["summary"].read_text())
+    typer.echo(f"fire {s['scenario']}: {s['burned_area_ha']:.1f} ha burned in {s['time_s'] / 60:.0f} min, "
+               f"head {s['head_ros_m_per_s']:.2f} m/s, max {s['max_fireline_intensity_kw_m']:.0f} kW/m, "
+               f"{s['trees_burnt']} trees burnt, {s['houses_reached']}/{s['houses_total']} houses reached "
+               f"(wall {s['wall_time_s']:.1f} s) -> {out}")
+
+
+CAMERAS = ("uav", "tower", "nadir")
+
+
+def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, size: int = 512,
+               arch: str | None = None, randomize: bool = False) -> dict[str, Any]:
+    """Burn a scenario and render ``frames`` labelled frames over its duration; returns paths and timings."""
+    import numpy as np
+
+    from .fire.simulation import FireSimulation
+    from .io.atomic import atomic_write
+    from .render import RenderConfig, Renderer, camera_preset, side_by_side, write_frame
+    from .render.randomize import sample_appearance
+    from .scenario import load_scenario
+    from .world import build_world
+
+    if camera not in CAMERAS:
+        from .errors import ScenarioError
+
+        raise ScenarioError("--camera", "one of " + ", ".join(CAMERAS), camera)
+    sc = load_scenario(scenario)
+    land = build_world(sc)
+    sim = FireSimulation(land, arch=arch)
+    land = sim.landscapes[0]
+    target = None
+    if sc.ignitions:
+        ig = sc.ignitions[0]
+        to = np.deg2rad((sc.weather.wind_from_deg + 180.0) % 360.0)
+        sx, sy = land.size_m
+        target = (float(np.clip(ig.x_m + 0.2 * sx * np.sin(to), 0, sx)),
+                  float(np.clip(ig.y_m + 0.2 * sy * np.cos(to), 0, sy)))
+    cam = camera_preset(land, camera, size, size, target)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(sc.seed)
+    strips = []
+    t_render = 0.0
+    with Renderer(land, RenderConfig(seed=sc.seed)) as renderer:
+        for i, t in enumerate(np.linspace(sc.duration_s / frames, sc.duration_s, frames)):
+            sim.advance(float(t))
+            t0 = time.perf_counter()
+            appearance = sample_appearance(rng) if randomize else None
+            frame = renderer.render(sim.snapshot(0), cam, appearance=appearance, seed=sc.seed + i)
+            t_render += time.perf_counter() - t0
+            write_frame(frame, out, i)
+            strips.append(side_by_side(frame))
+    from PIL import Image
+
+    anim = out / "frames.gif"
+    ims = [Image.fromarray(s).convert("P", palette=Image.ADAPTIVE, colors=200) for s in strips]
+    with atomic_write(anim, "wb") as fh:
+        ims[0].save(fh, format="GIF", save_all=True, append_images=ims[1:], duration=250, loop=0)
+    return {"animation": anim, "frames": frames, "render_s": t_render, "out": out}
+
+
+@app.command()
+@_friendly
+def render(
+    scenario: ScenarioArg,
+    out: OutOpt = Path("out/render"),
+    camera: Annotated[str, typer.Option(help="uav | tower | nadir")] = "uav",
+    frames: Annotated[int, typer.Option(min=1, max=10000, help="frames over the scenario's duration")] = 12,
+    size: Annotated[int, typer.Option(min=16, max=4096, help="image width and height, pixels")] = 512,
+    randomize: Annotated[bool, typer.Option(help="seeded domain randomisation of each frame")] = False,
+    arch: Annotated[str | None, typer.Option(help="taichi arch: cpu or cuda")] = None,
+) -> None:
+    """Burn a scenario and write labelled frames (rgb, depth, labels, thermal, smoke, boxes) + frames.gif."""
+    r = run_render(scenario, out, camera, frames, size, arch, randomize)
+    typer.echo(f"{r['frames']} frames from the {camera} camera ({r['frames'] / max(r['render_s'], 1e-9):.1f} "
+               f"frames/s) -> {out}; animation: {r['animation']}")
+
+
 @app.command()
 @_friendly
 def demo(
@@ -113,6 +224,14 @@ def demo(
     typer.echo(f"[1] world    -> {out / 'world'}")
     paths = run_world(scenario, out / "world")
     typer.echo(f"    preview: {paths['preview']}")
+    typer.echo(f"[2] fire     -> {out / 'fire'}")
+    fpaths = run_simulate(scenario, out / "fire")
+    s = json.loads(fpaths["summary"].read_text())
+    typer.echo(f"    {s['burned_area_ha']:.1f} ha burned, head {s['head_ros_m_per_s']:.2f} m/s, "
+               f"{s['houses_reached']}/{s['houses_total']} houses reached; animation: {fpaths['animation']}")
+    typer.echo(f"[3] frames   -> {out / 'frames'}")
+    r = run_render(scenario, out / "frames", "uav", frames=8, size=384)
+    typer.echo(f"    {r['frames']} labelled frames (rgb | thermal | labels): {r['animation']}")
     typer.echo(f"demo done in {time.perf_counter() - t0:.1f} s; open {out}")
 
 
