@@ -31,14 +31,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ScenarioError
-from ..units import ft_to_m
 from ..scenario import Intervention, Scenario
-from ..world.edits import BARE_GROUND_CODE, apply_world_edits, polygon_mask, polyline_mask, trees_in_mask
+from ..units import ft_to_m
+from ..world.edits import (
+    BARE_GROUND_CODE,
+    apply_world_edits,
+    polygon_mask,
+    polyline_mask,
+    trees_in_mask,
+)
 from ..world.landscape import Landscape
 from .crown import active_crown_threshold_ros, critical_surface_intensity, cruz_active_crown_ros
 from .moisture import FuelMoisture, diurnal_fine_dead_moisture, wetted_fuel_moisture
 from .rothermel import FuelBedTable, surface_fire_grid
-from .spotting import ignition_probability, spot_distance_lognormal_params, torching_tree_max_spot_distance
+from .spotting import (
+    ignition_probability,
+    spot_distance_lognormal_params,
+    torching_tree_max_spot_distance,
+)
 from .state import FireSnapshot
 from .wind import midflame_wind_mps, unsheltered_waf, wind_20ft_from_10m
 
