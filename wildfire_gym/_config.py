@@ -96,6 +96,15 @@ def _check_range(value: float, meta: Mapping[str, Any], path: str) -> None:
         raise ScenarioError(path, "a value " + " and ".join(parts), value)
 
 
+def _looks_like_exponent(text: str) -> bool:
+    """True for text such as ``1e3`` that Python reads as a number but YAML 1.1 keeps as a string."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return "e" in text.lower()
+
+
 def convert(tp: Any, value: Any, path: str, meta: Mapping[str, Any] | None = None) -> Any:
     """Convert plain data ``value`` into type ``tp`` or raise ScenarioError at ``path``."""
     meta = meta or {}
@@ -139,8 +148,14 @@ def convert(tp: Any, value: Any, path: str, meta: Mapping[str, Any] | None = Non
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, str) and _looks_like_exponent(value):
+                raise ScenarioError(path, "a number (YAML 1.1 reads an exponent without a dot and a sign, "
+                                    "such as 1e3 or 1.0e3, as text: write 1.0e+3 or 1000)", value)
             raise ScenarioError(path, "a number", value)
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer beyond the float range (YAML integers are unbounded)
+            raise ScenarioError(path, "a finite number", value) from None
         if not math.isfinite(value):
             raise ScenarioError(path, "a finite number", value)
         _check_range(value, meta, path)

@@ -18,6 +18,7 @@ bad file: the message names the field path and what was expected.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,8 +54,8 @@ class TerrainConfig:
         if self.cell_m > min(self.size_m):
             raise ScenarioError("cell_m", f"a cell no larger than the extent {min(self.size_m)} m", self.cell_m)
         for i, side in enumerate(self.size_m):
-            n = round(side / self.cell_m)
-            if n > MAX_GRID_CELLS_PER_SIDE:
+            ratio = side / self.cell_m
+            if not (math.isfinite(ratio) and round(ratio) <= MAX_GRID_CELLS_PER_SIDE):
                 raise ScenarioError(
                     f"size_m[{i}]", f"at most {MAX_GRID_CELLS_PER_SIDE} cells per side at cell_m={self.cell_m}", side
                 )
@@ -126,8 +127,8 @@ class FuelConfig:
             for code, frac in self.patches.items():
                 if not frac >= 0:
                     raise ScenarioError(f"patches.{code}", "a fraction >= 0", frac)
-            if sum(self.patches.values()) <= 0:
-                raise ScenarioError("patches", "fractions that sum to more than 0", self.patches)
+            if not 0 < sum(self.patches.values()) < math.inf:
+                raise ScenarioError("patches", "fractions with a finite sum more than 0", self.patches)
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,8 @@ class VegetationConfig:
         for name, frac in self.species.items():
             if not frac >= 0:
                 raise ScenarioError(f"species.{name}", "a fraction >= 0", frac)
-        if self.trees_per_ha > 0 and sum(self.species.values()) <= 0:
-            raise ScenarioError("species", "fractions that sum to more than 0", self.species)
+        if self.trees_per_ha > 0 and not 0 < sum(self.species.values()) < math.inf:
+            raise ScenarioError("species", "fractions with a finite sum more than 0", self.species)
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,15 @@ def _validate(sc: Scenario, base_dir: Path | None) -> Scenario:
     terrain = sc.terrain
     if terrain.path is not None:
         terrain = dataclasses.replace(terrain, path=_resolve_path(terrain.path, base_dir, "terrain.path"))
+    if terrain.kind == "geotiff":
+        from .errors import RasterError
+        from .world.terrain import terrain_size_m
+
+        try:  # read the DEM's header now: a bad DEM is a bad field, not a failure at build time
+            terrain_size_m(terrain)
+        except RasterError as exc:
+            raise ScenarioError("terrain.path", f"a readable GeoTIFF DEM in a projected CRS ({exc})",
+                                terrain.path) from None
     fuel = sc.fuel
     if fuel.raster is not None:
         fuel = dataclasses.replace(fuel, raster=_resolve_path(fuel.raster, base_dir, "fuel.raster"))
@@ -298,7 +308,8 @@ def _validate(sc: Scenario, base_dir: Path | None) -> Scenario:
 
         csv_path = _resolve_path(fuel.custom_csv, base_dir, "fuel.custom_csv")
         fuel = dataclasses.replace(fuel, custom_csv=csv_path)
-        custom += read_custom_fuel_csv(csv_path, field_path="fuel.custom_csv")
+        # A validated scenario already lists the CSV's models (to_dict/replace): never add them twice.
+        custom += [m for m in read_custom_fuel_csv(csv_path, field_path="fuel.custom_csv") if m not in custom]
     codes = known_fuel_codes()
     seen_numbers = {n for n in codes.values()}
     for i, cm in enumerate(custom):

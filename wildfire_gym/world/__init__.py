@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from ..errors import ScenarioError
 from ..scenario import Scenario
 from .landscape import CanopyRasters, Landscape, Structures, Trees
 
@@ -25,7 +26,20 @@ def component_seed(seed: int, component: str) -> int:
 
 
 def build_world(scenario: Scenario) -> Landscape:
-    """Build the landscape a scenario describes (deterministic for a given scenario)."""
+    """Build the landscape a scenario describes (deterministic for a given scenario).
+
+    A field found wrong only while building (e.g. more houses than fit) raises
+    :class:`~wildfire_gym.errors.ScenarioError` naming the scenario's file, as loading does.
+    """
+    try:
+        return _build_world(scenario)
+    except ScenarioError as exc:
+        if scenario.source and not exc.source:
+            raise exc.with_source(scenario.source) from None
+        raise
+
+
+def _build_world(scenario: Scenario) -> Landscape:
     from .canopy import canopy_rasters
     from .fuels import fuel_code_raster, fuel_models_for
     from .structures import clear_defensible_space, place_structures
@@ -41,8 +55,10 @@ def build_world(scenario: Scenario) -> Landscape:
     timings["terrain_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    # Over a DEM, a fuel raster is sampled at the DEM grid's own cells (both in the DEM's CRS).
     fuel_code = fuel_code_raster(scenario.fuel, elevation.shape, cell_m,
-                                 component_seed(scenario.seed, "fuel"))
+                                 component_seed(scenario.seed, "fuel"),
+                                 origin_xy=tuple(terrain.origin_xy) if scenario.terrain.kind == "geotiff" else None)
     models = fuel_models_for(fuel_code, scenario.fuel.custom_models)
     nonburnable = np.array(sorted(c for c, m in models.items() if not m.burnable), dtype=np.int16)
     timings["fuel_s"] = time.perf_counter() - t0

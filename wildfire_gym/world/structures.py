@@ -50,7 +50,10 @@ def _contour_yaw_deg(elevation_m: np.ndarray, x: np.ndarray, y: np.ndarray, cell
                      rng: np.random.Generator) -> np.ndarray:
     """Compass direction of the contour (normal to the gradient), degrees in [0, 180);
     random where the ground is flat."""
-    gy, gx = np.gradient(np.asarray(elevation_m, np.float64), cell_m)
+    z = np.asarray(elevation_m, np.float64)
+    # np.gradient needs two samples along an axis; a single row or column is flat across it.
+    gy = np.gradient(z, cell_m, axis=0) if z.shape[0] >= 2 else np.zeros_like(z)
+    gx = np.gradient(z, cell_m, axis=1) if z.shape[1] >= 2 else np.zeros_like(z)
     dzdx = bilinear_sample(gx, x, y, cell_m)
     dzdy = bilinear_sample(gy, x, y, cell_m)
     # The contour runs along (-dz/dy, dz/dx); compass bearing = atan2(east, north).
