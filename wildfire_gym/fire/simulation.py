@@ -36,11 +36,10 @@ from ..units import ft_to_m
 from ..world.edits import (
     BARE_GROUND_CODE,
     apply_world_edits,
-    polygon_mask,
     polyline_mask,
     trees_in_mask,
 )
-from ..world.landscape import Landscape
+from ..world.landscape import Landscape, Trees
 from .crown import active_crown_threshold_ros, critical_surface_intensity, cruz_active_crown_ros
 from .moisture import FuelMoisture, diurnal_fine_dead_moisture, wetted_fuel_moisture
 from .rothermel import FuelBedTable, surface_fire_grid
@@ -118,6 +117,31 @@ def wind_20ft_mps(scenario: Scenario, wind_mps: float, fuel_depth_m: np.ndarray 
     return np.asarray(wind_mps, np.float64) / unsheltered_waf(fuel_depth_m)
 
 
+def _kept_in_order(before: Trees, after: Trees) -> np.ndarray:
+    """Boolean ``[len(before)]``: which trees of ``before`` survive in ``after``.
+
+    ``after`` is an ordered subset of ``before`` (:meth:`Trees.subset` keeps the order), matched by
+    stem position and height, so trees sharing a position are still told apart by their order.
+    """
+    kept = np.zeros(len(before), bool)
+    j = 0
+    for i in range(len(before)):
+        if j < len(after) and (before.x_m[i], before.y_m[i], before.height_m[i]) == (
+                after.x_m[j], after.y_m[j], after.height_m[j]):
+            kept[i] = True
+            j += 1
+    if j != len(after):
+        raise RuntimeError(f"thinning kept {len(after)} trees, of which only {j} match the stand in order")
+    return kept
+
+
+def _scatter(base: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of ``base`` with ``base[idx] = values``."""
+    out = base.copy()
+    out[idx] = values
+    return out
+
+
 @dataclass
 class _Active:
     """An intervention that has taken effect, with its cell mask."""
@@ -168,6 +192,7 @@ class FireSimulation:
             for ig in land.scenario.ignitions:
                 self._check_point(b, ig.x_m, ig.y_m, "ignitions")
         self._last_weather: list[Weather | None] = [None] * self.batch
+        self._params_t = 0.0
         self._refresh_all(0.0)
         for b, land in enumerate(self.landscapes):
             for ig in land.scenario.ignitions:
@@ -306,6 +331,26 @@ class FireSimulation:
     def _refresh_all(self, t_s: float) -> None:
         for b in range(self.batch):
             self._upload(b, t_s)
+        self._params_t = t_s
+
+    def _drift_step_s(self, b: int) -> float | None:
+        """Longest interval between parameter updates of member ``b`` while its moisture drifts, s."""
+        if not (self.landscapes[b].scenario.weather.diurnal_moisture or self._wet[b]):
+            return None
+        step = PARAM_REFRESH_S
+        for act in self._wet[b]:
+            step = min(step, max(60.0, act.iv.half_life_s / 4.0))
+        return step
+
+    def _refresh_due(self, now: float) -> bool:
+        """Whether the parameters uploaded at ``self._params_t`` are out of date at ``now``."""
+        for b, land in enumerate(self.landscapes):
+            if any(self._params_t < ch.t_s <= now for ch in land.scenario.weather.schedule):
+                return True
+            step = self._drift_step_s(b)
+            if step is not None and now - self._params_t >= step:
+                return True
+        return False
 
     # ------------------------------------------------------------ interventions
     def apply_intervention(self, b: int, iv: Intervention) -> None:
@@ -313,16 +358,25 @@ class FireSimulation:
         land = self.landscapes[b]
         iv = dataclasses.replace(iv, t_s=self.time_s)
         if iv.kind == "thinning":
-            mask = polygon_mask(iv.points_m, self.shape, self.cell_m)
-            thinned = apply_world_edits(land, [iv])
-            # Trees keep their ids in the engine: removed ones lose their crown fuel.
-            keep = np.zeros(len(land.trees), bool)
-            if len(land.trees):
-                key = {(float(x), float(y)) for x, y in zip(thinned.trees.x_m, thinned.trees.y_m)}
-                keep = np.array([(float(x), float(y)) in key for x, y in zip(land.trees.x_m, land.trees.y_m)])
-            self._tree_alive[b] &= keep
-            self.landscapes[b] = dataclasses.replace(land, canopy=thinned.canopy)
-            del mask
+            # Thin the standing trees only (those removed earlier stay out of the canopy), then map
+            # the result back: trees keep their ids in the engine, removed ones lose their crown fuel
+            # and pruned ones get their raised crown base and reduced foliage.
+            alive_idx = np.flatnonzero(self._tree_alive[b])
+            standing = dataclasses.replace(land, trees=land.trees.subset(self._tree_alive[b]))
+            thinned = apply_world_edits(standing, [iv])
+            kept = _kept_in_order(standing.trees, thinned.trees)
+            trees = land.trees
+            if len(trees):
+                new_ids = alive_idx[kept]
+                trees = dataclasses.replace(
+                    trees,
+                    crown_base_m=_scatter(trees.crown_base_m, new_ids, thinned.trees.crown_base_m),
+                    foliage_kg=_scatter(trees.foliage_kg, new_ids, thinned.trees.foliage_kg),
+                    branch_kg=_scatter(trees.branch_kg, new_ids, thinned.trees.branch_kg))
+                alive = np.zeros(len(trees), bool)
+                alive[new_ids] = True
+                self._tree_alive[b] &= alive
+            self.landscapes[b] = dataclasses.replace(land, trees=trees, canopy=thinned.canopy)
         else:
             mask = polyline_mask(iv.points_m, iv.width_m, self.shape, self.cell_m)
             if iv.kind == "fireline":
@@ -347,12 +401,9 @@ class FireSimulation:
                     t_next = ch.t_s
             if self._pending[b] and now < self._pending[b][0].t_s < t_next:
                 t_next = self._pending[b][0].t_s
-            drifting = sc.weather.diurnal_moisture or bool(self._wet[b])
-            if drifting:
-                step = PARAM_REFRESH_S
-                for act in self._wet[b]:
-                    step = min(step, max(60.0, act.iv.half_life_s / 4.0))
-                t_next = min(t_next, now + step)
+            step = self._drift_step_s(b)
+            if step is not None:
+                t_next = min(t_next, self._params_t + step)  # > now: _refresh_due ran first
         return t_next
 
     def advance(self, until_s: float) -> None:
@@ -360,6 +411,9 @@ class FireSimulation:
         if not until_s >= self.time_s:
             raise ScenarioError("until_s", f"a time >= the current time {self.time_s} s", until_s)
         while self.time_s < until_s:
+            if self._refresh_due(self.time_s):
+                # a schedule change or a moisture drift fell on the end of the previous call
+                self._refresh_all(self.time_s)
             t_next = self._next_event(until_s)
             self.engine.advance(t_next)
             now = self.time_s
