@@ -264,7 +264,12 @@ def test_slope_drives_the_fire_upslope() -> None:
     params = sim.spread_params(0, 0.0)
     interior = (slice(2, -2), slice(2, -2))
     np.testing.assert_allclose(params["head_dir_deg"][interior], 0.0, atol=0.5)
-    np.testing.assert_allclose(params["ros_head_m_s"][interior], ref.ros_m_per_s, rtol=1e-3)
+    # Rothermel's rate runs along the slope surface; the engine gets its map (horizontal) component
+    cos_slope = math.cos(math.radians(slope_deg))
+    np.testing.assert_allclose(params["ros_surface_m_s"][interior], ref.ros_m_per_s, rtol=1e-3)
+    np.testing.assert_allclose(params["ros_head_m_s"][interior], ref.ros_m_per_s * cos_slope, rtol=1e-3)
+    np.testing.assert_allclose(params["intensity_per_ros_kj_m2"][interior] * params["ros_head_m_s"][interior],
+                               ref.fireline_intensity_kw_m, rtol=1e-3)
     np.testing.assert_allclose(params["lb"][interior], ref.length_to_breadth, rtol=1e-3)
     # slope acts like wind: the same head rate as a flat fire under the effective wind of the slope
     assert ref.ros_m_per_s > 3.0 * fm1(0.0).ros_m_per_s
@@ -272,8 +277,8 @@ def test_slope_drives_the_fire_upslope() -> None:
     ix0, iy0 = ig
     rows = np.arange(iy0 + 10, iy0 + 55)
     v = rate_along(arrival, (rows, np.full(rows.size, ix0)), (rows - iy0) * CELL_M)
-    # horizontal head rate = Rothermel's rate in map distance (the engine's convention; 1 %)
-    assert v == pytest.approx(ref.ros_m_per_s, rel=0.01)
+    # horizontal head rate = Rothermel's surface rate projected on the map: R cos(theta) upslope (1 %)
+    assert v == pytest.approx(ref.ros_m_per_s * cos_slope, rel=0.01)
     lw, bearing = shape_of(arrival <= t)
     assert bearing == pytest.approx(0.0, abs=1.5) or bearing == pytest.approx(180.0, abs=1.5)
     assert lw == pytest.approx(ref.length_to_breadth, rel=0.03)
@@ -281,8 +286,8 @@ def test_slope_drives_the_fire_upslope() -> None:
     burned_rows = np.nonzero((arrival <= t).any(axis=1))[0]
     head_m, back_m = (burned_rows.max() - iy0) * CELL_M, (iy0 - burned_rows.min()) * CELL_M
     vb = ellipse_back_rate(ref.ros_m_per_s, ref.length_to_breadth)
-    assert head_m == pytest.approx(ref.ros_m_per_s * t, abs=CELL_M)
-    assert back_m == pytest.approx(vb * t, abs=CELL_M)
+    assert head_m == pytest.approx(ref.ros_m_per_s * cos_slope * t, abs=CELL_M)
+    assert back_m == pytest.approx(vb * cos_slope * t, abs=CELL_M)
 
 
 # --------------------------------------------------------------------------------------------

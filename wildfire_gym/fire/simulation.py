@@ -78,6 +78,23 @@ ALBINI_SPECIES = {"pine": "ponderosa_pine", "fir": "douglas_fir", "oak": "ponder
 coefficients and use ponderosa pine's as a proxy."""
 
 
+def horizontal_projection_factor(slope_frac: np.ndarray | float, aspect_deg: np.ndarray | float,
+                                 direction_deg: np.ndarray | float) -> np.ndarray:
+    """Map distance per unit of ground distance for spread in compass ``direction_deg`` (-).
+
+    On a plane of slope ``tan(theta) = slope_frac`` the rise along a horizontal bearing at
+    angle ``delta`` from upslope is ``tan(theta) cos(delta)``, so a ground distance ``s``
+    covers ``s / sqrt(1 + tan^2(theta) cos^2(delta))`` of map (as FARSITE projects its
+    ellipses, Finney 1998, eq. 13). Applied to the head rate; the engine's ellipse then
+    scales back and flanks alike, exact for head and back, and within ``1 - cos(theta)``
+    for the flanks, whose true rates lie along the contour.
+    """
+    upslope = np.deg2rad(np.asarray(aspect_deg, np.float64) + 180.0)
+    delta = np.deg2rad(np.asarray(direction_deg, np.float64)) - upslope
+    rise = np.asarray(slope_frac, np.float64) * np.cos(delta)
+    return 1.0 / np.sqrt(1.0 + rise * rise)
+
+
 @dataclass(frozen=True)
 class Weather:
     """Weather in force at one moment (SI; wind speed at the scenario's ``wind_height``)."""
@@ -255,11 +272,15 @@ class FireSimulation:
         res = surface_fire_grid(table, codes, moisture, midflame, weather.wind_from_deg, slope_frac,
                                 land.aspect_deg)
         ros = np.where(np.isfinite(res.ros_m_per_s), res.ros_m_per_s, 0.0)
+        # Rothermel's rate is along the ground surface; the engine spreads in map distance.
+        horizontal = horizontal_projection_factor(slope_frac, land.aspect_deg, res.direction_of_max_spread_deg)
         out = {
-            "ros_head_m_s": ros,
+            "ros_head_m_s": ros * horizontal,
+            "ros_surface_m_s": ros,
             "head_dir_deg": res.direction_of_max_spread_deg,
             "lb": np.maximum(res.length_to_breadth, 1.0),
-            "intensity_per_ros_kj_m2": res.heat_per_unit_area_kj_m2,
+            # Intensity uses the rate along the surface: I = H_A R (Byram 1959).
+            "intensity_per_ros_kj_m2": res.heat_per_unit_area_kj_m2 / horizontal,
             "residence_s": np.maximum(res.residence_time_s, 1.0),
             "midflame_wind_mps": midflame,
         }
