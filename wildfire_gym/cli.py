@@ -73,7 +73,7 @@ def validate(scenario: ScenarioArg) -> None:
     typer.echo(json.dumps(sc.to_dict(), indent=2))
 
 
-def run_world(scenario: str, out: Path, meshes: bool = True) -> dict[str, Path]:
+def run_world(scenario: str, out: Path, meshes: bool = True, tree_lod: int = 0) -> dict[str, Path]:
     from .scenario import load_scenario
     from .world import build_world
     from .world.export import write_world
@@ -82,7 +82,7 @@ def run_world(scenario: str, out: Path, meshes: bool = True) -> dict[str, Path]:
     t0 = time.perf_counter()
     land = build_world(sc)
     log.info("built world %s in %.2f s", sc.name, time.perf_counter() - t0)
-    return write_world(land, out, meshes=meshes)
+    return write_world(land, out, meshes=meshes, tree_lod=tree_lod)
 
 
 @app.command()
@@ -91,9 +91,10 @@ def world(
     scenario: ScenarioArg,
     out: OutOpt = Path("out/world"),
     meshes: Annotated[bool, typer.Option(help="write GLB meshes of terrain, trees and houses")] = True,
+    tree_lod: Annotated[int, typer.Option(min=0, max=2, help="tree mesh detail in trees.glb: 0 coarse .. 2 fine")] = 0,
 ) -> None:
     """Build a scenario's world: meshes (GLB), rasters (npz, GeoTIFF), preview PNG, world.json."""
-    paths = run_world(scenario, out, meshes=meshes)
+    paths = run_world(scenario, out, meshes=meshes, tree_lod=tree_lod)
     summary = json.loads(paths["summary"].read_text())
     typer.echo(f"world {summary['name']}: {summary['shape'][1]}x{summary['shape'][0]} cells, "
                f"{summary['trees']:,} trees, {summary['houses']} houses -> {out}")

@@ -49,8 +49,12 @@ def world_summary(landscape: Landscape) -> dict:
 
 
 def write_world(landscape: Landscape, out_dir: str | Path, *, meshes: bool = True,
-                geotiffs: bool = True, preview: bool = True) -> dict[str, Path]:
-    """Write every product of a world into ``out_dir``; returns name -> path."""
+                geotiffs: bool = True, preview: bool = True, tree_lod: int = 0) -> dict[str, Path]:
+    """Write every product of a world into ``out_dir``; returns name -> path.
+
+    ``tree_lod`` picks the tree mesh detail written to ``trees.glb`` (0 coarse, about 2 kB a
+    tree; 1 and 2 finer, 3-6 times larger): worlds of 100,000 trees stay a few hundred MB.
+    """
     from ..io.atomic import atomic_save_npz, atomic_write_text
     from ..io.geotiff import write_geotiff
 
@@ -82,7 +86,7 @@ def write_world(landscape: Landscape, out_dir: str | Path, *, meshes: bool = Tru
         paths["terrain_glb"] = out / "terrain.glb"
         export_glb(terrain_mesh(landscape.elevation_m, landscape.cell_m), paths["terrain_glb"])
         if len(t):
-            geo = tree_meshes(t)
+            geo = tree_meshes(t, lod=tree_lod)
             paths["trees_glb"] = out / "trees.glb"
             export_glb([geo.wood, geo.crown], paths["trees_glb"])
         if len(s):
