@@ -78,6 +78,11 @@ ALBINI_SPECIES = {"pine": "ponderosa_pine", "fir": "douglas_fir", "oak": "ponder
 coefficients and use ponderosa pine's as a proxy."""
 
 
+def _is_constant(a: np.ndarray) -> bool:
+    a = np.asarray(a)
+    return a.size == 0 or bool(a.min() == a.max())
+
+
 def horizontal_projection_factor(slope_frac: np.ndarray | float, aspect_deg: np.ndarray | float,
                                  direction_deg: np.ndarray | float) -> np.ndarray:
     """Map distance per unit of ground distance for spread in compass ``direction_deg`` (-).
@@ -269,8 +274,16 @@ class FireSimulation:
         midflame = midflame_wind_mps(weather.wind_speed_mps, sc.weather.wind_height, np.maximum(depth_m, 0.01),
                                      canopy.cover, canopy.height_m, crown_ratio)
         slope_frac = np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))
-        res = surface_fire_grid(table, codes, moisture, midflame, weather.wind_from_deg, slope_frac,
-                                land.aspect_deg)
+        fields = (codes, midflame, slope_frac, land.aspect_deg)
+        if uniform and all(_is_constant(a) for a in fields):
+            # A spatially uniform member (flat, one fuel, no canopy variation): evaluate one cell
+            # and broadcast; the same arithmetic as the per-cell path.
+            one = surface_fire_grid(table, codes.ravel()[:1], moisture, np.ravel(midflame)[:1],
+                                    weather.wind_from_deg, slope_frac.ravel()[:1], land.aspect_deg.ravel()[:1])
+            res = type(one)(**{k: np.broadcast_to(v, self.shape) for k, v in one.as_dict().items()})
+        else:
+            res = surface_fire_grid(table, codes, moisture, midflame, weather.wind_from_deg, slope_frac,
+                                    land.aspect_deg)
         ros = np.where(np.isfinite(res.ros_m_per_s), res.ros_m_per_s, 0.0)
         # Rothermel's rate is along the ground surface; the engine spreads in map distance.
         horizontal = horizontal_projection_factor(slope_frac, land.aspect_deg, res.direction_of_max_spread_deg)

@@ -1,0 +1,50 @@
+"""FireSimulation's parameter path: the uniform shortcut equals the per-cell evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wildfire_gym.fire.rothermel import FuelBedTable, surface_fire_grid
+from wildfire_gym.fire.simulation import FireSimulation, horizontal_projection_factor
+from wildfire_gym.scenario import scenario_from_dict
+from wildfire_gym.world import build_world
+
+
+def _land(**terrain):
+    sc = scenario_from_dict({
+        "terrain": {"size_m": [400, 300], "cell_m": 10, "kind": "plane", **terrain},
+        "fuel": {"model": "GR2"}, "vegetation": {"trees_per_ha": 0},
+        "weather": {"wind_speed_mps": 4.0, "wind_height": "20ft", "wind_from_deg": 300},
+        "ignitions": [{"x_m": 200, "y_m": 150}], "duration_s": 60,
+    })
+    return build_world(sc)
+
+
+def test_uniform_shortcut_equals_per_cell_rothermel():
+    land = _land(slope_deg=12.0, aspect_deg=135.0)
+    sim = FireSimulation(land)
+    p = sim.spread_params(0, 0.0)
+    sc = land.scenario
+    from wildfire_gym.fire.wind import midflame_wind_mps
+
+    table = FuelBedTable.from_models(land.fuel_models)
+    depth = land.fuel_models[int(land.fuel_code[0, 0])].depth_m
+    mid = midflame_wind_mps(np.full(land.shape, 4.0), "20ft", depth)
+    m = sc.fuel.moisture
+    ref = surface_fire_grid(table, land.fuel_code, {"d1h": m.d1h, "d10h": m.d10h, "d100h": m.d100h,
+                                                    "live_herb": m.live_herb, "live_woody": m.live_woody},
+                            mid, 300.0, np.tan(np.deg2rad(land.slope_deg)), land.aspect_deg)
+    # (depth in m vs the table's ft round-trips at 1e-8)
+    np.testing.assert_allclose(p["ros_surface_m_s"], ref.ros_m_per_s, rtol=1e-6)
+    np.testing.assert_allclose(p["head_dir_deg"], ref.direction_of_max_spread_deg, rtol=1e-6)
+    np.testing.assert_allclose(p["lb"], ref.length_to_breadth, rtol=1e-6)
+
+
+def test_horizontal_projection_factor_reference_values():
+    # along the contour nothing changes; straight upslope or downslope the map rate is R cos(theta)
+    assert horizontal_projection_factor(np.tan(np.deg2rad(30.0)), 180.0, 90.0) == 1.0
+    np.testing.assert_allclose(horizontal_projection_factor(np.tan(np.deg2rad(30.0)), 180.0, 0.0),
+                               np.cos(np.deg2rad(30.0)), rtol=1e-12)
+    np.testing.assert_allclose(horizontal_projection_factor(np.tan(np.deg2rad(30.0)), 180.0, 180.0),
+                               np.cos(np.deg2rad(30.0)), rtol=1e-12)
+    np.testing.assert_allclose(horizontal_projection_factor(0.0, 0.0, 37.0), 1.0)
