@@ -110,7 +110,10 @@ def main(argv: list[str] | None = None) -> None:
                   "static_triangles": int(r.geometry.indices.size // 3)},
         "world_build_s": world_s, "scene_build_s": build_s, "scene_build_parts_s": r.build_timings,
         "note": ("synthetic fire snapshot; each repeat is a new snapshot time (state update + upload included); "
-                 "the machine is shared, so fps_best (from the fastest repeat) is the less disturbed figure"),
+                 "the machine is shared, so fps_best (from the fastest repeat) is the less disturbed figure; "
+                 "process_cpu_s_per_frame is the CPU time of all of this process's threads (Python, numpy "
+                 "and the llvmpipe rasteriser threads) per frame, less sensitive to other load than wall time"),
+        "load_average_1_5_15": list(os.getloadavg()),
         "results": {},
     }
     k = 0
@@ -119,17 +122,21 @@ def main(argv: list[str] | None = None) -> None:
             cam = camera_preset(land, cam_name, res, res, target)
             parts: dict[str, list[float]] = {}
             full: list[float] = []
+            cpu: list[float] = []
             r.render(synthetic_snapshot(land, 1400.0), cam)  # warm-up (shader compile, targets)
             for _ in range(reps):
                 snap = synthetic_snapshot(land, 1500.0 + 10.0 * k)
                 k += 1
+                c = time.process_time()
                 t = time.perf_counter()
                 f = r.render(snap, cam)
                 full.append(time.perf_counter() - t)
+                cpu.append(time.process_time() - c)
                 for name, v in f.timings.items():
                     parts.setdefault(name, []).append(v)
             out["results"][f"{cam_name}_{res}"] = {
                 "full_labelled_frame": stats(full),
+                "process_cpu_s_per_frame": {"min": min(cpu), "median": statistics.median(cpu)},
                 "passes": {n: {"median_s": statistics.median(v), "min_s": min(v),
                                "fps": 1.0 / max(statistics.median(v), 1e-9)} for n, v in parts.items()},
                 "boxes": len(f.boxes), "fire_regions": f.metadata["n_fire_regions"],

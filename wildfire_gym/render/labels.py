@@ -108,11 +108,26 @@ def make_boxes(semantic: np.ndarray, instance: np.ndarray, instance_class: dict[
     if max_id == 0:
         return boxes
     counts = np.bincount(instance.ravel(), minlength=max_id + 1)
-    slices = ndimage.find_objects(instance)
+    # Bounding slices only of the ids that get boxes: with no object boxes, only the fire
+    # and smoke ids (which come after every tree and house id) -- an image offset to them.
+    region_ids = list(fire_ids) + list(smoke_ids)
+    first = 1 if object_bounds else (min(region_ids) if region_ids else max_id + 1)
+    if first > max_id:
+        slices: list = []
+    elif first == 1:
+        slices = ndimage.find_objects(instance)
+    else:
+        slices = ndimage.find_objects(np.maximum(instance - np.int32(first - 1), 0))
+
+    def slice_of(iid: int):
+        k = iid - first
+        return slices[k] if 0 <= k < len(slices) else None
+
     amodal_slices: list = []
     amodal_counts = None
-    if amodal_fire is not None:
-        ainst = (amodal_fire >> 8).astype(np.int32)
+    a0 = fire_ids.start - 1 if len(fire_ids) else 0  # amodal ids offset so the first fire id is 1
+    if amodal_fire is not None and len(fire_ids):
+        ainst = np.maximum((amodal_fire >> 8).astype(np.int32) - np.int32(a0), 0)
         amodal_slices = ndimage.find_objects(ainst)
         amodal_counts = np.bincount(ainst.ravel(), minlength=max(len(amodal_slices), 1) + 1)
     full_smoke_lab = None
@@ -123,17 +138,18 @@ def make_boxes(semantic: np.ndarray, instance: np.ndarray, instance_class: dict[
         full_smoke_slices = ndimage.find_objects(full_smoke_lab)
         full_smoke_counts = np.bincount(full_smoke_lab.ravel())
     for iid in list(fire_ids) + list(smoke_ids):
-        if iid > max_id or counts[iid] == 0 or slices[iid - 1] is None:
+        if iid > max_id or counts[iid] == 0 or slice_of(iid) is None:
             continue
-        vis = _slice_box(slices[iid - 1])
+        vis = _slice_box(slice_of(iid))
         nvis = int(counts[iid])
         cls = instance_class[iid]
         full, nfull = vis, None
-        if cls == FLAME and amodal_counts is not None and iid - 1 < len(amodal_slices) and amodal_slices[iid - 1] is not None:
-            full = _union(vis, _slice_box(amodal_slices[iid - 1]))
-            nfull = max(int(amodal_counts[iid]), nvis)
+        ka = iid - a0
+        if cls == FLAME and amodal_counts is not None and 1 <= ka <= len(amodal_slices) and amodal_slices[ka - 1] is not None:
+            full = _union(vis, _slice_box(amodal_slices[ka - 1]))
+            nfull = max(int(amodal_counts[ka]), nvis)
         elif cls == SMOKE and full_smoke_lab is not None:
-            sl = slices[iid - 1]
+            sl = slice_of(iid)
             sub = (instance[sl] == iid)
             k = int(full_smoke_lab[sl][sub][0])
             full = _union(vis, _slice_box(full_smoke_slices[k - 1]))
@@ -142,12 +158,12 @@ def make_boxes(semantic: np.ndarray, instance: np.ndarray, instance_class: dict[
         occ = bool(frac is not None and frac < 1.0 - OCCLUSION_TOLERANCE)
         boxes.append(Box2D(LABEL_NAMES[cls], cls, int(iid), vis, full, nvis, nfull, frac, occ))
     if object_bounds:
-        ids = [i for i in object_bounds if i <= max_id and counts[i] > 0 and slices[i - 1] is not None]
+        ids = [i for i in object_bounds if i <= max_id and counts[i] > 0 and slice_of(i) is not None]
         if ids:
             pbs, pok = projected_boxes(cam, np.array([object_bounds[i][0] for i in ids]),
                                        np.array([object_bounds[i][1] for i in ids]))
         for n_i, iid in enumerate(ids):
-            vis = _slice_box(slices[iid - 1])
+            vis = _slice_box(slice_of(iid))
             pb = tuple(int(x) for x in pbs[n_i])
             full = _union(vis, pb) if pok[n_i] else vis  # type: ignore[arg-type]
             cls = instance_class[iid]
@@ -170,10 +186,10 @@ def instance_classes(n_trees: int, n_houses: int, tree_sem: np.ndarray, fire_ids
         out.update({1 + i: int(tree_sem[i]) for i in range(n_trees)})
         out.update({1 + n_trees + j: STRUCTURE for j in range(n_houses)})
     else:
-        for i in ids[(ids >= 1) & (ids <= n_trees)]:
-            out[int(i)] = int(tree_sem[i - 1])
-        for i in ids[(ids > n_trees) & (ids <= n_trees + n_houses)]:
-            out[int(i)] = STRUCTURE
+        t = ids[(ids >= 1) & (ids <= n_trees)]
+        out.update(zip(t.tolist(), np.asarray(tree_sem)[t - 1].tolist()))
+        h = ids[(ids > n_trees) & (ids <= n_trees + n_houses)]
+        out.update(dict.fromkeys(h.tolist(), STRUCTURE))
     out.update({i: FLAME for i in fire_ids})
     out.update({i: SMOKE for i in smoke_ids})
     return out

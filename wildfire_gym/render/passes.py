@@ -12,8 +12,9 @@ full pass and read-back. Here pyrender provides the headless context and the fra
    nothing was drawn; then the flames
    (premultiplied-alpha blended in colour and radiance, not in ids). Attachment 0 is the
    lit, hazed, tonemapped RGB; attachment 1 packs ``semantic | instance << 8`` in RGBA8;
-   attachment 2 is LWIR band radiance (float). Lighting is per fragment but plain
-   Lambert + hemispheric ambient (no PBR, no shadows).
+   attachment 2 is LWIR band radiance (float). Lighting is plain Lambert + hemispheric
+   ambient evaluated per vertex (no PBR, no shadows): the fragment shader, which a CPU
+   rasteriser runs for every covered pixel, only fetches the terrain textures and blends.
 2. **amodal flame pass** (only when something burns): flames alone into an id buffer,
    giving each fire region's full extent for visible-vs-occluded boxes.
 3. **smoke pass** at reduced resolution: instanced billboards of Gaussian puffs add
@@ -120,7 +121,10 @@ uniform sampler2D u_tree_centre, u_tree_s0, u_tree_s1;
 uniform int u_tree_w, u_house_base;
 uniform float u_house_rad, u_haze_per_m, u_haze_base_z, u_haze_h;
 uniform vec3 u_cam_pos;
-out vec3 v_world, v_nrm, v_albedo;
+uniform vec3 u_sun_dir, u_sun_rgb, u_sky_amb, u_ground_amb;
+uniform vec2 u_terrain_size;
+out vec2 v_uv;
+out vec3 v_lit;
 out float v_haze;
 flat out int v_kind, v_sem, v_inst;
 flat out float v_glow, v_rad;
@@ -156,42 +160,44 @@ void main() {
     float z0 = max(u_cam_pos.z - u_haze_base_z, 0.0), z1 = max(p.z - u_haze_base_z, 0.0), dz = z1 - z0;
     float prof = (abs(dz) < 1.0) ? exp(-z0 / u_haze_h) : u_haze_h * (exp(-z0 / u_haze_h) - exp(-z1 / u_haze_h)) / (-dz);
     v_haze = 1.0 - exp(-distance(p, u_cam_pos) * u_haze_per_m * prof);
-    v_world = p; v_nrm = a_nrm; v_albedo = alb;
+    // Lambert sun + hemispheric sky/ground ambient, per vertex (Gouraud): the lit side of a
+    // surface is the one facing the camera (two-sided lighting without a per-fragment normal).
+    vec3 n = normalize(a_nrm);
+    if (dot(n, u_cam_pos - p) < 0.0) n = -n;
+    // Lit albedo (the terrain's vertex colour is 1: its albedo comes from the texture).
+    v_lit = alb * (u_sun_rgb * max(dot(n, u_sun_dir), 0.0) + mix(u_ground_amb, u_sky_amb, 0.5 + 0.5 * n.z));
+    v_uv = p.xy / u_terrain_size;
     v_kind = kind; v_sem = sem; v_inst = inst; v_glow = glow; v_rad = rad;
     gl_Position = u_vp * vec4(p, 1.0);
 }
 """
 
 _WORLD_FS = _COMMON + """
-in vec3 v_world, v_nrm, v_albedo;
+in vec2 v_uv;
+in vec3 v_lit;
 in float v_haze;
 flat in int v_kind, v_sem, v_inst;
 flat in float v_glow, v_rad;
 uniform sampler2D u_terrain_rgba, u_terrain_rad;
-uniform vec2 u_terrain_size;
-uniform vec3 u_sun_dir, u_sun_rgb, u_sky_amb, u_ground_amb, u_haze_rgb, u_glow_rgb;
+uniform vec3 u_haze_rgb, u_glow_rgb;
 uniform float u_exposure;
 layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
 layout(location = 2) out vec4 o_rad;
 void main() {
-    vec3 alb = v_albedo;
+    vec3 c = v_lit;
     int sem = v_sem;
     float glow = v_glow, rad = v_rad;
     if (v_kind == 0) {
-        vec2 uv = v_world.xy / u_terrain_size;
+        vec2 uv = v_uv;
         vec4 tc = texture(u_terrain_rgba, uv);
-        alb = tc.rgb * tc.rgb;
+        c *= tc.rgb * tc.rgb;
         float a = tc.a * 255.0;
         sem = (a > 0.5) ? 2 : 1;
         glow = (a > 0.5) ? (a - 1.0) / 254.0 : 0.0;
         rad = texture(u_terrain_rad, uv).r;
     }
-    vec3 n = normalize(v_nrm);
-    if (!gl_FrontFacing) n = -n;
-    float ndl = max(dot(n, u_sun_dir), 0.0);
-    vec3 light = u_sun_rgb * ndl + mix(u_ground_amb, u_sky_amb, 0.5 + 0.5 * n.z);
-    vec3 c = alb * light + glow * glow * u_glow_rgb;
+    c += glow * glow * u_glow_rgb;
     c = mix(c, u_haze_rgb, v_haze);
     o_rgb = vec4(tonemap(c, u_exposure), 1.0);
     o_id = encode_id(sem, v_inst);
@@ -657,11 +663,15 @@ class GpuScene:
         from OpenGL import GL
 
         GL.glBindVertexArray(self.static.vao)
-        n = 0
-        for off, cnt in self.visible_ranges(cam, VP):
-            GL.glDrawElements(GL.GL_TRIANGLES, cnt, GL.GL_UNSIGNED_INT, ctypes.c_void_p(off * 4))
-            n += cnt
-        return n // 3
+        ranges = self.visible_ranges(cam, VP)
+        if not ranges:
+            return 0
+        # One multi-draw call for every visible range (a draw call per tile costs ~20 us in PyOpenGL).
+        r = np.asarray(ranges, np.int64)
+        counts = np.ascontiguousarray(r[:, 1], np.int32)
+        offsets = (ctypes.c_void_p * r.shape[0])(*(int(o) * 4 for o in r[:, 0]))
+        GL.glMultiDrawElements(GL.GL_TRIANGLES, counts, GL.GL_UNSIGNED_INT, offsets, r.shape[0])
+        return int(counts.sum()) // 3
 
     def delete(self) -> None:
         """Free GL objects (the context must be current)."""

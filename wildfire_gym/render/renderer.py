@@ -36,6 +36,7 @@ from .scene import (
     fire_regions,
     flame_vertices,
     lighting_for,
+    terrain_base_rgba,
     terrain_static,
     terrain_textures,
     tree_states,
@@ -122,6 +123,8 @@ class Renderer:
         self.build_timings = {"context_s": t1 - t0, "geometry_s": t2 - t1, "upload_s": t3 - t2, "total_s": t3 - t0}
         self._state_key: tuple | None = None
         self._state: dict = {}
+        self._base_rgba_key: tuple | None = None
+        self._base_rgba: np.ndarray | None = None
         sc = landscape.scenario
         self._air_k = float(celsius_to_kelvin(sc.weather.air_temperature_c))
         self._z_min = float(np.min(landscape.elevation_m))
@@ -164,7 +167,11 @@ class Renderer:
         table = th.band_table(tuple(cfg.thermal.band_um))
         t_sky = th.sky_brightness_temperature_k(self._air_k)
         l_down = float(table.radiance(t_sky))
-        rgba, rad, _ = terrain_textures(land, snap, self._terrain_static, light, app, table, l_down)
+        tint = tuple(app.terrain_tint)
+        if self._base_rgba_key != tint:  # the unburnt texture changes only with the palette
+            self._base_rgba = terrain_base_rgba(self._terrain_static, app)
+            self._base_rgba_key = tint
+        rgba, rad, _ = terrain_textures(land, snap, self._terrain_static, light, app, table, l_down, self._base_rgba)
         s0, s1 = tree_states(self.geometry, land, snap, light, app, table, l_down)
         regions = fire_regions(land, snap)
         first_fire = 1 + self.geometry.n_trees + self.geometry.n_houses
@@ -233,7 +240,9 @@ class Renderer:
         if raw.smoke is not None:
             tau_vis = np.maximum(raw.smoke[..., 0], 0.0)
             tau_full = np.maximum(raw.smoke[..., 1], 0.0)
-            alpha = -np.expm1(-tau_vis)
+            alpha = np.negative(tau_vis)
+            np.expm1(alpha, out=alpha)
+            np.negative(alpha, out=alpha)  # 1 - exp(-tau)
         n_fire = st["regions"].count
         first_fire = st["first_fire"]
         fire_ids = range(first_fire, first_fire + n_fire)
@@ -255,8 +264,7 @@ class Renderer:
         # Thermal: radiance of the surfaces -> atmosphere, smoke, sensor -> brightness temperature.
         # Path length ~ depth along the optical axis (a lower bound of the range, within 15 %
         # at the corners of a 60-degree view); sky pixels already carry the sky's radiance.
-        path = depth.copy()
-        path[~np.isfinite(path)] = 0.0
+        path = np.where(depth < np.inf, depth, np.float32(0.0))
         thermal_k = th.sensor_brightness_temperature(raw.radiance, path, tau_vis, self._air_k,
                                                      self.config.thermal, rng)
         t_thermal = time.perf_counter()

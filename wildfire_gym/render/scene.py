@@ -338,7 +338,7 @@ class TerrainStatic:
     ash: np.ndarray  # float32 [ny, nx] in [0, 1]
     emissivity: np.ndarray  # float32 [ny, nx]
     residence_s: np.ndarray  # float32 [ny, nx]
-    cos_sun_normal: np.ndarray | None = None
+    normal: np.ndarray | None = None  # float32 [3, ny, nx] unit terrain normal (x east, y north, z up)
 
 
 def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
@@ -362,11 +362,24 @@ def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
         model = landscape.fuel_models.get(int(c))
         if model is not None and getattr(model, "burnable", False):
             res[m] = float(th.flame_residence_time_s(model.sav_1h_per_m))
-    return TerrainStatic(albedo, ash, emis, res)
+    return TerrainStatic(albedo, ash, emis, res, terrain_normals(landscape))
 
 
-def _cos_incidence(landscape: Landscape, sun_dir: np.ndarray) -> np.ndarray:
+def terrain_normals(landscape: Landscape) -> np.ndarray:
+    """Unit normal per cell ``[3, ny, nx]`` from slope and aspect (tilted towards the aspect)."""
+    slope = np.radians(landscape.slope_deg)
+    aspect = np.radians(landscape.aspect_deg)
+    return np.stack([np.sin(slope) * np.sin(aspect), np.sin(slope) * np.cos(aspect), np.cos(slope)]).astype(np.float32)
+
+
+def _cos_incidence(landscape: Landscape, sun_dir: np.ndarray, normal: np.ndarray | None = None) -> np.ndarray:
     """cos of the angle between the terrain normal and the sun, per cell."""
+    if normal is not None:
+        s = np.asarray(sun_dir, np.float32)
+        out = normal[0] * s[0]
+        out += normal[1] * s[1]
+        out += normal[2] * s[2]
+        return out
     slope = np.radians(landscape.slope_deg)
     aspect = np.radians(landscape.aspect_deg)
     # Downslope direction is the aspect; the normal tilts towards it.
@@ -378,7 +391,7 @@ def _cos_incidence(landscape: Landscape, sun_dir: np.ndarray) -> np.ndarray:
 
 def ground_temperature_k(landscape: Landscape, snap: FireSnapshot, ts: TerrainStatic, light: Lighting) -> np.ndarray:
     """Kinetic surface temperature per cell (K): sun-warmed ground, flaming beds, cooling scars."""
-    cos_i = _cos_incidence(landscape, light.sun_dir) if light.sun_elevation_deg > 0 else np.zeros(landscape.shape, np.float32)
+    cos_i = _cos_incidence(landscape, light.sun_dir, ts.normal) if light.sun_elevation_deg > 0 else np.zeros(landscape.shape, np.float32)
     t = th.sunlit_temperature_k(light.air_k, cos_i, th.SUN_GROUND_WARMING_K).astype(np.float32)
     burning = snap.burn_state == BurnState.BURNING
     burned = snap.burn_state == BurnState.BURNED
@@ -390,27 +403,43 @@ def ground_temperature_k(landscape: Landscape, snap: FireSnapshot, ts: TerrainSt
 
 
 def terrain_textures(landscape: Landscape, snap: FireSnapshot, ts: TerrainStatic, light: Lighting,
-                     app: Appearance, table: th.BandTable, l_down: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     app: Appearance, table: th.BandTable, l_down: float,
+                     base_rgba: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-cell ``(rgba uint8, band radiance float32, kinetic temperature K)`` for the terrain textures.
 
     RGB: linear albedo encoded sqrt (more precision in the darks); A: 0 unburnt, else
-    ``1 + 254 * glow`` (burnt; glow in [0, 1] drives the ember emission).
+    ``1 + 254 * glow`` (burnt; glow in [0, 1] drives the ember emission: 0 at and below
+    :data:`~.thermal.DRAPER_POINT_K`, 1 at a flaming bed). ``base_rgba``: the cached
+    :func:`terrain_base_rgba` of ``app`` (computed when not given).
     """
     t_k = ground_temperature_k(landscape, snap, ts, light)
     burnt = snap.burned_any
     burning = snap.burn_state == BurnState.BURNING
-    alb = ts.albedo * np.asarray(app.terrain_tint, np.float32)
-    if burnt.any():
-        char = CHAR_RGB * (1 - ts.ash[burnt, None]) + ASH_RGB * ts.ash[burnt, None]
-        alb[burnt] = char
-        alb[burning] = EMBER_RGB
-    glow = np.clip((t_k - light.air_k) / (th.SMOULDERING_BED_TEMPERATURE_K - light.air_k), 0.0, 1.0)
-    rgba = np.empty(landscape.shape + (4,), np.uint8)
-    rgba[..., :3] = np.clip(np.sqrt(np.clip(alb, 0, 1)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    rgba[..., 3] = np.where(burnt, 1 + np.rint(254 * glow), 0).astype(np.uint8)
-    emis = np.where(burnt & ~burning, th.EMISSIVITY["char"], ts.emissivity).astype(np.float32)
+    rgba = (base_rgba if base_rgba is not None else terrain_base_rgba(ts, app)).copy()
+    if burnt.any():  # only the cells the fire reached differ from the unburnt base
+        ash = ts.ash[burnt][:, None]
+        alb = CHAR_RGB * (1 - ash) + ASH_RGB * ash
+        alb[burning[burnt]] = EMBER_RGB
+        # Visible glow from the Draper point (dull red) up to a flaming bed (full glow).
+        glow = np.clip((t_k[burnt] - th.DRAPER_POINT_K) / (th.SMOULDERING_BED_TEMPERATURE_K - th.DRAPER_POINT_K),
+                       0.0, 1.0)
+        rgba[burnt, :3] = _encode_albedo(alb)
+        rgba[burnt, 3] = (1 + np.rint(254 * glow)).astype(np.uint8)
+    emis = np.where(burnt & ~burning, np.float32(th.EMISSIVITY["char"]), ts.emissivity)
     rad = th.surface_radiance(t_k, emis, l_down, table)
     return rgba, rad, t_k
+
+
+def _encode_albedo(alb: np.ndarray) -> np.ndarray:
+    """Linear albedo -> uint8 ``sqrt`` encoding of the terrain texture."""
+    return np.clip(np.sqrt(np.clip(alb, 0, 1)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def terrain_base_rgba(ts: TerrainStatic, app: Appearance) -> np.ndarray:
+    """The unburnt terrain texture ``[ny, nx, 4]`` uint8 for an appearance's terrain tint (A = 0)."""
+    out = np.zeros(ts.albedo.shape[:2] + (4,), np.uint8)
+    out[..., :3] = _encode_albedo(ts.albedo * np.asarray(app.terrain_tint, np.float32))
+    return out
 
 
 # ----------------------------------------------------------------- trees

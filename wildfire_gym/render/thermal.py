@@ -36,6 +36,9 @@ SMOULDERING_BED_TEMPERATURE_K = 900.0
 """K; glowing fuel bed under a flaming front (assumption within the 800-1000 K range)."""
 BURNOUT_TEMPERATURE_K = 650.0
 """K; surface temperature of embers when flaming ends (assumption)."""
+DRAPER_POINT_K = 798.0
+"""K; temperature at which a hot solid starts to glow visibly (dull red; Draper 1847).
+Cooler embers emit almost nothing in the visible band, so they do not glow in the RGB."""
 COOLING_TIME_CONSTANT_S = 900.0
 """s; e-folding time of Newton cooling of a burned cell (assumption: embers and ash cool
 over tens of minutes)."""
@@ -208,21 +211,29 @@ def sensor_brightness_temperature(radiance_scene: np.ndarray, path_m: np.ndarray
     ``air_k`` air (and smoke) temperature, K. Returns brightness temperature, K, float32.
     """
     table = band_table(tuple(sensor.band_um))
-    l_air = float(table.radiance(air_k))
-    t_atm = atmospheric_transmittance(path_m)
-    rad = radiance_scene * t_atm + (1.0 - t_atm) * np.float32(l_air)
+    l_air = np.float32(table.radiance(air_k))
+    # Air and smoke both sit at the air temperature, so their transmittances multiply and
+    # one blend does both: L = L_s t_atm t_smoke + (1 - t_atm t_smoke) L_air.
+    od = np.multiply(np.asarray(path_m, np.float32), np.float32(LWIR_ATMOSPHERIC_EXTINCTION_PER_M), dtype=np.float32)
     if smoke_tau_visible is not None:
-        t_smoke = np.exp(-np.float32(SMOKE_LWIR_TO_VISIBLE_EXTINCTION) * smoke_tau_visible.astype(np.float32))
-        rad = rad * t_smoke + (1.0 - t_smoke) * np.float32(l_air)
+        od += np.float32(SMOKE_LWIR_TO_VISIBLE_EXTINCTION) * smoke_tau_visible.astype(np.float32, copy=False)
+    np.negative(od, out=od)
+    t = np.exp(od, out=od)
+    rad = np.subtract(radiance_scene, l_air, dtype=np.float32)
+    rad *= t
+    rad += l_air
     if rng is not None and sensor.netd_k > 0:
         sigma = sensor.netd_k * table.d_radiance_d_t(sensor.netd_reference_k)
-        rad = rad + rng.standard_normal(rad.shape, dtype=np.float32) * np.float32(sigma)
+        noise = rng.standard_normal(rad.shape, dtype=np.float32)
+        noise *= np.float32(sigma)
+        rad += noise
     lo, hi, t_of_count = _adc_table(sensor)
     levels = t_of_count.size - 1
-    counts = np.clip(rad, lo, hi)
+    counts = np.clip(rad, lo, hi, out=rad)
     counts -= np.float32(lo)
     counts *= np.float32(levels / (hi - lo))
-    return t_of_count[np.rint(counts).astype(np.int32)]
+    counts += np.float32(0.5)  # round half up (counts are >= 0)
+    return t_of_count[counts.astype(np.int32)]
 
 
 @lru_cache(maxsize=8)
