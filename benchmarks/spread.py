@@ -8,7 +8,8 @@ pyretechnics reports it). The case follows BENCHMARKS.md: 30 m cells, uniform he
 0.524 m/s (FM1-like, 31.5 m/min), length-to-breadth 1.31, spreading east, centre ignition,
 run until the head has crossed 45 % of the grid. Timings exclude the first call (compile).
 
-Usage: ``python benchmarks/spread.py [--quick]`` (quick: smaller sizes, one repeat).
+Usage: ``python benchmarks/spread.py [--quick] [--schedule serial|batched]`` (quick: smaller
+sizes, one repeat). Side by side with pyretechnics: ``benchmarks/spread_vs_peer.py``.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ HEAD_DEG = 90.0
 TIME_BUDGET_S = 150.0
 
 
-def run_case(n: int, batch: int, repeats: int) -> dict[str, object]:
-    sim = FireSim((n, n), CELL_M, batch=batch)
+def run_case(n: int, batch: int, repeats: int, schedule: str | None = None) -> dict[str, object]:
+    sim = FireSim((n, n), CELL_M, batch=batch, schedule=schedule)
     sim.set_spread_params(HEAD_ROS, HEAD_DEG, LB, 1000.0, 60.0)
     duration = 0.45 * n * CELL_M / HEAD_ROS
     times = []
@@ -69,12 +70,16 @@ def run_case(n: int, batch: int, repeats: int) -> dict[str, object]:
         "cells_burned_per_s": burned / med,
         "hectares_per_cpu_hour": burned * CELL_M**2 / 1e4 / (med / 3600.0) / (os.cpu_count() or 1),
         "length_to_breadth": float(np.sqrt(ev[1] / ev[0])),
+        "schedule": sim.schedule,
+        "cell_relaxations_per_burned_cell": float(sim.sweep_stats()[:, 1].sum()) / max(burned, 1),
     }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--schedule", choices=["serial", "batched"], default=None,
+                    help="FireSim schedule (default: the engine's choice for the arch)")
     args = ap.parse_args()
     repeats = 1 if args.quick else 2
     grids = [256, 512] if args.quick else [256, 512, 1024, 2048]
@@ -89,12 +94,12 @@ def main() -> None:
         if time.perf_counter() - start > TIME_BUDGET_S:
             skipped.append(f"grid {n}")
             continue
-        results["grid_scaling"].append(run_case(n, 1, repeats if n <= 1024 else 0))
+        results["grid_scaling"].append(run_case(n, 1, repeats if n <= 1024 else 0, args.schedule))
     for b in batches:
         if time.perf_counter() - start > TIME_BUDGET_S:
             skipped.append(f"batch {b}")
             continue
-        results["batch_scaling"].append(run_case(256, b, repeats if b <= 16 else 0))
+        results["batch_scaling"].append(run_case(256, b, repeats if b <= 16 else 0, args.schedule))
     out = {
         "benchmark": "wildfire_gym.fire.engine.FireSim.advance",
         "case": {"cell_m": CELL_M, "head_ros_m_s": HEAD_ROS, "lb": LB, "head_deg": HEAD_DEG,

@@ -21,6 +21,20 @@ sequence of operations on a scenario is therefore the same alone or inside any b
 and its fields are bitwise identical. Kernels run with ``fast_math`` off, so the CPU
 kernels give the same bits as the numpy reference :func:`~wildfire_gym.fire.spread_ref.simulate`.
 
+Two schedules drive the windows and give the same bits (``schedule=``):
+
+* ``"serial"`` (default on the CPU): one launch of
+  :func:`~wildfire_gym.fire.kernels.run_windows_serial` per :meth:`FireSim.advance`, one
+  thread per scenario running all its windows and sweeps. A sweep relaxes only the cells
+  of the band that are not known to be fixed points of the update (a 64-bit mask per tile),
+  and of each only the candidates of the neighbours that changed since it was last relaxed;
+  per-tile earliest and latest arrivals make the band O(1) per tile. No Python per sweep,
+  no copies; each burned cell is relaxed a few times instead of every sweep of every window
+  it spends in the band.
+* ``"batched"`` (default on CUDA): every sweep is a parallel launch over the band tiles of
+  the whole batch, every cell of each, driven from Python (one GPU thread per scenario
+  would be slow).
+
 Crown fire per tree: when the front reaches the cell under a tree, the tree starts
 TORCHING (CROWN_BURNING where the cell is flagged active, i.e. the caller's crown rate
 exceeds the active threshold) if the surface intensity there reaches the tree's critical
@@ -49,7 +63,7 @@ from wildfire_gym._taichi import init_taichi, ti
 from wildfire_gym.errors import ScenarioError
 
 from . import kernels as K
-from .spread_ref import slowness_coefficients
+from .spread_ref import MAX_GRID_SIDE, origin_index, slowness_coefficients
 from .state import BurnState, FireSnapshot, TreeState
 
 logger = logging.getLogger(__name__)
@@ -71,6 +85,9 @@ MAX_SWEEPS_PER_WINDOW = 100_000
 """Guard against a non-converging window (never reached in practice)."""
 
 _N_SPOT = 6
+
+SCHEDULES = ("serial", "batched")
+"""Ways to drive the windows (see :class:`FireSim`)."""
 
 
 def _as_batch(name: str, value: object, batch: int, shape: tuple[int, int], b: int | None) -> np.ndarray:
@@ -106,6 +123,13 @@ class FireSim:
         window_cells: time-window length in cells at the fastest head rate (sub-steps).
         crown_burnout_s: e-folding time of crown consumption (s).
         scorch_fraction: flame length / crown base height that scorches a crown (-).
+        schedule: how windows are driven. ``"serial"``: one kernel launch per
+            :meth:`advance`, each scenario's windows and sweeps run by one thread, sweeps
+            skip tiles that are already a fixed point (fastest on CPUs, no per-sweep
+            launches or copies). ``"batched"``: every sweep of every scenario is a parallel
+            launch over the tiles of the whole batch, driven from Python (for GPUs, where
+            one thread per scenario is slow). Both give the same bits. Default: serial on
+            the CPU, batched on CUDA.
     """
 
     def __init__(
@@ -118,9 +142,10 @@ class FireSim:
         window_cells: float = DEFAULT_WINDOW_CELLS,
         crown_burnout_s: float = DEFAULT_CROWN_BURNOUT_S,
         scorch_fraction: float = DEFAULT_SCORCH_FRACTION,
+        schedule: str | None = None,
     ) -> None:
-        if len(shape) != 2 or min(int(shape[0]), int(shape[1])) < 1:
-            raise ScenarioError("shape", "(ny, nx) with ny, nx >= 1", shape)
+        if len(shape) != 2 or min(int(shape[0]), int(shape[1])) < 1 or max(shape) > MAX_GRID_SIDE:
+            raise ScenarioError("shape", f"(ny, nx) with 1 <= ny, nx <= {MAX_GRID_SIDE}", shape)
         if not (cell_m > 0 and math.isfinite(cell_m)):
             raise ScenarioError("cell_m", "a positive cell size in metres", cell_m)
         if int(batch) < 1:
@@ -135,6 +160,11 @@ class FireSim:
         if not scorch_fraction > 0:
             raise ScenarioError("scorch_fraction", "a positive fraction", scorch_fraction)
         self.arch = init_taichi(arch)
+        if schedule is None:
+            schedule = "serial" if self.arch == "cpu" else "batched"
+        if schedule not in SCHEDULES:
+            raise ScenarioError("schedule", f"one of {SCHEDULES}", schedule)
+        self.schedule = schedule
         self.shape = (int(shape[0]), int(shape[1]))
         self.cell_m = float(cell_m)
         self.batch = int(batch)
@@ -149,9 +179,10 @@ class FireSim:
 
         # state: arrival time and Huygens ray (current and next sweep)
         self.arrival = ti.ndarray(ti.f32, grid)
-        self._ray = [ti.ndarray(ti.i32, grid)] + [ti.ndarray(ti.f32, grid) for _ in range(5)]
-        self._next = [ti.ndarray(ti.f32, grid), ti.ndarray(ti.i32, grid)] + [
-            ti.ndarray(ti.f32, grid) for _ in range(5)
+        flat = (nb * ny * nx,)  # private per-cell arrays are flat (see kernels.F32)
+        self._ray = [ti.ndarray(ti.i32, flat)] + [ti.ndarray(ti.f32, flat) for _ in range(5)]
+        self._next = [ti.ndarray(ti.f32, flat), ti.ndarray(ti.i32, flat)] + [
+            ti.ndarray(ti.f32, flat) for _ in range(5)
         ]
         self.ignition = ti.ndarray(ti.f32, grid)
         self.burn_state = ti.ndarray(ti.u8, grid)
@@ -171,6 +202,16 @@ class FireSim:
         self._t_window = ti.ndarray(ti.f32, (nb,))
         self._flag_a = ti.ndarray(ti.i32, (nb,))
         self._flag_b = ti.ndarray(ti.i32, (nb,))
+        n_tiles_b = self._tiles_shape[1] * self._tiles_shape[2]
+        self._tile_max = ti.ndarray(ti.f32, (nb * n_tiles_b,))  # flat, as the ray arrays
+        self._stale = ti.ndarray(ti.u64, (nb * n_tiles_b,))
+        self._dirs = ti.ndarray(ti.i32, flat)
+        self._band = ti.ndarray(ti.i32, (nb, n_tiles_b))
+        self._relaxed = ti.ndarray(ti.i32, (nb, n_tiles_b))
+        self._pending = ti.ndarray(ti.i32, (nb, n_tiles_b * K.TILE * K.TILE))
+        self._counts = ti.ndarray(ti.i32, (nb, 2))
+        self._width = ti.ndarray(ti.f64, (nb,))
+        self._stats = ti.ndarray(ti.i32, (nb, 2))
         # parameters
         self.slow_a = ti.ndarray(ti.f32, grid)
         self.slow_bx = ti.ndarray(ti.f32, grid)
@@ -226,11 +267,12 @@ class FireSim:
     def reset(self) -> None:
         """Forget every fire (arrivals, ignitions, crown states); parameters and trees stay."""
         self._time = 0.0
+        self._stats.fill(0)
         self.arrival.fill(np.inf)
         self.ignition.fill(np.inf)
         ny, nx = self.shape
-        idx = np.arange(ny * nx, dtype=np.int32).reshape(ny, nx)
-        self._ray[0].from_numpy(np.ascontiguousarray(np.broadcast_to(idx, (self.batch, ny, nx))))
+        idx = origin_index(ny, nx)
+        self._ray[0].from_numpy(np.ascontiguousarray(np.broadcast_to(idx, (self.batch, ny, nx))).ravel())
         self._ray[1].fill(np.inf)
         for arr in self._ray[2:]:
             arr.fill(0.0)
@@ -465,11 +507,41 @@ class FireSim:
                             BURNT_FOLIAGE_FRACTION, t_now)
         K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state, t_now)
 
+    def _window_widths(self) -> np.ndarray:
+        """Window length per scenario (s, float64): ``window_cells`` cells at its fastest head
+        rate; ``inf`` where nothing can burn."""
+        with np.errstate(divide="ignore"):
+            return np.where(self._vmax > 0, self.window_cells * self.cell_m / np.where(self._vmax > 0, self._vmax, 1.0), np.inf)
+
+    def sweep_stats(self) -> np.ndarray:
+        """Work done by the serial schedule since the last :meth:`reset`: ``[B, 2]`` int
+        (sweeps, cell relaxations) per scenario (zeros with the batched schedule)."""
+        return self._stats.to_numpy().astype(np.int64)
+
     def _run_windows(self, until: float) -> None:
         """Per-scenario windows from the current time to ``until`` (see the module docstring)."""
+        if self.schedule == "serial":
+            self._run_windows_serial(until)
+        else:
+            self._run_windows_batched(until)
+
+    def _run_windows_serial(self, until: float) -> None:
+        """All windows of all scenarios in one launch (:func:`kernels.run_windows_serial`)."""
+        self._width.from_numpy(self._window_widths())
+        K.tile_stats(self.arrival, self.ignition, self.slow_a, self._tile_min, self._tile_max, self._stale, self._dirs)
+        K.run_windows_serial(
+            self.arrival, *self._ray, *self._next, self.ignition, self.slow_a, self.slow_bx, self.slow_by,
+            self.ros_head, self.intensity_per_ros, self.ros, self.intensity, self.flame, self.crown_active,
+            self.spot_prob, self.tree_cell, self.tree_xy, self.tree_cbh, self.tree_i0, self.tree_state,
+            self.tree_time, self._spot_par, self._spot_seed, self._tile_min, self._tile_max, self._reached,
+            self._stale, self._dirs, self._band, self._relaxed, self._pending, self._counts, self._next_event, self._spotted,
+            self._stats, self._width, float(self._time), float(until), self.cell_m, self.scorch_fraction,
+            int(self.n_trees > 0), MAX_SWEEPS_PER_WINDOW)
+
+    def _run_windows_batched(self, until: float) -> None:
+        """Every sweep of every scenario a parallel launch, driven from here."""
         nb = self.batch
-        with np.errstate(divide="ignore"):
-            width = np.where(self._vmax > 0, self.window_cells * self.cell_m / np.where(self._vmax > 0, self._vmax, 1.0), np.inf)
+        width = self._window_widths()
         f32 = np.float32
         t_final = np.full(nb, self._time, np.float64)
         t_window = np.minimum(until, t_final + width)
@@ -545,7 +617,7 @@ class FireSim:
                 K.resolve_trees(self.arrival, self.ignition, self.slow_a, self.intensity, self.flame,
                                 self.crown_active, self.spot_prob, self.tree_cell, self.tree_xy,
                                 self.tree_cbh, self.tree_i0, self.tree_state, self.tree_time,
-                                self._spot_par, self._spot_seed, self._spotted, self._tile_min, self._flag_a,
+                                self._spot_par, self._spot_seed, self._spotted, self._tile_min, self._stale, self._dirs, self._flag_a,
                                 self._t_window, self.cell_m, self.scorch_fraction)
                 spotted = self._spotted.to_numpy().astype(bool) & fin
                 if spotted.any():

@@ -1,6 +1,10 @@
 """Taichi kernels of the batched spread engine (one kernel per stage).
 
 The algorithm is described in :mod:`wildfire_gym.fire.spread_ref` (its numpy reference).
+The per-cell pieces (:func:`_best_ray`, :func:`_finalize_cell`, :func:`_resolve_tree`) are
+Taichi functions shared by the batched kernels (one parallel launch per stage, driven from
+Python) and by :func:`run_windows_serial` (a whole :meth:`~wildfire_gym.fire.engine.FireSim.advance`
+in one launch, one thread per scenario), so both schedules compute the same bits.
 Every kernel takes ``ti.types.ndarray`` arguments so it compiles once per process, not
 once per simulator. Batch ``b`` is the first index of every array; no value written for
 one scenario depends on another scenario (no cross-batch reductions feed the physics),
@@ -16,15 +20,23 @@ from .spread_ref import (
     BYRAM_FLAME_COEFF,
     BYRAM_FLAME_EXP,
     NEIGHBOURS,
+    ORIGIN_MASK,
+    ORIGIN_SHIFT,
     STRAIGHTNESS,
     STRAIGHTNESS_SLACK,
 )
 from .state import BurnState, TreeState
 
 F32 = ti.types.ndarray(dtype=ti.f32)
+"""Float arrays of any rank. The public state is ``[B, ny, nx]``; the private per-cell
+arrays (the Huygens ray, its next sweep, ``dirs``) are flat ``[B * ny * nx]`` and indexed
+``(b * ny + iy) * nx + ix``: a multi-dimensional ndarray access costs several times a flat
+one inside serial loops (a micro-benchmark of 80 neighbour loads per cell: ~5x)."""
 I32 = ti.types.ndarray(dtype=ti.i32)
 U8 = ti.types.ndarray(dtype=ti.u8)
 U32 = ti.types.ndarray(dtype=ti.u32)
+U64 = ti.types.ndarray(dtype=ti.u64)
+F64 = ti.types.ndarray(dtype=ti.f64)
 
 INF = float("inf")
 
@@ -42,6 +54,12 @@ TILE = 8
 """Side (cells) of the square tiles the active band is made of."""
 
 _NB = [(int(dx), int(dy)) for dx, dy in NEIGHBOURS]
+
+IGNITION_BIT = 8
+"""Bit of a cell's ``dirs`` mask that asks for its ignition candidate (bits 0-7: neighbours)."""
+IGNITION_MASK = 1 << IGNITION_BIT
+ALL_DIRS = (1 << (IGNITION_BIT + 1)) - 1
+"""Every candidate of a cell."""
 _NB_LEN = [float(np.hypot(dx, dy)) for dx, dy in _NB]
 
 
@@ -143,6 +161,107 @@ def _wins(t: ti.f32, t_o: ti.f32, s_l: ti.f32, best_t: ti.f32, best_to: ti.f32, 
     return (t < best_t) or (t == best_t and (t_o < best_to or (t_o == best_to and s_l < best_l)))
 
 
+Ray = ti.types.struct(t=ti.f32, o=ti.i32, to=ti.f32, l=ti.f32, a=ti.f32, bx=ti.f32, by=ti.f32)
+"""A cell's state: arrival ``t``, ray origin ``o`` (packed), origin time ``to`` and the ray's
+path sums ``l, a, bx, by`` (see :mod:`wildfire_gym.fire.spread_ref`)."""
+
+
+@ti.func
+def _best_ray(
+    b: ti.i32,
+    iy: ti.i32,
+    ix: ti.i32,
+    arrival: ti.template(),
+    origin: ti.template(),
+    t_origin: ti.template(),
+    s_l: ti.template(),
+    s_a: ti.template(),
+    s_bx: ti.template(),
+    s_by: ti.template(),
+    ignition: ti.template(),
+    slow_a: ti.template(),
+    slow_bx: ti.template(),
+    slow_by: ti.template(),
+    tf: ti.f32,
+    cell_m: ti.f32,
+    dirs: ti.i32,
+) -> Ray:
+    """The origin-tracking Huygens update of cell ``(b, iy, ix)``: its next state, from the
+    current one (read only). Same candidates, order and ties as
+    :func:`wildfire_gym.fire.spread_ref.ray_update`; cells arrived by ``tf`` are frozen.
+
+    Only the candidates named in ``dirs`` are evaluated: bit ``k`` the two candidates from
+    neighbour ``NEIGHBOURS[k]``, bit ``IGNITION_BIT`` the cell's ignition (``ALL_DIRS``: all).
+    When the cell's state already beats the candidates left out (it was a fixed point before
+    those neighbours changed), the result is the same as evaluating them all: a left-out
+    candidate is not better than the current state, so it cannot beat or tie a better one."""
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    best_t = arrival[b, iy, ix]
+    best_o = origin[(b * ny + iy) * nx + ix]
+    best_to = t_origin[(b * ny + iy) * nx + ix]
+    best_l = s_l[(b * ny + iy) * nx + ix]
+    best_a = s_a[(b * ny + iy) * nx + ix]
+    best_bx = s_bx[(b * ny + iy) * nx + ix]
+    best_by = s_by[(b * ny + iy) * nx + ix]
+    a_x = slow_a[b, iy, ix]
+    if best_t > tf and a_x < INF:
+        bx_x = slow_bx[b, iy, ix]
+        by_x = slow_by[b, iy, ix]
+        ig = ignition[b, iy, ix]
+        if (dirs & IGNITION_MASK) != 0 and _wins(ig, ig, 0.0, best_t, best_to, best_l):
+            best_t = ig
+            best_o = (iy << ORIGIN_SHIFT) | ix
+            best_to = ig
+            best_l = 0.0
+            best_a = 0.0
+            best_bx = 0.0
+            best_by = 0.0
+        for k in ti.static(range(8)):
+            dx, dy = ti.static(_NB[k][0], _NB[k][1])
+            sx = ix + dx
+            sy = iy + dy
+            if (dirs >> k) & 1 != 0 and 0 <= sx < nx and 0 <= sy < ny:
+                ty_ = arrival[b, sy, sx]
+                ay = slow_a[b, sy, sx]
+                if ay < INF and ty_ < INF:
+                    step = ti.static(_NB_LEN[k]) * cell_m
+                    ma = (ay + a_x) * 0.5
+                    mbx = (slow_bx[b, sy, sx] + bx_x) * 0.5
+                    mby = (slow_by[b, sy, sx] + by_x) * 0.5
+                    ddx = ti.static(float(-dx)) * cell_m
+                    ddy = ti.static(float(-dy)) * cell_m
+                    tv = ty_ + (ma * step - (mbx * ddx + mby * ddy))
+                    if _wins(tv, ty_, step, best_t, best_to, best_l):
+                        best_t = tv
+                        best_o = (sy << ORIGIN_SHIFT) | sx
+                        best_to = ty_
+                        best_l = step
+                        best_a = ma * step
+                        best_bx = mbx * step
+                        best_by = mby * step
+                    o = origin[(b * ny + sy) * nx + sx]
+                    to_ = t_origin[(b * ny + sy) * nx + sx]
+                    sl = s_l[(b * ny + sy) * nx + sx] + step
+                    sa = s_a[(b * ny + sy) * nx + sx] + ma * step
+                    sbx = s_bx[(b * ny + sy) * nx + sx] + mbx * step
+                    sby = s_by[(b * ny + sy) * nx + sx] + mby * step
+                    rx = ti.f32(ix - (o & ORIGIN_MASK)) * cell_m
+                    ry = ti.f32(iy - (o >> ORIGIN_SHIFT)) * cell_m
+                    dist = ti.sqrt(rx * rx + ry * ry)
+                    if sl <= STRAIGHTNESS * dist + STRAIGHTNESS_SLACK * cell_m:
+                        inv_l = 1.0 / sl
+                        tc = to_ + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry))
+                        if _wins(tc, to_, sl, best_t, best_to, best_l):
+                            best_t = tc
+                            best_o = o
+                            best_to = to_
+                            best_l = sl
+                            best_a = sa
+                            best_bx = sbx
+                            best_by = sby
+    return Ray(t=best_t, o=best_o, to=best_to, l=best_l, a=best_a, bx=best_bx, by=best_by)
+
+
 @ti.kernel
 def relax(
     tiles: I32,
@@ -168,87 +287,22 @@ def relax(
     t_final: F32,
     cell_m: ti.f32,
 ):
-    """One Jacobi sweep of the origin-tracking Huygens update over the listed tiles.
-
-    Reads the current state, writes the next one (every cell of a listed tile). Same
-    candidates, order and ties as :func:`wildfire_gym.fire.spread_ref.ray_update`.
-    """
+    """One Jacobi sweep of :func:`_best_ray` over the listed tiles (every cell of each)."""
     ny, nx = arrival.shape[1], arrival.shape[2]
     for q, c in ti.ndrange(n_tiles, TILE * TILE):
         b = tiles[q, 0]
         iy = tiles[q, 1] * TILE + c // TILE
         ix = tiles[q, 2] * TILE + c % TILE
         if iy < ny and ix < nx:
-            best_t = arrival[b, iy, ix]
-            best_o = origin[b, iy, ix]
-            best_to = t_origin[b, iy, ix]
-            best_l = s_l[b, iy, ix]
-            best_a = s_a[b, iy, ix]
-            best_bx = s_bx[b, iy, ix]
-            best_by = s_by[b, iy, ix]
-            a_x = slow_a[b, iy, ix]
-            if best_t > t_final[b] and a_x < INF:
-                bx_x = slow_bx[b, iy, ix]
-                by_x = slow_by[b, iy, ix]
-                ig = ignition[b, iy, ix]
-                if _wins(ig, ig, 0.0, best_t, best_to, best_l):
-                    best_t = ig
-                    best_o = iy * nx + ix
-                    best_to = ig
-                    best_l = 0.0
-                    best_a = 0.0
-                    best_bx = 0.0
-                    best_by = 0.0
-                for k in ti.static(range(8)):
-                    dx, dy = ti.static(_NB[k][0], _NB[k][1])
-                    sx = ix + dx
-                    sy = iy + dy
-                    if 0 <= sx < nx and 0 <= sy < ny:
-                        ty_ = arrival[b, sy, sx]
-                        ay = slow_a[b, sy, sx]
-                        if ay < INF:
-                            step = ti.static(_NB_LEN[k]) * cell_m
-                            ma = (ay + a_x) * 0.5
-                            mbx = (slow_bx[b, sy, sx] + bx_x) * 0.5
-                            mby = (slow_by[b, sy, sx] + by_x) * 0.5
-                            ddx = ti.static(float(-dx)) * cell_m
-                            ddy = ti.static(float(-dy)) * cell_m
-                            tv = ty_ + (ma * step - (mbx * ddx + mby * ddy))
-                            if _wins(tv, ty_, step, best_t, best_to, best_l):
-                                best_t = tv
-                                best_o = sy * nx + sx
-                                best_to = ty_
-                                best_l = step
-                                best_a = ma * step
-                                best_bx = mbx * step
-                                best_by = mby * step
-                            o = origin[b, sy, sx]
-                            to_ = t_origin[b, sy, sx]
-                            sl = s_l[b, sy, sx] + step
-                            sa = s_a[b, sy, sx] + ma * step
-                            sbx = s_bx[b, sy, sx] + mbx * step
-                            sby = s_by[b, sy, sx] + mby * step
-                            rx = ti.f32(ix - o % nx) * cell_m
-                            ry = ti.f32(iy - o // nx) * cell_m
-                            dist = ti.sqrt(rx * rx + ry * ry)
-                            if sl <= STRAIGHTNESS * dist + STRAIGHTNESS_SLACK * cell_m:
-                                inv_l = 1.0 / sl
-                                tc = to_ + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry))
-                                if _wins(tc, to_, sl, best_t, best_to, best_l):
-                                    best_t = tc
-                                    best_o = o
-                                    best_to = to_
-                                    best_l = sl
-                                    best_a = sa
-                                    best_bx = sbx
-                                    best_by = sby
-            arrival_n[b, iy, ix] = best_t
-            origin_n[b, iy, ix] = best_o
-            t_origin_n[b, iy, ix] = best_to
-            s_l_n[b, iy, ix] = best_l
-            s_a_n[b, iy, ix] = best_a
-            s_bx_n[b, iy, ix] = best_bx
-            s_by_n[b, iy, ix] = best_by
+            r = _best_ray(b, iy, ix, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, ignition, slow_a,
+                          slow_bx, slow_by, t_final[b], cell_m, ALL_DIRS)
+            arrival_n[(b * ny + iy) * nx + ix] = r.t
+            origin_n[(b * ny + iy) * nx + ix] = r.o
+            t_origin_n[(b * ny + iy) * nx + ix] = r.to
+            s_l_n[(b * ny + iy) * nx + ix] = r.l
+            s_a_n[(b * ny + iy) * nx + ix] = r.a
+            s_bx_n[(b * ny + iy) * nx + ix] = r.bx
+            s_by_n[(b * ny + iy) * nx + ix] = r.by
 
 
 @ti.kernel
@@ -287,21 +341,21 @@ def commit(
         iy = tiles[q, 1] * TILE + c // TILE
         ix = tiles[q, 2] * TILE + c % TILE
         if iy < ny and ix < nx:
-            t_new = arrival_n[b, iy, ix]
-            if (t_new != arrival[b, iy, ix] or origin_n[b, iy, ix] != origin[b, iy, ix]
-                    or t_origin_n[b, iy, ix] != t_origin[b, iy, ix]
-                    or s_l_n[b, iy, ix] != s_l[b, iy, ix] or s_a_n[b, iy, ix] != s_a[b, iy, ix]
-                    or s_bx_n[b, iy, ix] != s_bx[b, iy, ix] or s_by_n[b, iy, ix] != s_by[b, iy, ix]):
+            t_new = arrival_n[(b * ny + iy) * nx + ix]
+            if (t_new != arrival[b, iy, ix] or origin_n[(b * ny + iy) * nx + ix] != origin[(b * ny + iy) * nx + ix]
+                    or t_origin_n[(b * ny + iy) * nx + ix] != t_origin[(b * ny + iy) * nx + ix]
+                    or s_l_n[(b * ny + iy) * nx + ix] != s_l[(b * ny + iy) * nx + ix] or s_a_n[(b * ny + iy) * nx + ix] != s_a[(b * ny + iy) * nx + ix]
+                    or s_bx_n[(b * ny + iy) * nx + ix] != s_bx[(b * ny + iy) * nx + ix] or s_by_n[(b * ny + iy) * nx + ix] != s_by[(b * ny + iy) * nx + ix]):
                 if ti.min(t_new, arrival[b, iy, ix]) <= t_window[b]:
                     changed[b] = 1
                 ti.atomic_min(tile_min[b, iy // TILE, ix // TILE], t_new)
                 arrival[b, iy, ix] = t_new
-                origin[b, iy, ix] = origin_n[b, iy, ix]
-                t_origin[b, iy, ix] = t_origin_n[b, iy, ix]
-                s_l[b, iy, ix] = s_l_n[b, iy, ix]
-                s_a[b, iy, ix] = s_a_n[b, iy, ix]
-                s_bx[b, iy, ix] = s_bx_n[b, iy, ix]
-                s_by[b, iy, ix] = s_by_n[b, iy, ix]
+                origin[(b * ny + iy) * nx + ix] = origin_n[(b * ny + iy) * nx + ix]
+                t_origin[(b * ny + iy) * nx + ix] = t_origin_n[(b * ny + iy) * nx + ix]
+                s_l[(b * ny + iy) * nx + ix] = s_l_n[(b * ny + iy) * nx + ix]
+                s_a[(b * ny + iy) * nx + ix] = s_a_n[(b * ny + iy) * nx + ix]
+                s_bx[(b * ny + iy) * nx + ix] = s_bx_n[(b * ny + iy) * nx + ix]
+                s_by[(b * ny + iy) * nx + ix] = s_by_n[(b * ny + iy) * nx + ix]
 
 
 @ti.func
@@ -310,6 +364,46 @@ def _flame_length(intensity: ti.f32) -> ti.f32:
     if intensity > 0.0:
         out = BYRAM_FLAME_COEFF * ti.pow(intensity, BYRAM_FLAME_EXP)
     return out
+
+
+@ti.func
+def _finalize_cell(
+    b: ti.i32,
+    iy: ti.i32,
+    ix: ti.i32,
+    arrival: ti.template(),
+    ros_head: ti.template(),
+    intensity_per_ros: ti.template(),
+    ros: ti.template(),
+    intensity: ti.template(),
+    flame: ti.template(),
+    tw: ti.f32,
+    cell_m: ti.f32,
+):
+    """Front rate, Byram intensity and flame length of cell ``(b, iy, ix)`` if it arrived by
+    ``tw`` and is not done yet (``ros == 0``)."""
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    t = arrival[b, iy, ix]
+    if t <= tw and ros[b, iy, ix] == 0.0:
+        gx = 0.0
+        gy = 0.0
+        if ix > 0:
+            gx = ti.max(gx, t - arrival[b, iy, ix - 1])
+        if ix < nx - 1:
+            gx = ti.max(gx, t - arrival[b, iy, ix + 1])
+        if iy > 0:
+            gy = ti.max(gy, t - arrival[b, iy - 1, ix])
+        if iy < ny - 1:
+            gy = ti.max(gy, t - arrival[b, iy + 1, ix])
+        g = ti.sqrt(gx * gx + gy * gy) / cell_m
+        v = ros_head[b, iy, ix]
+        r = v
+        if g * v > 1.0:
+            r = 1.0 / g
+        ros[b, iy, ix] = r
+        inten = intensity_per_ros[b, iy, ix] * r
+        intensity[b, iy, ix] = inten
+        flame[b, iy, ix] = _flame_length(inten)
 
 
 @ti.kernel
@@ -327,35 +421,15 @@ def finalize_cells(
     t_window: F32,
     cell_m: ti.f32,
 ):
-    """Front rate, Byram intensity and flame length of cells arrived by ``t_window[b]`` and not
-    done yet (``ros == 0``), for the scenarios with ``fin[b]``."""
+    """:func:`_finalize_cell` on the listed tiles of the scenarios with ``fin[b]``."""
     ny, nx = arrival.shape[1], arrival.shape[2]
     for q, c in ti.ndrange(n_tiles, TILE * TILE):
         b = tiles[q, 0]
         iy = tiles[q, 1] * TILE + c // TILE
         ix = tiles[q, 2] * TILE + c % TILE
         if iy < ny and ix < nx and fin[b] != 0:
-            t = arrival[b, iy, ix]
-            if t <= t_window[b] and ros[b, iy, ix] == 0.0:
-                gx = 0.0
-                gy = 0.0
-                if ix > 0:
-                    gx = ti.max(gx, t - arrival[b, iy, ix - 1])
-                if ix < nx - 1:
-                    gx = ti.max(gx, t - arrival[b, iy, ix + 1])
-                if iy > 0:
-                    gy = ti.max(gy, t - arrival[b, iy - 1, ix])
-                if iy < ny - 1:
-                    gy = ti.max(gy, t - arrival[b, iy + 1, ix])
-                g = ti.sqrt(gx * gx + gy * gy) / cell_m
-                v = ros_head[b, iy, ix]
-                r = v
-                if g * v > 1.0:
-                    r = 1.0 / g
-                ros[b, iy, ix] = r
-                inten = intensity_per_ros[b, iy, ix] * r
-                intensity[b, iy, ix] = inten
-                flame[b, iy, ix] = _flame_length(inten)
+            _finalize_cell(b, iy, ix, arrival, ros_head, intensity_per_ros, ros, intensity, flame,
+                           t_window[b], cell_m)
 
 
 @ti.func
@@ -377,6 +451,87 @@ def _uniform(seed: ti.u32, tree: ti.u32, ember: ti.u32, stream: ti.u32) -> ti.f3
     return (ti.f32(h >> ti.u32(8)) + 0.5) * (1.0 / 16777216.0)
 
 
+@ti.func
+def _resolve_tree(
+    b: ti.i32,
+    n: ti.i32,
+    arrival: ti.template(),
+    ignition: ti.template(),
+    slow_a: ti.template(),
+    intensity: ti.template(),
+    flame: ti.template(),
+    crown_active: ti.template(),
+    spot_prob: ti.template(),
+    tree_cell: ti.template(),
+    tree_xy: ti.template(),
+    tree_cbh: ti.template(),
+    tree_i0: ti.template(),
+    tree_state: ti.template(),
+    tree_time: ti.template(),
+    spot_par: ti.template(),
+    spot_seed: ti.template(),
+    spotted: ti.template(),
+    tile_min: ti.template(),
+    stale: ti.template(),
+    dirs: ti.template(),
+    tw: ti.f32,
+    cell_m: ti.f32,
+    scorch_fraction: ti.f32,
+):
+    """Crown state of tree ``n`` whose cell burned by ``t_window``; embers from the ones that torch.
+
+    ``spot_par[b] = (n_embers, log_mean, log_sigma, direction_deg, direction_sigma_deg,
+    delay_s)``: distance ``exp(log_mean + log_sigma z)`` m, compass direction
+    ``direction_deg + direction_sigma_deg z'``; the landing cell ignites at
+    ``t_torch + delay_s`` with probability ``spot_prob`` there (the draw depends only on the
+    scenario's seed, the tree id and the ember index). ``spotted[b]`` is set when an ember
+    lowered an ignition time to at most ``tw`` (the window must then be relaxed again);
+    ``stale`` marks the landing cell's tile for relaxation.
+    """
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    tny, tnx = tile_min.shape[1], tile_min.shape[2]
+    cy = tree_cell[b, n, 0]
+    cx = tree_cell[b, n, 1]
+    if cy >= 0 and tree_state[b, n] == _T_UNBURNT:
+        t_cell = arrival[b, cy, cx]
+        if t_cell <= tw:
+            inten = intensity[b, cy, cx]
+            if inten >= tree_i0[b, n]:
+                if crown_active[b, cy, cx] != 0:
+                    tree_state[b, n] = ti.u8(_T_CROWN)
+                else:
+                    tree_state[b, n] = ti.u8(_T_TORCHING)
+                tree_time[b, n] = t_cell
+                n_emb = ti.i32(spot_par[b, 0])
+                seed = spot_seed[b]
+                for e in range(n_emb):
+                    u1 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(0))
+                    u2 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(1))
+                    u3 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(2))
+                    rad = ti.sqrt(-2.0 * ti.log(u1))
+                    z1 = rad * ti.cos(6.283185307179586 * u2)
+                    z2 = rad * ti.sin(6.283185307179586 * u2)
+                    dist = ti.exp(spot_par[b, 1] + spot_par[b, 2] * z1)
+                    ang = (spot_par[b, 3] + spot_par[b, 4] * z2) * 0.017453292519943295
+                    lx = tree_xy[b, n, 0] + dist * ti.sin(ang)
+                    ly = tree_xy[b, n, 1] + dist * ti.cos(ang)
+                    if 0.0 <= lx < nx * cell_m and 0.0 <= ly < ny * cell_m:
+                        jx = ti.min(ti.i32(lx / cell_m), nx - 1)
+                        jy = ti.min(ti.i32(ly / cell_m), ny - 1)
+                        t_land = t_cell + spot_par[b, 5]
+                        if slow_a[b, jy, jx] < INF and u3 < spot_prob[b, jy, jx]:
+                            if arrival[b, jy, jx] > t_land:
+                                ti.atomic_min(ignition[b, jy, jx], t_land)
+                                ti.atomic_min(tile_min[b, jy // TILE, jx // TILE], t_land)
+                                stale[(b * tny + jy // TILE) * tnx + jx // TILE] |= ti.u64(1) << ti.u64((jy % TILE) * TILE + jx % TILE)
+                                dirs[(b * ny + jy) * nx + jx] |= IGNITION_MASK
+                                if t_land <= tw:
+                                    spotted[b] = 1
+            elif flame[b, cy, cx] >= scorch_fraction * tree_cbh[b, n]:
+                tree_state[b, n] = ti.u8(_T_SCORCHED)
+                tree_time[b, n] = t_cell
+
+
 @ti.kernel
 def resolve_trees(
     arrival: F32,
@@ -396,61 +551,20 @@ def resolve_trees(
     spot_seed: U32,
     spotted: I32,
     tile_min: F32,
+    stale: U64,
+    dirs: I32,
     fin: I32,
     t_window: F32,
     cell_m: ti.f32,
     scorch_fraction: ti.f32,
 ):
-    """Crown state of trees whose cell burned by ``t_window``; embers from the ones that torch.
-
-    ``spot_par[b] = (n_embers, log_mean, log_sigma, direction_deg, direction_sigma_deg,
-    delay_s)``: distance ``exp(log_mean + log_sigma z)`` m, compass direction
-    ``direction_deg + direction_sigma_deg z'``; the landing cell ignites at
-    ``t_torch + delay_s`` with probability ``spot_prob`` there (the draw depends only on the
-    scenario's seed, the tree id and the ember index). ``spotted[b]`` is set when an ember
-    lowered an ignition time to at most ``t_window`` (the window must then be relaxed again).
-    """
+    """:func:`_resolve_tree` for every tree of the scenarios with ``fin[b]``."""
     nb, nt = tree_state.shape[0], tree_state.shape[1]
-    ny, nx = arrival.shape[1], arrival.shape[2]
     for b, n in ti.ndrange(nb, nt):
-        cy = tree_cell[b, n, 0]
-        cx = tree_cell[b, n, 1]
-        if fin[b] != 0 and cy >= 0 and tree_state[b, n] == _T_UNBURNT:
-            t_cell = arrival[b, cy, cx]
-            if t_cell <= t_window[b]:
-                inten = intensity[b, cy, cx]
-                if inten >= tree_i0[b, n]:
-                    if crown_active[b, cy, cx] != 0:
-                        tree_state[b, n] = ti.u8(_T_CROWN)
-                    else:
-                        tree_state[b, n] = ti.u8(_T_TORCHING)
-                    tree_time[b, n] = t_cell
-                    n_emb = ti.i32(spot_par[b, 0])
-                    seed = spot_seed[b]
-                    for e in range(n_emb):
-                        u1 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(0))
-                        u2 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(1))
-                        u3 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(2))
-                        rad = ti.sqrt(-2.0 * ti.log(u1))
-                        z1 = rad * ti.cos(6.283185307179586 * u2)
-                        z2 = rad * ti.sin(6.283185307179586 * u2)
-                        dist = ti.exp(spot_par[b, 1] + spot_par[b, 2] * z1)
-                        ang = (spot_par[b, 3] + spot_par[b, 4] * z2) * 0.017453292519943295
-                        lx = tree_xy[b, n, 0] + dist * ti.sin(ang)
-                        ly = tree_xy[b, n, 1] + dist * ti.cos(ang)
-                        if 0.0 <= lx < nx * cell_m and 0.0 <= ly < ny * cell_m:
-                            jx = ti.min(ti.i32(lx / cell_m), nx - 1)
-                            jy = ti.min(ti.i32(ly / cell_m), ny - 1)
-                            t_land = t_cell + spot_par[b, 5]
-                            if slow_a[b, jy, jx] < INF and u3 < spot_prob[b, jy, jx]:
-                                if arrival[b, jy, jx] > t_land:
-                                    ti.atomic_min(ignition[b, jy, jx], t_land)
-                                    ti.atomic_min(tile_min[b, jy // TILE, jx // TILE], t_land)
-                                    if t_land <= t_window[b]:
-                                        spotted[b] = 1
-                elif flame[b, cy, cx] >= scorch_fraction * tree_cbh[b, n]:
-                    tree_state[b, n] = ti.u8(_T_SCORCHED)
-                    tree_time[b, n] = t_cell
+        if fin[b] != 0:
+            _resolve_tree(b, n, arrival, ignition, slow_a, intensity, flame, crown_active, spot_prob,
+                          tree_cell, tree_xy, tree_cbh, tree_i0, tree_state, tree_time, spot_par,
+                          spot_seed, spotted, tile_min, stale, dirs, t_window[b], cell_m, scorch_fraction)
 
 
 @ti.kernel
@@ -505,12 +619,12 @@ def forget_beyond(
     for b, iy, ix in ti.ndrange(nb, ny, nx):
         if arrival[b, iy, ix] > t_until:
             arrival[b, iy, ix] = INF
-            origin[b, iy, ix] = iy * nx + ix
-            t_origin[b, iy, ix] = INF
-            s_l[b, iy, ix] = 0.0
-            s_a[b, iy, ix] = 0.0
-            s_bx[b, iy, ix] = 0.0
-            s_by[b, iy, ix] = 0.0
+            origin[(b * ny + iy) * nx + ix] = (iy << ORIGIN_SHIFT) | ix
+            t_origin[(b * ny + iy) * nx + ix] = INF
+            s_l[(b * ny + iy) * nx + ix] = 0.0
+            s_a[(b * ny + iy) * nx + ix] = 0.0
+            s_bx[(b * ny + iy) * nx + ix] = 0.0
+            s_by[(b * ny + iy) * nx + ix] = 0.0
 
 
 @ti.kernel
@@ -537,12 +651,12 @@ def apply_ignition(
                 ignition[b, iy, ix] = t_ign
             if t_ign <= t_now and t_ign < arrival[b, iy, ix]:
                 arrival[b, iy, ix] = t_ign
-                origin[b, iy, ix] = iy * nx + ix
-                t_origin[b, iy, ix] = t_ign
-                s_l[b, iy, ix] = 0.0
-                s_a[b, iy, ix] = 0.0
-                s_bx[b, iy, ix] = 0.0
-                s_by[b, iy, ix] = 0.0
+                origin[(b * ny + iy) * nx + ix] = (iy << ORIGIN_SHIFT) | ix
+                t_origin[(b * ny + iy) * nx + ix] = t_ign
+                s_l[(b * ny + iy) * nx + ix] = 0.0
+                s_a[(b * ny + iy) * nx + ix] = 0.0
+                s_bx[(b * ny + iy) * nx + ix] = 0.0
+                s_by[(b * ny + iy) * nx + ix] = 0.0
 
 
 @ti.kernel
@@ -560,6 +674,356 @@ def update_burn_state(
         elif not slow_a[b, iy, ix] < INF:
             st = _NONBURNABLE
         burn_state[b, iy, ix] = ti.u8(st)
+
+
+
+
+@ti.kernel
+def tile_stats(arrival: F32, ignition: F32, slow_a: F32, tile_min: F32, tile_max: F32, stale: U64, dirs: I32):
+    """Per tile: ``tile_min`` (earliest arrival or ignition), ``tile_max`` (latest arrival of a
+    burnable cell, -inf if none) and every cell stale (``stale`` all ones, ``dirs`` every
+    candidate: relaxed once in full)."""
+    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
+    tny, tnx = tile_min.shape[1], tile_min.shape[2]
+    for b, ty, tx in ti.ndrange(nb, tny, tnx):
+        lo = INF
+        hi = -INF
+        for c in range(TILE * TILE):
+            iy = ty * TILE + c // TILE
+            ix = tx * TILE + c % TILE
+            if iy < ny and ix < nx:
+                dirs[(b * ny + iy) * nx + ix] = ALL_DIRS
+                t = arrival[b, iy, ix]
+                lo = ti.min(lo, ti.min(t, ignition[b, iy, ix]))
+                if slow_a[b, iy, ix] < INF:
+                    hi = ti.max(hi, t)
+        tile_min[b, ty, tx] = lo
+        tile_max[(b * tny + ty) * tnx + tx] = hi
+        stale[(b * tny + ty) * tnx + tx] = ~ti.u64(0)  # bit c: cell (iy % TILE, ix % TILE) with c = (iy % TILE) * TILE + ix % TILE
+
+
+@ti.func
+def _mark_band(
+    b: ti.i32,
+    tile_min: ti.template(),
+    tile_max: ti.template(),
+    reached: ti.template(),
+    band: ti.template(),
+    counts: ti.template(),
+    next_event: ti.template(),
+    tf: ti.f32,
+    tw: ti.f32,
+):
+    """Serial :func:`mark_tiles` + :func:`build_tile_list` for scenario ``b``: reached tiles
+    (``tile_min <= tw``), then the band (open tiles, ``tile_max > tf``, next to a reached
+    tile) as tile indices ``ty * tnx + tx`` in ``band[b, :]``. ``counts[b] = (reached,
+    band)``; ``next_event[b]`` the earliest arrival or ignition later than ``tw``."""
+    tny, tnx = tile_min.shape[1], tile_min.shape[2]
+    n_r = 0
+    ne = INF
+    y0 = tny
+    y1 = -1
+    x0 = tnx
+    x1 = -1
+    for ty in range(tny):
+        for tx in range(tnx):
+            m = tile_min[b, ty, tx]
+            r = 0
+            if m <= tw:
+                r = 1
+                n_r += 1
+                y0 = ti.min(y0, ty)
+                y1 = ti.max(y1, ty)
+                x0 = ti.min(x0, tx)
+                x1 = ti.max(x1, tx)
+            elif m < INF:
+                ne = ti.min(ne, m)
+            reached[b, ty, tx] = r
+    n_band = 0
+    for ty in range(ti.max(y0 - 1, 0), ti.min(y1 + 2, tny)):
+        for tx in range(ti.max(x0 - 1, 0), ti.min(x1 + 2, tnx)):
+            if tile_max[(b * tny + ty) * tnx + tx] > tf:
+                near = 0
+                for k in ti.static(range(9)):
+                    jy = ty + k // 3 - 1
+                    jx = tx + k % 3 - 1
+                    if 0 <= jy < tny and 0 <= jx < tnx:
+                        if reached[b, jy, jx] != 0:
+                            near = 1
+                if near != 0:
+                    band[b, n_band] = ty * tnx + tx
+                    n_band += 1
+    counts[b, 0] = n_r
+    counts[b, 1] = n_band
+    next_event[b] = ne
+
+
+@ti.func
+def _sweep(
+    b: ti.i32,
+    n_band: ti.i32,
+    arrival: ti.template(),
+    origin: ti.template(),
+    t_origin: ti.template(),
+    s_l: ti.template(),
+    s_a: ti.template(),
+    s_bx: ti.template(),
+    s_by: ti.template(),
+    arrival_n: ti.template(),
+    origin_n: ti.template(),
+    t_origin_n: ti.template(),
+    s_l_n: ti.template(),
+    s_a_n: ti.template(),
+    s_bx_n: ti.template(),
+    s_by_n: ti.template(),
+    ignition: ti.template(),
+    slow_a: ti.template(),
+    slow_bx: ti.template(),
+    slow_by: ti.template(),
+    tile_min: ti.template(),
+    tile_max: ti.template(),
+    stale: ti.template(),
+    dirs: ti.template(),
+    band: ti.template(),
+    changed_tiles: ti.template(),
+    pending: ti.template(),
+    stats: ti.template(),
+    tf: ti.f32,
+    tw: ti.f32,
+    cell_m: ti.f32,
+) -> ti.i32:
+    """One Jacobi sweep of scenario ``b`` over its band, skipping cells that are a fixed point.
+
+    A cell is *stale* (its bit set in its tile's 64-bit ``stale`` mask) unless it is known to
+    be a fixed point of :func:`_best_ray` (its state already beats every candidate). A
+    cell's update depends only on itself, its 8 neighbours, its ignition time and whether it
+    is frozen (which only stops it), and is idempotent, so a cell stays a fixed point until
+    one of its neighbours changes (or its ignition is lowered): relaxing a cell that is not
+    stale would change nothing, and skipping it gives the same bits as the plain Jacobi
+    sweep over every cell of the band. ``dirs`` names, per cell, the neighbours that changed
+    since it was last relaxed: only their candidates are evaluated (see :func:`_best_ray`).
+
+    Jacobi: first every stale cell's next state is computed from the current states (the
+    ones that differ are written to the ``*_n`` arrays and listed in ``pending[b]``, their
+    tiles in ``changed_tiles[b]``), then the listed cells take their next state and mark
+    their neighbours stale. Returns 1 when a cell changed with an old or new arrival at most
+    ``tw`` (see :func:`commit`).
+    """
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    tny, tnx = tile_min.shape[1], tile_min.shape[2]
+    n_pend = 0
+    n_ct = 0
+    n_cells = 0
+    changed = 0
+    for q in range(n_band):
+        t = band[b, q]
+        ty = t // tnx
+        tx = t % tnx
+        mask = stale[(b * tny + ty) * tnx + tx]
+        if mask != 0:
+            stale[(b * tny + ty) * tnx + tx] = ti.u64(0)
+            first = n_pend
+            for c in range(TILE * TILE):
+                iy = ty * TILE + c // TILE
+                ix = tx * TILE + c % TILE
+                if iy < ny and ix < nx and (mask >> ti.u64(c)) & ti.u64(1) != 0:
+                    n_cells += 1
+                    d = dirs[(b * ny + iy) * nx + ix]
+                    dirs[(b * ny + iy) * nx + ix] = 0
+                    r = _best_ray(b, iy, ix, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, ignition,
+                                  slow_a, slow_bx, slow_by, tf, cell_m, d)
+                    t_old = arrival[b, iy, ix]
+                    if (r.t != t_old or r.o != origin[(b * ny + iy) * nx + ix] or r.to != t_origin[(b * ny + iy) * nx + ix]
+                            or r.l != s_l[(b * ny + iy) * nx + ix] or r.a != s_a[(b * ny + iy) * nx + ix]
+                            or r.bx != s_bx[(b * ny + iy) * nx + ix] or r.by != s_by[(b * ny + iy) * nx + ix]):
+                        if ti.min(r.t, t_old) <= tw:
+                            changed = 1
+                        arrival_n[(b * ny + iy) * nx + ix] = r.t
+                        origin_n[(b * ny + iy) * nx + ix] = r.o
+                        t_origin_n[(b * ny + iy) * nx + ix] = r.to
+                        s_l_n[(b * ny + iy) * nx + ix] = r.l
+                        s_a_n[(b * ny + iy) * nx + ix] = r.a
+                        s_bx_n[(b * ny + iy) * nx + ix] = r.bx
+                        s_by_n[(b * ny + iy) * nx + ix] = r.by
+                        pending[b, n_pend] = (iy << ORIGIN_SHIFT) | ix
+                        n_pend += 1
+            if n_pend > first:
+                changed_tiles[b, n_ct] = t
+                n_ct += 1
+    stats[b, 1] += n_cells
+    for q in range(n_pend):
+        p = pending[b, q]
+        iy = p >> ORIGIN_SHIFT
+        ix = p & ORIGIN_MASK
+        t_new = arrival_n[(b * ny + iy) * nx + ix]
+        tile_min[b, iy // TILE, ix // TILE] = ti.min(tile_min[b, iy // TILE, ix // TILE], t_new)
+        arrival[b, iy, ix] = t_new
+        origin[(b * ny + iy) * nx + ix] = origin_n[(b * ny + iy) * nx + ix]
+        t_origin[(b * ny + iy) * nx + ix] = t_origin_n[(b * ny + iy) * nx + ix]
+        s_l[(b * ny + iy) * nx + ix] = s_l_n[(b * ny + iy) * nx + ix]
+        s_a[(b * ny + iy) * nx + ix] = s_a_n[(b * ny + iy) * nx + ix]
+        s_bx[(b * ny + iy) * nx + ix] = s_bx_n[(b * ny + iy) * nx + ix]
+        s_by[(b * ny + iy) * nx + ix] = s_by_n[(b * ny + iy) * nx + ix]
+        for k in ti.static(range(8)):
+            # the cell x with this cell as its neighbour k: x + NEIGHBOURS[k] = here
+            kx = ix - ti.static(_NB[k][0])
+            ky = iy - ti.static(_NB[k][1])
+            if 0 <= kx < nx and 0 <= ky < ny:
+                stale[(b * tny + ky // TILE) * tnx + kx // TILE] |= ti.u64(1) << ti.u64((ky % TILE) * TILE + kx % TILE)
+                dirs[(b * ny + ky) * nx + kx] |= ti.static(1 << k)
+    for q in range(n_ct):
+        t = changed_tiles[b, q]
+        ty = t // tnx
+        tx = t % tnx
+        hi = -INF
+        for c in range(TILE * TILE):
+            iy = ty * TILE + c // TILE
+            ix = tx * TILE + c % TILE
+            if iy < ny and ix < nx:
+                if slow_a[b, iy, ix] < INF:
+                    hi = ti.max(hi, arrival[b, iy, ix])
+        tile_max[(b * tny + ty) * tnx + tx] = hi
+    return changed
+
+
+@ti.kernel
+def run_windows_serial(
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    arrival_n: F32,
+    origin_n: I32,
+    t_origin_n: F32,
+    s_l_n: F32,
+    s_a_n: F32,
+    s_bx_n: F32,
+    s_by_n: F32,
+    ignition: F32,
+    slow_a: F32,
+    slow_bx: F32,
+    slow_by: F32,
+    ros_head: F32,
+    intensity_per_ros: F32,
+    ros: F32,
+    intensity: F32,
+    flame: F32,
+    crown_active: U8,
+    spot_prob: F32,
+    tree_cell: I32,
+    tree_xy: F32,
+    tree_cbh: F32,
+    tree_i0: F32,
+    tree_state: U8,
+    tree_time: F32,
+    spot_par: F32,
+    spot_seed: U32,
+    tile_min: F32,
+    tile_max: F32,
+    reached: I32,
+    stale: U64,
+    dirs: I32,
+    band: I32,
+    relaxed: I32,
+    pending: I32,
+    counts: I32,
+    next_event: F32,
+    spotted: I32,
+    stats: I32,
+    width: F64,
+    t_start: ti.f64,
+    until: ti.f64,
+    cell_m: ti.f32,
+    scorch_fraction: ti.f32,
+    with_trees: ti.i32,
+    max_sweeps: ti.i32,
+):
+    """Every time window of every scenario from ``t_start`` to ``until``, one scenario per thread.
+
+    The schedule of :meth:`wildfire_gym.fire.engine.FireSim._run_windows_batched` (and of
+    :func:`wildfire_gym.fire.spread_ref.simulate`), run serially for each scenario ``b``
+    inside one launch: windows of ``width[b]`` seconds (``inf``: nothing can burn); in each,
+    Jacobi sweeps of the band (:func:`_sweep`) until no cell arriving within the window
+    changes and the band stops growing; then front rates, trees, spotting. Window bounds are
+    float64 and compared as float32, as in the batched schedule, so both give the same bits.
+    ``stats[b] += (sweeps, cells relaxed)``.
+    """
+    nb = arrival.shape[0]
+    n_tree_slots = tree_state.shape[1]
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    tnx = tile_min.shape[2]
+    ti.loop_config(block_dim=1)  # one scenario per task: scenarios differ widely in work
+    for b in range(nb):
+        w = width[b]
+        t_final = t_start
+        t_window = ti.min(until, t_final + w)
+        done = 0
+        if not w < INF:
+            done = 1
+        remark = 1 - done
+        sweeps = 0
+        n_band = 0
+        while done == 0:
+            skip = 0
+            if remark != 0:
+                _mark_band(b, tile_min, tile_max, reached, band, counts, next_event, ti.f32(t_final),
+                           ti.f32(t_window))
+                if counts[b, 0] == 0:
+                    ne = ti.f64(next_event[b])
+                    if ne <= until:
+                        t_window = ti.min(until, ne + w)
+                    else:
+                        done = 1
+                    skip = 1
+                else:
+                    remark = 0
+                    n_band = counts[b, 1]
+            if skip == 0:
+                tf = ti.f32(t_final)
+                tw = ti.f32(t_window)
+                changed = _sweep(b, n_band, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, arrival_n,
+                                 origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n, ignition, slow_a,
+                                 slow_bx, slow_by, tile_min, tile_max, stale, dirs, band, relaxed, pending, stats, tf, tw,
+                                 cell_m)
+                sweeps += 1
+                stats[b, 0] += 1
+                if changed == 0:
+                    old = n_band
+                    _mark_band(b, tile_min, tile_max, reached, band, counts, next_event, tf, tw)
+                    n_band = counts[b, 1]
+                    if n_band <= old or sweeps > max_sweeps:
+                        for q, c in ti.ndrange(n_band, TILE * TILE):
+                            t = band[b, q]
+                            iy = (t // tnx) * TILE + c // TILE
+                            ix = (t % tnx) * TILE + c % TILE
+                            if iy < ny and ix < nx:
+                                _finalize_cell(b, iy, ix, arrival, ros_head, intensity_per_ros, ros,
+                                               intensity, flame, tw, cell_m)
+                        spot = 0
+                        if with_trees != 0:
+                            spotted[b] = 0
+                            for n in range(n_tree_slots):
+                                _resolve_tree(b, n, arrival, ignition, slow_a, intensity, flame,
+                                              crown_active, spot_prob, tree_cell, tree_xy, tree_cbh,
+                                              tree_i0, tree_state, tree_time, spot_par, spot_seed, spotted,
+                                              tile_min, stale, dirs, tw, cell_m, scorch_fraction)
+                            spot = spotted[b]
+                            if spot != 0:
+                                for n in range(n_tree_slots):
+                                    if tree_state[b, n] != _T_UNBURNT and tree_time[b, n] >= tf:
+                                        tree_state[b, n] = ti.u8(_T_UNBURNT)
+                                        tree_time[b, n] = INF
+                        remark = 1
+                        if spot == 0:
+                            t_final = t_window
+                            sweeps = 0
+                            if t_final >= until:
+                                done = 1
+                            else:
+                                t_window = ti.min(until, t_window + w)
 
 
 @ti.kernel

@@ -38,7 +38,9 @@ The algorithm (the Taichi kernels of :mod:`wildfire_gym.fire.kernels` do the sam
   ellipse otherwise), so the result depends on the schedule of sweeps: time windows, a
   band of 8x8 tiles, frozen cells. :func:`simulate` reproduces the kernels' schedule
   exactly; :mod:`wildfire_gym.fire.engine` runs it per scenario, so a scenario gives the
-  same bytes alone or in any batch.
+  same bytes alone or in any batch. (The engine's serial schedule skips cells that are
+  fixed points of the update and candidates that cannot win; that changes no bit, since
+  a skipped evaluation would have left the cell as it was.)
 * Derived per cell when the front arrives: rate of spread normal to the front
   ``R = min(V, 1/|grad T|)`` from upwind one-sided differences, Byram fireline intensity
   ``I = (H w) R`` and flame length ``L = 0.0775 I^0.46`` (Byram 1959).
@@ -64,6 +66,23 @@ straight segment; a longer path went around an obstacle and starts a new ray."""
 
 STRAIGHTNESS_SLACK = 0.5
 """Additive allowance (cells) in the straightness test, for short rays."""
+
+ORIGIN_SHIFT = 16
+"""A ray's origin cell ``(iy, ix)`` is stored as the int32 ``(iy << ORIGIN_SHIFT) | ix`` (no
+integer division to recover it)."""
+
+ORIGIN_MASK = (1 << ORIGIN_SHIFT) - 1
+"""Mask of the column in a stored origin."""
+
+MAX_GRID_SIDE = 1 << (31 - ORIGIN_SHIFT)
+"""Largest number of rows or columns (the packed origin must fit an int32): 32768."""
+
+
+def origin_index(ny: int, nx: int) -> np.ndarray:
+    """Packed origin of every cell being itself: ``(iy << ORIGIN_SHIFT) | ix``, int32 [ny, nx]."""
+    iy, ix = np.mgrid[0:ny, 0:nx].astype(np.int32)
+    return ((iy << ORIGIN_SHIFT) | ix).astype(np.int32)
+
 
 NEIGHBOURS = np.array(
     [(1, 0), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, 1), (-1, -1), (1, -1)], np.int32
@@ -144,7 +163,7 @@ class RayState:
     def __init__(self, ign: np.ndarray) -> None:
         ny, nx = ign.shape
         self.t = ign.astype(np.float32).copy()
-        self.origin = (np.arange(ny * nx, dtype=np.int32).reshape(ny, nx))
+        self.origin = origin_index(ny, nx)
         self.t_origin = self.t.copy()
         self.s_l = np.zeros((ny, nx), np.float32)
         self.s_a = np.zeros((ny, nx), np.float32)
@@ -212,7 +231,7 @@ def ray_update(
             tv = np.where(ok_n, ty, f32(0.0)) + (ma * step - (mbx * ddx + mby * ddy))
             better = ok_n & _wins(tv, ty, step, best_t, best_to, best_l)
             best_t = np.where(better, tv, best_t).astype(f32)
-            best_o = np.where(better, (iy + dy) * nx + (ix + dx), best_o).astype(np.int32)
+            best_o = np.where(better, ((iy + dy) << ORIGIN_SHIFT) | (ix + dx), best_o).astype(np.int32)
             best_to = np.where(better, ty, best_to).astype(f32)
             best_l = np.where(better, step, best_l).astype(f32)
             best_a = np.where(better, ma * step, best_a).astype(f32)
@@ -225,8 +244,8 @@ def ray_update(
             sa = _shift(st.s_a, dx, dy, 0.0) + ma * step
             sbx = _shift(st.s_bx, dx, dy, 0.0) + mbx * step
             sby = _shift(st.s_by, dx, dy, 0.0) + mby * step
-            rx = (ix - oy_ % nx).astype(f32) * h
-            ry = (iy - oy_ // nx).astype(f32) * h
+            rx = (ix - (oy_ & ORIGIN_MASK)).astype(f32) * h
+            ry = (iy - (oy_ >> ORIGIN_SHIFT)).astype(f32) * h
             dist = np.sqrt(rx * rx + ry * ry)
             straight = sl <= f32(STRAIGHTNESS) * dist + f32(STRAIGHTNESS_SLACK) * h
             inv_l = f32(1.0) / sl
