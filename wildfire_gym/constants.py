@@ -8,6 +8,8 @@ inside the functions that use them (see :mod:`wildfire_gym.units`).
 
 from __future__ import annotations
 
+from .units import J_PER_BTU, M_PER_FT
+
 # ---------------------------------------------------------------- fuel particles
 PARTICLE_DENSITY_LB_FT3: float = 32.0
 """lb/ft^3; oven-dry particle density of all standard fuel models (Albini 1976, p. 91)."""
@@ -61,7 +63,7 @@ BYRAM_FLAME_COEFF_US: float = 0.45
 """ft per (BTU/ft/s)^0.46; flame length L = 0.45 I^0.46 (Byram 1959, as in BehavePlus)."""
 BYRAM_FLAME_EXPONENT: float = 0.46
 """-; exponent of Byram's flame length (Byram 1959)."""
-THOMAS_FLAME_COEFF_SI: float = 0.2 * 0.3048 / (1055.05585262 / 0.3048 / 1000.0) ** (2.0 / 3.0)
+THOMAS_FLAME_COEFF_SI: float = 0.2 * M_PER_FT / (J_PER_BTU / M_PER_FT / 1000.0) ** (2.0 / 3.0)
 """m per (kW/m)^(2/3) (= 0.02664); crown flame length L = 0.2 I^(2/3) ft with I in BTU/ft/s (Thomas 1963, as in the
 BehavePlus crown module), converted exactly (1 ft = 0.3048 m, 1 BTU/ft/s = 3.4614 kW/m)."""
 THOMAS_FLAME_EXPONENT: float = 2.0 / 3.0

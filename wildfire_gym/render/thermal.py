@@ -17,6 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..units import M_PER_FT
+
 PLANCK_H_J_S = 6.62607015e-34
 """Planck constant, J s (SI 2019 exact)."""
 SPEED_OF_LIGHT_M_S = 2.99792458e8
@@ -163,7 +165,7 @@ def flame_residence_time_s(sav_per_m: np.ndarray) -> np.ndarray:
     """
     from ..constants import RESIDENCE_TIME_COEFF_MIN_FT
 
-    sigma_per_ft = np.maximum(np.asarray(sav_per_m, np.float64), 1.0) * 0.3048
+    sigma_per_ft = np.maximum(np.asarray(sav_per_m, np.float64), 1.0) * M_PER_FT
     return RESIDENCE_TIME_COEFF_MIN_FT / sigma_per_ft * 60.0
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import RasterError
 from ..io.geotiff import read_geotiff, resample_to_grid
 from ..scenario import MAX_GRID_CELLS_PER_SIDE, TerrainConfig
+from ..units import M_PER_FT
 
 __all__ = [
     "FLAT_GRADIENT",
@@ -73,7 +74,7 @@ last-bit differences between FFT builds do not change the float32 elevations."""
 
 _ELEVATION_UNITS_M = {
     "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0,
-    "ft": 0.3048, "foot": 0.3048, "feet": 0.3048, "international foot": 0.3048,
+    "ft": M_PER_FT, "foot": M_PER_FT, "feet": M_PER_FT, "international foot": M_PER_FT,
     "us-ft": 1200.0 / 3937.0, "ftus": 1200.0 / 3937.0, "us survey foot": 1200.0 / 3937.0,
     "us_survey_foot": 1200.0 / 3937.0, "foot_us": 1200.0 / 3937.0,
 }
