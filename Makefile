@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(VENV)/bin/wildfire-gym demo --out out/demo
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check wildfire_gym tests benchmarks examples
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 test-all: $(STAMP)
