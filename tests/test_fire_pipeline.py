@@ -342,11 +342,6 @@ def test_wetline_slows_the_fire_by_the_wet_rate(line_fires: list[np.ndarray]) ->
     assert delay == pytest.approx(expected, rel=0.15)
 
 
-ENGINE_CAUSALITY_BUG = (
-    "engine: after set_spread_params at t0, cells unburned at t0 get arrival times < t0 "
-    "(rays keep their origin and are re-timed with the new parameters from it)")
-
-
 def _turning_fire() -> tuple[np.ndarray, np.ndarray, float, float]:
     n = 101
     ig = (30, 30)
@@ -364,7 +359,6 @@ def turning_fire() -> tuple[np.ndarray, np.ndarray, float, float]:
     return _turning_fire()
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_CAUSALITY_BUG)
 def test_weather_change_is_causal(turning_fire: tuple[np.ndarray, np.ndarray, float, float]) -> None:
     """A cell the fire had not reached at the change burns after it, never before."""
     before, after, t0, _ = turning_fire
@@ -373,7 +367,6 @@ def test_weather_change_is_causal(turning_fire: tuple[np.ndarray, np.ndarray, fl
     assert after[new].min() >= t0
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_CAUSALITY_BUG)
 def test_weather_schedule_turns_the_head(turning_fire: tuple[np.ndarray, np.ndarray, float, float]) -> None:
     """Wind turns from west to south at t0: the new head runs north at V from the old flank."""
     _, arrival, t0, t1 = turning_fire

@@ -14,7 +14,14 @@ and its numpy reference.
 
 Time stepping: :meth:`FireSim.advance` accepts every arrival up to ``until_s`` and
 forgets provisional arrivals beyond it, so parameters changed afterwards act from
-``until_s`` on. Each scenario has its own windows (the sub-steps, ``window_cells`` cells
+``until_s`` on. When :meth:`FireSim.set_spread_params` changes the travel-time coefficients
+of a scenario whose fire is burning, the rays are re-anchored on the burned region (see
+:func:`~wildfire_gym.fire.spread_ref.reanchor`): each burned cell next to a changed cell
+becomes a Huygens source of the new parameters, timed so that its new wavelet at the change
+fits inside the one the old parameters had burned around it, and no later arrival of that
+scenario is earlier than the change.
+An upload that changes no coefficient of a scenario leaves its rays and its results as
+they were (bitwise). Each scenario has its own windows (the sub-steps, ``window_cells`` cells
 of its own fastest head rate long) and its own count of sweeps: a window is done when no
 cell arriving within it changed in a sweep and its band of tiles no longer grows. The
 sequence of operations on a scenario is therefore the same alone or inside any batch,
@@ -223,6 +230,11 @@ class FireSim:
         self.spot_prob = ti.ndarray(ti.f32, grid)
         # per scenario
         self._changed = ti.ndarray(ti.i32, (nb,))
+        self._new_slow = [ti.ndarray(ti.f32, grid) for _ in range(3)]  # uploaded (A, Bx, By), compared with the old
+        self._sel = ti.ndarray(ti.i32, (nb,))
+        self._n_anchored = ti.ndarray(ti.i32, (nb,))
+        self._t_min = ti.ndarray(ti.f32, (nb,))
+        self._t_min_h = np.full(nb, -np.inf, np.float32)
         self._spotted = ti.ndarray(ti.i32, (nb,))
         self._spot_par = ti.ndarray(ti.f32, (nb, _N_SPOT))
         self._spot_seed = ti.ndarray(ti.u32, (nb,))
@@ -268,6 +280,8 @@ class FireSim:
         """Forget every fire (arrivals, ignitions, crown states); parameters and trees stay."""
         self._time = 0.0
         self._stats.fill(0)
+        self._t_min_h[:] = -np.inf
+        self._t_min.from_numpy(self._t_min_h)
         self.arrival.fill(np.inf)
         self.ignition.fill(np.inf)
         ny, nx = self.shape
@@ -313,6 +327,12 @@ class FireSim:
             crown_active_ros_m_s: active threshold ``R0 = 3/CBD`` (m/s) (Van Wagner 1977).
                 Where ``crown_ros >= R0`` the cell is flagged active and its head rate is
                 ``max(surface, crown)``.
+
+        Where the travel-time coefficients (from the head rate, direction and
+        length-to-breadth) change next to cells already burned, the fire continues from
+        the burned region with the new parameters from the current time on (rays
+        re-anchored, see the module docstring); uploading the same values again changes
+        nothing.
         """
         if b is not None:
             b = self._check_b(b)
@@ -338,7 +358,7 @@ class FireSim:
         a, bx, by = slowness_coefficients(v, th, lbv)
         vmax = np.max(np.where(v > 0, v, 0.0), axis=(-2, -1))
         uploads = [
-            (self.slow_a, a), (self.slow_bx, bx), (self.slow_by, by),
+            (self._new_slow[0], a), (self._new_slow[1], bx), (self._new_slow[2], by),
             (self.ros_head, np.where(v > 0, v, 0.0).astype(np.float32)),
             (self.intensity_per_ros, hw.astype(np.float32)),
             (self.residence, res.astype(np.float32)),
@@ -348,6 +368,7 @@ class FireSim:
                 dst.from_numpy(np.ascontiguousarray(src, np.float32))
             self.crown_active.from_numpy(active.astype(np.uint8))
             self._vmax[:] = vmax
+            sel = np.ones(self.batch, np.int32)
         else:
             for dst, src in uploads:
                 self._tmp_f32.from_numpy(np.ascontiguousarray(src, np.float32))
@@ -355,7 +376,24 @@ class FireSim:
             self._tmp_u8.from_numpy(active.astype(np.uint8))
             K.copy_slice_in_u8(self.crown_active, self._tmp_u8, b)
             self._vmax[b] = float(vmax)
+            sel = np.zeros(self.batch, np.int32)
+            sel[b] = 1
+        self._set_slowness(sel)
         K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state, self._time)
+
+    def _set_slowness(self, sel: np.ndarray) -> None:
+        """Install the uploaded coefficients (``_new_slow``) in the scenarios with ``sel``,
+        re-anchoring burning fires where they changed (:func:`kernels.set_slowness`); a
+        scenario re-anchored now gets no arrival earlier than now."""
+        self._sel.from_numpy(sel)
+        t_now = np.float32(self._time)
+        K.set_slowness(self._sel, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by, self.arrival,
+                       *self._ray, t_now, self._n_anchored)
+        anchored = self._n_anchored.to_numpy() > 0
+        if anchored.any():
+            self._t_min_h[anchored] = t_now
+            self._t_min.from_numpy(self._t_min_h)
+            logger.debug("re-anchored the rays of scenarios %s at t = %s s", np.flatnonzero(anchored), t_now)
 
     def set_spotting(
         self,
@@ -535,7 +573,7 @@ class FireSim:
             self.spot_prob, self.tree_cell, self.tree_xy, self.tree_cbh, self.tree_i0, self.tree_state,
             self.tree_time, self._spot_par, self._spot_seed, self._tile_min, self._tile_max, self._reached,
             self._stale, self._dirs, self._band, self._relaxed, self._pending, self._counts, self._next_event, self._spotted,
-            self._stats, self._width, float(self._time), float(until), self.cell_m, self.scorch_fraction,
+            self._stats, self._width, self._t_min, float(self._time), float(until), self.cell_m, self.scorch_fraction,
             int(self.n_trees > 0), MAX_SWEEPS_PER_WINDOW)
 
     def _run_windows_batched(self, until: float) -> None:
@@ -586,7 +624,7 @@ class FireSim:
                 n_tiles, per_b = build()
             if n_tiles:
                 K.relax(self._tiles, n_tiles, *cur, *self._next, self.ignition, self.slow_a,
-                        self.slow_bx, self.slow_by, self._t_final, self.cell_m)
+                        self.slow_bx, self.slow_by, self._t_final, self._t_min, self.cell_m)
                 K.commit(self._tiles, n_tiles, *cur, *self._next, self._t_window, self._tile_min,
                          self._changed)
                 changed = self._changed.to_numpy().astype(bool)

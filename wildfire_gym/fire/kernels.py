@@ -183,12 +183,15 @@ def _best_ray(
     slow_bx: ti.template(),
     slow_by: ti.template(),
     tf: ti.f32,
+    t_min: ti.f32,
     cell_m: ti.f32,
     dirs: ti.i32,
 ) -> Ray:
     """The origin-tracking Huygens update of cell ``(b, iy, ix)``: its next state, from the
     current one (read only). Same candidates, order and ties as
-    :func:`wildfire_gym.fire.spread_ref.ray_update`; cells arrived by ``tf`` are frozen.
+    :func:`wildfire_gym.fire.spread_ref.ray_update`; cells arrived by ``tf`` are frozen, and
+    every candidate arrival is at least ``t_min`` (the scenario's last re-anchoring time,
+    ``-inf`` if none: causality after a change of parameters, see :func:`reanchor`).
 
     Only the candidates named in ``dirs`` are evaluated: bit ``k`` the two candidates from
     neighbour ``NEIGHBOURS[k]``, bit ``IGNITION_BIT`` the cell's ignition (``ALL_DIRS``: all).
@@ -230,17 +233,22 @@ def _best_ray(
                     mby = (slow_by[b, sy, sx] + by_x) * 0.5
                     ddx = ti.static(float(-dx)) * cell_m
                     ddy = ti.static(float(-dy)) * cell_m
-                    tv = ty_ + (ma * step - (mbx * ddx + mby * ddy))
-                    if _wins(tv, ty_, step, best_t, best_to, best_l):
+                    o = origin[(b * ny + sy) * nx + sx]
+                    to_ = t_origin[(b * ny + sy) * nx + sx]
+                    # a new ray starts at the neighbour's arrival, or at its origin time where it is
+                    # its own origin (equal, except for a re-anchored cell: see reanchor)
+                    ts = ty_
+                    if o == ((sy << ORIGIN_SHIFT) | sx):
+                        ts = to_
+                    tv = ti.max(ts + (ma * step - (mbx * ddx + mby * ddy)), t_min)
+                    if _wins(tv, ts, step, best_t, best_to, best_l):
                         best_t = tv
                         best_o = (sy << ORIGIN_SHIFT) | sx
-                        best_to = ty_
+                        best_to = ts
                         best_l = step
                         best_a = ma * step
                         best_bx = mbx * step
                         best_by = mby * step
-                    o = origin[(b * ny + sy) * nx + sx]
-                    to_ = t_origin[(b * ny + sy) * nx + sx]
                     sl = s_l[(b * ny + sy) * nx + sx] + step
                     sa = s_a[(b * ny + sy) * nx + sx] + ma * step
                     sbx = s_bx[(b * ny + sy) * nx + sx] + mbx * step
@@ -250,7 +258,7 @@ def _best_ray(
                     dist = ti.sqrt(rx * rx + ry * ry)
                     if sl <= STRAIGHTNESS * dist + STRAIGHTNESS_SLACK * cell_m:
                         inv_l = 1.0 / sl
-                        tc = to_ + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry))
+                        tc = ti.max(to_ + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry)), t_min)
                         if _wins(tc, to_, sl, best_t, best_to, best_l):
                             best_t = tc
                             best_o = o
@@ -285,6 +293,7 @@ def relax(
     slow_bx: F32,
     slow_by: F32,
     t_final: F32,
+    t_min: F32,
     cell_m: ti.f32,
 ):
     """One Jacobi sweep of :func:`_best_ray` over the listed tiles (every cell of each)."""
@@ -295,7 +304,7 @@ def relax(
         ix = tiles[q, 2] * TILE + c % TILE
         if iy < ny and ix < nx:
             r = _best_ray(b, iy, ix, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, ignition, slow_a,
-                          slow_bx, slow_by, t_final[b], cell_m, ALL_DIRS)
+                          slow_bx, slow_by, t_final[b], t_min[b], cell_m, ALL_DIRS)
             arrival_n[(b * ny + iy) * nx + ix] = r.t
             origin_n[(b * ny + iy) * nx + ix] = r.o
             t_origin_n[(b * ny + iy) * nx + ix] = r.to
@@ -659,6 +668,88 @@ def apply_ignition(
                 s_by[(b * ny + iy) * nx + ix] = 0.0
 
 
+@ti.func
+def _anchor_time(
+    ta: ti.f32,
+    t_now: ti.f32,
+    a0: ti.f32,
+    bx0: ti.f32,
+    by0: ti.f32,
+    a1: ti.f32,
+    bx1: ti.f32,
+    by1: ti.f32,
+) -> ti.f32:
+    """Origin time of a burned cell re-anchored at ``t_now``: ``t_now - (t_now - ta) rho``
+    with ``rho`` the least ratio of new to old slowness over directions (same operations as
+    :func:`wildfire_gym.fire.spread_ref.anchor_time`)."""
+    p = a0 * a1 - (bx0 * bx1 + by0 * by1)
+    q1 = a1 * a1 - (bx1 * bx1 + by1 * by1)
+    q0 = a0 * a0 - (bx0 * bx0 + by0 * by0)
+    rho = q1 / (p + ti.sqrt(ti.max(p * p - q0 * q1, 0.0)))
+    return t_now - (t_now - ta) * rho
+
+
+@ti.kernel
+def set_slowness(
+    sel: I32,
+    new_a: F32,
+    new_bx: F32,
+    new_by: F32,
+    slow_a: F32,
+    slow_bx: F32,
+    slow_by: F32,
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    t_now: ti.f32,
+    n_anchored: I32,
+):
+    """Install new travel-time coefficients in the scenarios with ``sel[b]``, re-anchoring the
+    rays of the fire burning there (see :func:`wildfire_gym.fire.spread_ref.reanchor`).
+
+    Every cell burned by ``t_now`` that is still burnable and has a cell of changed
+    coefficients ``(A, Bx, By)`` among its 3x3 cells becomes its own origin, path sums zero,
+    with the origin time of :func:`_anchor_time`; ``n_anchored[b]`` counts them.
+    """
+    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
+    for b in range(nb):
+        n_anchored[b] = 0
+    for b, iy, ix in ti.ndrange(nb, ny, nx):
+        if sel[b] != 0:
+            ta = arrival[b, iy, ix]
+            if ta <= t_now and new_a[b, iy, ix] < INF:
+                changed = 0
+                for k in ti.static(range(9)):
+                    jy = iy + k // 3 - 1
+                    jx = ix + k % 3 - 1
+                    if 0 <= jy < ny and 0 <= jx < nx:
+                        if (new_a[b, jy, jx] != slow_a[b, jy, jx] or new_bx[b, jy, jx] != slow_bx[b, jy, jx]
+                                or new_by[b, jy, jx] != slow_by[b, jy, jx]):
+                            changed = 1
+                if changed != 0:
+                    i = (b * ny + iy) * nx + ix
+                    t_o = t_now
+                    if slow_a[b, iy, ix] < INF:
+                        t_o = _anchor_time(ta, t_now, slow_a[b, iy, ix], slow_bx[b, iy, ix], slow_by[b, iy, ix],
+                                           new_a[b, iy, ix], new_bx[b, iy, ix], new_by[b, iy, ix])
+                    origin[i] = (iy << ORIGIN_SHIFT) | ix
+                    t_origin[i] = t_o
+                    s_l[i] = 0.0
+                    s_a[i] = 0.0
+                    s_bx[i] = 0.0
+                    s_by[i] = 0.0
+                    ti.atomic_add(n_anchored[b], 1)
+    for b, iy, ix in ti.ndrange(nb, ny, nx):
+        if sel[b] != 0:
+            slow_a[b, iy, ix] = new_a[b, iy, ix]
+            slow_bx[b, iy, ix] = new_bx[b, iy, ix]
+            slow_by[b, iy, ix] = new_by[b, iy, ix]
+
+
 @ti.kernel
 def update_burn_state(
     arrival: F32, slow_a: F32, residence: F32, burn_state: U8, t_now: ti.f32
@@ -790,6 +881,7 @@ def _sweep(
     stats: ti.template(),
     tf: ti.f32,
     tw: ti.f32,
+    t_min: ti.f32,
     cell_m: ti.f32,
 ) -> ti.i32:
     """One Jacobi sweep of scenario ``b`` over its band, skipping cells that are a fixed point.
@@ -831,7 +923,7 @@ def _sweep(
                     d = dirs[(b * ny + iy) * nx + ix]
                     dirs[(b * ny + iy) * nx + ix] = 0
                     r = _best_ray(b, iy, ix, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, ignition,
-                                  slow_a, slow_bx, slow_by, tf, cell_m, d)
+                                  slow_a, slow_bx, slow_by, tf, t_min, cell_m, d)
                     t_old = arrival[b, iy, ix]
                     if (r.t != t_old or r.o != origin[(b * ny + iy) * nx + ix] or r.to != t_origin[(b * ny + iy) * nx + ix]
                             or r.l != s_l[(b * ny + iy) * nx + ix] or r.a != s_a[(b * ny + iy) * nx + ix]
@@ -934,6 +1026,7 @@ def run_windows_serial(
     spotted: I32,
     stats: I32,
     width: F64,
+    t_min: F32,
     t_start: ti.f64,
     until: ti.f64,
     cell_m: ti.f32,
@@ -987,7 +1080,7 @@ def run_windows_serial(
                 changed = _sweep(b, n_band, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, arrival_n,
                                  origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n, ignition, slow_a,
                                  slow_bx, slow_by, tile_min, tile_max, stale, dirs, band, relaxed, pending, stats, tf, tw,
-                                 cell_m)
+                                 t_min[b], cell_m)
                 sweeps += 1
                 stats[b, 0] += 1
                 if changed == 0:

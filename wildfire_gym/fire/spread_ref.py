@@ -23,6 +23,8 @@ The algorithm (the Taichi kernels of :mod:`wildfire_gym.fire.kernels` do the sam
     (``S_l <= STRAIGHTNESS * |x - o| + STRAIGHTNESS_SLACK * cell``);
   - a new ray from ``y``: ``T(y) + g(x - y)`` with the mean coefficients of ``y`` and ``x``.
 
+  A cell that is its own origin starts its new rays at its origin time (equal to its
+  arrival, except after a re-anchoring, below).
   Ties go to the earlier origin (the longer ray), then to the shorter path, then to the
   first neighbour (fixed order). In a uniform
   field every cell keeps the ignition as origin and its arrival is the exact ellipse
@@ -41,6 +43,23 @@ The algorithm (the Taichi kernels of :mod:`wildfire_gym.fire.kernels` do the sam
   same bytes alone or in any batch. (The engine's serial schedule skips cells that are
   fixed points of the update and candidates that cannot win; that changes no bit, since
   a skipped evaluation would have left the cell as it was.)
+* Parameters changed at ``t0`` while a fire burns (:func:`reanchor`): a ray continued
+  with the new coefficients from a cell that burned at ``Ta < t0`` would spread with them
+  from ``Ta`` on, and a cell not reached by ``t0`` could get an arrival before ``t0``. So
+  each burned cell next to a changed cell becomes its own origin (path sums zero) with the
+  origin time ``tau = t0 - (t0 - Ta) rho``, ``rho`` the least ratio over directions of new to
+  old slowness (:func:`anchor_time`): the new wavelet grown from ``tau`` to ``t0`` is the
+  largest that fits inside the old wavelet grown from ``Ta`` to ``t0``, which the fire had
+  burned by ``t0`` (Huygens, locally uniform parameters). The fire after ``t0`` is then the
+  envelope of new wavelets from the burned cells, never ahead of the exact envelope from the
+  ``t0`` perimeter and keeping part of the progress the front had made beyond the cell
+  centres by ``t0``. No arrival computed afterwards is earlier than ``t0`` (``t_min`` of
+  :func:`ray_update`). Rejected: ``tau = Ta`` (the new parameters act from ``Ta``: up to one
+  cell's old travel time retroactively, ahead of the envelope beyond the first ring, which
+  the clamp cannot catch), ``tau = t0`` (drops the progress since ``Ta``, up to one cell
+  late), and matching the progress along the front normal only (exact for a straight
+  front, but where the new wavelet is slow along the normal ``tau`` falls far before
+  ``Ta`` and the wavelet overtakes the fire in other directions).
 * Derived per cell when the front arrives: rate of spread normal to the front
   ``R = min(V, 1/|grad T|)`` from upwind one-sided differences, Byram fireline intensity
   ``I = (H w) R`` and flame length ``L = 0.0775 I^0.46`` (Byram 1959).
@@ -141,6 +160,66 @@ def slowness_coefficients(
     return a.astype(np.float32), bx.astype(np.float32), by.astype(np.float32)
 
 
+def anchor_time(
+    t_arrival: np.ndarray,
+    t_now: float,
+    old: tuple[np.ndarray, np.ndarray, np.ndarray],
+    new: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Origin time (s, float32) of burned cells re-anchored at ``t_now`` (see the module docstring).
+
+    ``tau = t_now - (t_now - Ta) rho`` with ``rho = min over directions u of
+    (A1 - B1.u) / (A0 - B0.u)``, the least ratio of new to old slowness, so that the new
+    wavelet grown from ``tau`` to ``t_now`` fits inside the old one grown from ``Ta``. It is
+    the smaller root of ``(A1 - rho A0)^2 = |B1 - rho B0|^2``, written without cancellation:
+    ``rho = Q1 / (P + sqrt(P^2 - Q0 Q1))``, ``P = A0 A1 - B0.B1``, ``Qi = Ai^2 - |Bi|^2``
+    (1 when nothing changed). ``old`` and ``new`` are the cells' ``(A, Bx, By)`` (finite ``A``).
+    """
+    f32 = np.float32
+    a0, bx0, by0 = (np.asarray(v, f32) for v in old)
+    a1, bx1, by1 = (np.asarray(v, f32) for v in new)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        p = a0 * a1 - (bx0 * bx1 + by0 * by1)
+        q1 = a1 * a1 - (bx1 * bx1 + by1 * by1)
+        q0 = a0 * a0 - (bx0 * bx0 + by0 * by0)
+        rho = q1 / (p + np.sqrt(np.maximum(p * p - q0 * q1, f32(0.0))))
+        t_now32 = f32(t_now)
+        return (t_now32 - (t_now32 - np.asarray(t_arrival, f32)) * rho).astype(f32)
+
+
+def reanchor(
+    st: RayState,
+    old: tuple[np.ndarray, np.ndarray, np.ndarray],
+    new: tuple[np.ndarray, np.ndarray, np.ndarray],
+    t_now: float,
+) -> tuple[RayState, bool]:
+    """The rays after the coefficients change from ``old`` to ``new`` at ``t_now`` (see the module docstring).
+
+    Every cell burned by ``t_now``, burnable under ``new``, with a cell whose ``(A, Bx, By)``
+    changed among its 3x3 cells becomes its own origin with the origin time of
+    :func:`anchor_time` and zero path sums. Returns the new state and whether any cell was
+    re-anchored (then later arrivals are clamped to ``t_now``).
+    """
+    f32 = np.float32
+    ny, nx = st.t.shape
+    changed = np.zeros((ny, nx), bool)
+    for o_arr, n_arr in zip(old, new, strict=True):
+        changed |= np.asarray(o_arr, f32) != np.asarray(n_arr, f32)
+    near = np.zeros_like(changed)
+    for ky in (-1, 0, 1):
+        for kx in (-1, 0, 1):
+            near |= _shift(changed, kx, ky, False)
+    take = near & (st.t <= f32(t_now)) & np.isfinite(np.asarray(new[0], f32))
+    tau = np.where(np.isfinite(np.asarray(old[0], f32)), anchor_time(st.t, t_now, old, new), f32(t_now))
+    out = RayState(np.full((ny, nx), np.inf, f32))
+    out.t = st.t.copy()
+    out.origin = np.where(take, origin_index(ny, nx), st.origin).astype(np.int32)
+    out.t_origin = np.where(take, tau, st.t_origin).astype(f32)
+    for name in ("s_l", "s_a", "s_bx", "s_by"):
+        setattr(out, name, np.where(take, f32(0.0), getattr(st, name)).astype(f32))
+    return out, bool(take.any())
+
+
 def flame_length_byram(intensity_kw_m: np.ndarray) -> np.ndarray:
     """Flame length (m) from Byram fireline intensity (kW/m): ``0.0775 I^0.46`` (Byram 1959)."""
     i = np.maximum(np.asarray(intensity_kw_m, np.float32), np.float32(0.0))
@@ -188,12 +267,15 @@ def ray_update(
     by: np.ndarray,
     cell_m: float,
     update: np.ndarray | None = None,
+    t_min: float = -np.inf,
 ) -> RayState:
     """One Jacobi sweep of the origin-tracking update (float32, the kernel's operation order).
 
     ``a, bx, by`` are the travel-time coefficients of :func:`slowness_coefficients`; only
-    burnable cells where ``update`` is true change (all burnable cells by default).
+    burnable cells where ``update`` is true change (all burnable cells by default). Every
+    candidate arrival is at least ``t_min`` (the last re-anchoring time, :func:`reanchor`).
     """
+    t_lo = np.float32(t_min)
     f32 = np.float32
     h = f32(cell_m)
     ny, nx = a.shape
@@ -228,18 +310,21 @@ def ray_update(
             # displacement y -> x is (-dx, -dy) cells
             ddx = f32(-dx) * h
             ddy = f32(-dy) * h
-            tv = np.where(ok_n, ty, f32(0.0)) + (ma * step - (mbx * ddx + mby * ddy))
-            better = ok_n & _wins(tv, ty, step, best_t, best_to, best_l)
+            # a new ray starts at the neighbour's arrival, or its origin time if it is its own origin
+            oy_ = _shift(st.origin, dx, dy, 0)
+            to_ = _shift(st.t_origin, dx, dy, np.inf)
+            own = oy_ == (((iy + dy) << ORIGIN_SHIFT) | (ix + dx))
+            ts = np.where(own, to_, ty).astype(f32)
+            tv = np.maximum(np.where(ok_n, ts, f32(0.0)) + (ma * step - (mbx * ddx + mby * ddy)), t_lo)
+            better = ok_n & _wins(tv, ts, step, best_t, best_to, best_l)
             best_t = np.where(better, tv, best_t).astype(f32)
             best_o = np.where(better, ((iy + dy) << ORIGIN_SHIFT) | (ix + dx), best_o).astype(np.int32)
-            best_to = np.where(better, ty, best_to).astype(f32)
+            best_to = np.where(better, ts, best_to).astype(f32)
             best_l = np.where(better, step, best_l).astype(f32)
             best_a = np.where(better, ma * step, best_a).astype(f32)
             best_bx = np.where(better, mbx * step, best_bx).astype(f32)
             best_by = np.where(better, mby * step, best_by).astype(f32)
             # continuation of the neighbour's ray
-            oy_ = _shift(st.origin, dx, dy, 0)
-            to_ = _shift(st.t_origin, dx, dy, np.inf)
             sl = _shift(st.s_l, dx, dy, 0.0) + step
             sa = _shift(st.s_a, dx, dy, 0.0) + ma * step
             sbx = _shift(st.s_bx, dx, dy, 0.0) + mbx * step
@@ -249,7 +334,8 @@ def ray_update(
             dist = np.sqrt(rx * rx + ry * ry)
             straight = sl <= f32(STRAIGHTNESS) * dist + f32(STRAIGHTNESS_SLACK) * h
             inv_l = f32(1.0) / sl
-            tc = np.where(ok_n, to_, f32(0.0)) + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry))
+            tc = np.maximum(np.where(ok_n, to_, f32(0.0)) + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry)),
+                            t_lo)
             better = ok_n & straight & _wins(tc, to_, sl, best_t, best_to, best_l)
             best_t = np.where(better, tc, best_t).astype(f32)
             best_o = np.where(better, oy_, best_o).astype(np.int32)
@@ -335,6 +421,62 @@ def _band(reached: np.ndarray, is_open: np.ndarray, shape: tuple[int, int]) -> n
     return cells[: shape[0], : shape[1]], int(tiles.sum())
 
 
+def _run_windows(
+    st: RayState,
+    ros: np.ndarray,
+    ign: np.ndarray,
+    coef: tuple[np.ndarray, np.ndarray, np.ndarray],
+    v: np.ndarray,
+    cell_m: float,
+    t_start: float,
+    until: float,
+    window_cells: float,
+    t_min: float,
+) -> RayState:
+    """The engine's windows of one scenario from ``t_start`` to ``until`` (see :func:`simulate`);
+    ``ros`` (front rates) is filled in place as cells are finalised."""
+    f32 = np.float32
+    a, bx, by = coef
+    shape = a.shape
+    vmax = float(v.max())
+    if not (vmax > 0 and until > t_start):
+        return st
+    width = window_cells * cell_m / vmax
+    t_final, t_window = float(t_start), min(until, t_start + width)
+    while True:
+        tf, tw = f32(t_final), f32(t_window)
+        reached, is_open, next_event = _tile_flags(st, ign, a, tf, tw)
+        if not reached.any():
+            if next_event <= until:
+                t_window = min(until, next_event + width)
+                continue
+            break
+        band, n_band = _band(reached, is_open, shape)
+        while True:
+            new = ray_update(st, ign, a, bx, by, cell_m, update=band & (st.t > tf), t_min=t_min)
+            diff = np.zeros(shape, bool)
+            for u, w in zip(new.arrays(), st.arrays(), strict=True):
+                diff |= u != w
+            changed = bool((diff & band & (np.minimum(new.t, st.t) <= tw)).any())
+            st = new
+            if changed:
+                continue
+            reached, is_open, _ = _tile_flags(st, ign, a, tf, tw)
+            band2, n2 = _band(reached, is_open, shape)
+            grew = n2 > n_band
+            band, n_band = band2, n2
+            if not grew:
+                break
+        fin = band & (st.t <= tw) & (ros == 0)
+        r = front_rate(st.t, v.astype(f32), cell_m)
+        ros[...] = np.where(fin, r, ros)
+        t_final = t_window
+        if t_final >= until:
+            break
+        t_window = min(until, t_window + width)
+    return st
+
+
 def simulate(
     ignition_time_s: np.ndarray,
     ros_head_m_s: np.ndarray,
@@ -345,6 +487,7 @@ def simulate(
     until_s: float,
     window_cells: float = 4.0,
     t_start: float = 0.0,
+    change: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """The engine's schedule for one scenario, in numpy (no trees, no spotting).
 
@@ -352,8 +495,11 @@ def simulate(
     the band of open tiles next to reached tiles, cells arrived by the window start frozen,
     until no cell arriving within the window changes and the band stops growing; then the
     front rate, intensity and flame length of the cells that arrived in the window.
-    Returns ``arrival_time_s`` (+inf beyond ``until_s``), ``ros_m_per_s``,
-    ``fireline_intensity_kw_m``, ``flame_length_m``.
+    ``change = (t_change_s, ros_head_m_s, head_dir_deg, lb)``: new spread parameters from
+    ``t_change_s`` on, as ``advance(t_change_s)``, ``set_spread_params``, ``advance(until_s)``
+    of the engine (arrivals beyond ``t_change_s`` forgotten, rays re-anchored by
+    :func:`reanchor`). Returns ``arrival_time_s`` (+inf beyond ``until_s``),
+    ``ros_m_per_s``, ``fireline_intensity_kw_m``, ``flame_length_m``.
     """
     f32 = np.float32
     a, bx, by = slowness_coefficients(ros_head_m_s, head_dir_deg, lb)
@@ -365,42 +511,25 @@ def simulate(
     st.t = np.where(ign <= f32(t_start), ign, f32(np.inf)).astype(f32)
     st.t_origin = st.t.copy()
     ros = np.zeros(shape, f32)
-    vmax = float(v.max())
     until = float(until_s)
-    if vmax > 0 and until > t_start:
-        width = window_cells * cell_m / vmax
-        t_final, t_window = float(t_start), min(until, t_start + width)
-        while True:
-            tf, tw = f32(t_final), f32(t_window)
-            reached, is_open, next_event = _tile_flags(st, ign, a, tf, tw)
-            if not reached.any():
-                if next_event <= until:
-                    t_window = min(until, next_event + width)
-                    continue
-                break
-            band, n_band = _band(reached, is_open, shape)
-            while True:
-                new = ray_update(st, ign, a, bx, by, cell_m, update=band & (st.t > tf))
-                diff = np.zeros(shape, bool)
-                for u, w in zip(new.arrays(), st.arrays(), strict=True):
-                    diff |= u != w
-                changed = bool((diff & band & (np.minimum(new.t, st.t) <= tw)).any())
-                st = new
-                if changed:
-                    continue
-                reached, is_open, _ = _tile_flags(st, ign, a, tf, tw)
-                band2, n2 = _band(reached, is_open, shape)
-                grew = n2 > n_band
-                band, n_band = band2, n2
-                if not grew:
-                    break
-            fin = band & (st.t <= tw) & (ros == 0)
-            r = front_rate(st.t, v.astype(f32), cell_m)
-            ros = np.where(fin, r, ros).astype(f32)
-            t_final = t_window
-            if t_final >= until:
-                break
-            t_window = min(until, t_window + width)
+    t_min = -np.inf
+    if change is not None:
+        t_change = float(change[0])
+        st = _run_windows(st, ros, ign, (a, bx, by), v, cell_m, t_start, t_change, window_cells, t_min)
+        late = st.t > f32(t_change)  # forgotten, as the engine's forget_beyond
+        st.t = np.where(late, f32(np.inf), st.t).astype(f32)
+        st.origin = np.where(late, origin_index(*shape), st.origin).astype(np.int32)
+        st.t_origin = np.where(late, f32(np.inf), st.t_origin).astype(f32)
+        for name in ("s_l", "s_a", "s_bx", "s_by"):
+            setattr(st, name, np.where(late, f32(0.0), getattr(st, name)).astype(f32))
+        new = slowness_coefficients(change[1], change[2], change[3])
+        st, anchored = reanchor(st, (a, bx, by), new, t_change)
+        if anchored:
+            t_min = float(f32(t_change))
+        a, bx, by = new
+        v = np.where(np.isfinite(a), np.asarray(change[1], np.float64) * np.ones(shape), 0.0)
+        t_start = t_change
+    st = _run_windows(st, ros, ign, (a, bx, by), v, cell_m, t_start, until, window_cells, t_min)
     t = np.where(st.t <= f32(until), st.t, f32(np.inf)).astype(f32)
     inten = (hw * ros).astype(f32)
     return {
