@@ -271,8 +271,14 @@ class FireSimulation:
         crown_ratio = np.where(canopy.height_m > 0,
                                np.clip((canopy.height_m - canopy.base_height_m) / np.maximum(canopy.height_m, 1e-6),
                                        0, 1), 0.0)
-        midflame = midflame_wind_mps(weather.wind_speed_mps, sc.weather.wind_height, np.maximum(depth_m, 0.01),
-                                     canopy.cover, canopy.height_m, crown_ratio)
+        waf_inputs = (depth_m, canopy.cover, canopy.height_m, crown_ratio)
+        if all(_is_constant(a) for a in waf_inputs):  # one wind adjustment factor for the whole grid
+            midflame = np.full(self.shape, float(midflame_wind_mps(
+                weather.wind_speed_mps, sc.weather.wind_height, max(float(depth_m.flat[0]), 0.01),
+                float(canopy.cover.flat[0]), float(canopy.height_m.flat[0]), float(crown_ratio.flat[0]))))
+        else:
+            midflame = midflame_wind_mps(weather.wind_speed_mps, sc.weather.wind_height, np.maximum(depth_m, 0.01),
+                                         canopy.cover, canopy.height_m, crown_ratio)
         slope_frac = np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))
         fields = (codes, midflame, slope_frac, land.aspect_deg)
         if uniform and all(_is_constant(a) for a in fields):
@@ -297,7 +303,10 @@ class FireSimulation:
             "residence_s": np.maximum(res.residence_time_s, 1.0),
             "midflame_wind_mps": midflame,
         }
-        if self.crown_fire:
+        if self.crown_fire and not canopy.bulk_density_kg_m3.any():
+            out["crown_ros_m_s"] = np.zeros(self.shape)
+            out["crown_active_ros_m_s"] = np.full(self.shape, NO_CANOPY_THRESHOLD_M_S)
+        elif self.crown_fire:
             u20 = wind_20ft_mps(sc, weather.wind_speed_mps, depth_m)
             cbd = canopy.bulk_density_kg_m3.astype(np.float64)
             crown_ros = cruz_active_crown_ros(u20 * WIND_10M_PER_20FT, cbd, moisture.d1h)
