@@ -4,7 +4,10 @@ The algorithm is described in :mod:`wildfire_gym.fire.spread_ref` (its numpy ref
 The per-cell pieces (:func:`_best_ray`, :func:`_finalize_cell`, :func:`_resolve_tree`) are
 Taichi functions shared by the batched kernels (one parallel launch per stage, driven from
 Python) and by :func:`run_windows_serial` (a whole :meth:`~wildfire_gym.fire.engine.FireSim.advance`
-in one launch, one thread per scenario), so both schedules compute the same bits.
+in one launch, one thread per scenario), so both schedules compute the same bits. So are
+the state moves (:func:`_ray_at`, :func:`_set_ray`, :func:`_next_at`, :func:`_set_next`,
+:func:`_differs`), the band test :func:`_near_reached`, :func:`_mark_stale` and
+:func:`_unresolve_tree`; the ray arrays travel between them as static tuples.
 Every kernel takes ``ti.types.ndarray`` arguments so it compiles once per process, not
 once per simulator. Batch ``b`` is the first index of every array; no value written for
 one scenario depends on another scenario (no cross-batch reductions feed the physics),
@@ -112,15 +115,8 @@ def mark_tiles(
             reached[b, ty, tx] = r
     for b, ty, tx in ti.ndrange(nb, tny, tnx):
         if remark[b] != 0:
-            near = 0
-            for k in ti.static(range(9)):
-                jy = ty + k // 3 - 1
-                jx = tx + k % 3 - 1
-                if 0 <= jy < tny and 0 <= jx < tnx:
-                    if reached[b, jy, jx] != 0:
-                        near = 1
             o = 0
-            if near != 0:
+            if _near_reached(b, ty, tx, reached) != 0:
                 tf = t_final[b]
                 for c in range(TILE * TILE):
                     iy = ty * TILE + c // TILE
@@ -140,25 +136,12 @@ def build_tile_list(reached: I32, open_: I32, active_b: I32, tiles: I32, count: 
         per_b[b] = 0
     for b, ty, tx in ti.ndrange(nb, tny, tnx):
         if active_b[b] != 0 and open_[b, ty, tx] != 0:
-            near = 0
-            for k in ti.static(range(9)):
-                jy = ty + k // 3 - 1
-                jx = tx + k % 3 - 1
-                if 0 <= jy < tny and 0 <= jx < tnx:
-                    if reached[b, jy, jx] != 0:
-                        near = 1
-            if near != 0:
+            if _near_reached(b, ty, tx, reached) != 0:
                 ti.atomic_add(per_b[b], 1)
                 q = ti.atomic_add(count[0], 1)
                 tiles[q, 0] = b
                 tiles[q, 1] = ty
                 tiles[q, 2] = tx
-
-
-@ti.func
-def _wins(t: ti.f32, t_o: ti.f32, s_l: ti.f32, best_t: ti.f32, best_to: ti.f32, best_l: ti.f32) -> ti.i32:
-    """Candidate order: earlier arrival, then earlier origin (longer rays), then shorter path."""
-    return (t < best_t) or (t == best_t and (t_o < best_to or (t_o == best_to and s_l < best_l)))
 
 
 Ray = ti.types.struct(t=ti.f32, o=ti.i32, to=ti.f32, l=ti.f32, a=ti.f32, bx=ti.f32, by=ti.f32)
@@ -167,17 +150,107 @@ path sums ``l, a, bx, by`` (see :mod:`wildfire_gym.fire.spread_ref`)."""
 
 
 @ti.func
+def _wins(c: Ray, best: Ray) -> ti.i32:
+    """Candidate order: earlier arrival, then earlier origin (longer rays), then shorter path."""
+    return (c.t < best.t) or (c.t == best.t and (c.to < best.to or (c.to == best.to and c.l < best.l)))
+
+
+@ti.func
+def _own_ray(iy: ti.i32, ix: ti.i32, t: ti.f32, t_o: ti.f32) -> Ray:
+    """A ray that starts at its own cell ``(iy, ix)`` at ``t_o`` (path sums zero), arrival ``t``."""
+    return Ray(t=t, o=(iy << ORIGIN_SHIFT) | ix, to=t_o, l=0.0, a=0.0, bx=0.0, by=0.0)
+
+
+@ti.func
+def _ray_at(b: ti.i32, iy: ti.i32, ix: ti.i32, ray: ti.template()) -> Ray:
+    """The current state of cell ``(b, iy, ix)``; ``ray`` is the static tuple ``(arrival,
+    origin, t_origin, s_l, s_a, s_bx, s_by)`` of the state arrays (``arrival`` [B, ny, nx],
+    the rest flat)."""
+    arrival, origin, t_origin, s_l, s_a, s_bx, s_by = ti.static(ray)
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    i = (b * ny + iy) * nx + ix
+    return Ray(t=arrival[b, iy, ix], o=origin[i], to=t_origin[i], l=s_l[i], a=s_a[i], bx=s_bx[i], by=s_by[i])
+
+
+@ti.func
+def _set_path(i: ti.i32, r: Ray, path: ti.template()):
+    """Store ``r``'s origin, origin time and path sums at flat index ``i`` of the static tuple
+    ``path = (origin, t_origin, s_l, s_a, s_bx, s_by)``."""
+    origin, t_origin, s_l, s_a, s_bx, s_by = ti.static(path)
+    origin[i] = r.o
+    t_origin[i] = r.to
+    s_l[i] = r.l
+    s_a[i] = r.a
+    s_bx[i] = r.bx
+    s_by[i] = r.by
+
+
+@ti.func
+def _set_ray(b: ti.i32, iy: ti.i32, ix: ti.i32, r: Ray, ray: ti.template()):
+    """Store ``r`` as the current state of cell ``(b, iy, ix)`` (``ray`` as in :func:`_ray_at`)."""
+    arrival = ti.static(ray[0])
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    arrival[b, iy, ix] = r.t
+    _set_path((b * ny + iy) * nx + ix, r, ti.static(ray[1:]))
+
+
+@ti.func
+def _next_at(i: ti.i32, nxt: ti.template()) -> Ray:
+    """The next-sweep state of flat cell ``i``; ``nxt`` is the static tuple ``(arrival_n,
+    origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n)`` of flat arrays."""
+    arrival_n, origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n = ti.static(nxt)
+    return Ray(t=arrival_n[i], o=origin_n[i], to=t_origin_n[i], l=s_l_n[i], a=s_a_n[i], bx=s_bx_n[i], by=s_by_n[i])
+
+
+@ti.func
+def _set_next(i: ti.i32, r: Ray, nxt: ti.template()):
+    """Store ``r`` as the next-sweep state of flat cell ``i`` (``nxt`` as in :func:`_next_at`)."""
+    arrival_n = ti.static(nxt[0])
+    arrival_n[i] = r.t
+    _set_path(i, r, ti.static(nxt[1:]))
+
+
+@ti.func
+def _differs(r: Ray, c: Ray) -> ti.i32:
+    """Whether two states differ in any field (bitwise comparison of the floats)."""
+    return (r.t != c.t or r.o != c.o or r.to != c.to or r.l != c.l or r.a != c.a or r.bx != c.bx
+            or r.by != c.by)
+
+
+@ti.func
+def _mark_stale(b: ti.i32, iy: ti.i32, ix: ti.i32, stale: ti.template(), tny: ti.i32, tnx: ti.i32):
+    """Set cell ``(b, iy, ix)``'s bit in its tile's ``stale`` mask (to be relaxed again)."""
+    stale[(b * tny + iy // TILE) * tnx + ix // TILE] |= ti.u64(1) << ti.u64((iy % TILE) * TILE + ix % TILE)
+
+
+@ti.func
+def _near_reached(b: ti.i32, ty: ti.i32, tx: ti.i32, reached: ti.template()) -> ti.i32:
+    """1 when a tile among the 3x3 tiles around ``(ty, tx)`` of scenario ``b`` is reached."""
+    tny, tnx = reached.shape[1], reached.shape[2]
+    near = 0
+    for k in ti.static(range(9)):
+        jy = ty + k // 3 - 1
+        jx = tx + k % 3 - 1
+        if 0 <= jy < tny and 0 <= jx < tnx:
+            if reached[b, jy, jx] != 0:
+                near = 1
+    return near
+
+
+@ti.func
+def _unresolve_tree(b: ti.i32, n: ti.i32, tree_state: ti.template(), tree_time: ti.template(), tf: ti.f32):
+    """Undo tree ``n``'s crown state if it was decided at or after ``tf``."""
+    if tree_state[b, n] != _T_UNBURNT and tree_time[b, n] >= tf:
+        tree_state[b, n] = ti.u8(_T_UNBURNT)
+        tree_time[b, n] = INF
+
+
+@ti.func
 def _best_ray(
     b: ti.i32,
     iy: ti.i32,
     ix: ti.i32,
-    arrival: ti.template(),
-    origin: ti.template(),
-    t_origin: ti.template(),
-    s_l: ti.template(),
-    s_a: ti.template(),
-    s_bx: ti.template(),
-    s_by: ti.template(),
+    ray: ti.template(),
     ignition: ti.template(),
     slow_a: ti.template(),
     slow_bx: ti.template(),
@@ -197,28 +270,20 @@ def _best_ray(
     neighbour ``NEIGHBOURS[k]``, bit ``IGNITION_BIT`` the cell's ignition (``ALL_DIRS``: all).
     When the cell's state already beats the candidates left out (it was a fixed point before
     those neighbours changed), the result is the same as evaluating them all: a left-out
-    candidate is not better than the current state, so it cannot beat or tie a better one."""
+    candidate is not better than the current state, so it cannot beat or tie a better one.
+    ``ray``: the state arrays, as in :func:`_ray_at`."""
+    arrival, origin, t_origin, s_l, s_a, s_bx, s_by = ti.static(ray)
     ny, nx = arrival.shape[1], arrival.shape[2]
-    best_t = arrival[b, iy, ix]
-    best_o = origin[(b * ny + iy) * nx + ix]
-    best_to = t_origin[(b * ny + iy) * nx + ix]
-    best_l = s_l[(b * ny + iy) * nx + ix]
-    best_a = s_a[(b * ny + iy) * nx + ix]
-    best_bx = s_bx[(b * ny + iy) * nx + ix]
-    best_by = s_by[(b * ny + iy) * nx + ix]
+    best = _ray_at(b, iy, ix, ray)
     a_x = slow_a[b, iy, ix]
-    if best_t > tf and a_x < INF:
+    if best.t > tf and a_x < INF:
         bx_x = slow_bx[b, iy, ix]
         by_x = slow_by[b, iy, ix]
         ig = ignition[b, iy, ix]
-        if (dirs & IGNITION_MASK) != 0 and _wins(ig, ig, 0.0, best_t, best_to, best_l):
-            best_t = ig
-            best_o = (iy << ORIGIN_SHIFT) | ix
-            best_to = ig
-            best_l = 0.0
-            best_a = 0.0
-            best_bx = 0.0
-            best_by = 0.0
+        if (dirs & IGNITION_MASK) != 0:
+            cand = _own_ray(iy, ix, ig, ig)
+            if _wins(cand, best):
+                best = cand
         for k in ti.static(range(8)):
             dx, dy = ti.static(_NB[k][0], _NB[k][1])
             sx = ix + dx
@@ -241,14 +306,10 @@ def _best_ray(
                     if o == ((sy << ORIGIN_SHIFT) | sx):
                         ts = to_
                     tv = ti.max(ts + (ma * step - (mbx * ddx + mby * ddy)), t_min)
-                    if _wins(tv, ts, step, best_t, best_to, best_l):
-                        best_t = tv
-                        best_o = (sy << ORIGIN_SHIFT) | sx
-                        best_to = ts
-                        best_l = step
-                        best_a = ma * step
-                        best_bx = mbx * step
-                        best_by = mby * step
+                    cand = Ray(t=tv, o=(sy << ORIGIN_SHIFT) | sx, to=ts, l=step, a=ma * step, bx=mbx * step,
+                               by=mby * step)
+                    if _wins(cand, best):
+                        best = cand
                     sl = s_l[(b * ny + sy) * nx + sx] + step
                     sa = s_a[(b * ny + sy) * nx + sx] + ma * step
                     sbx = s_bx[(b * ny + sy) * nx + sx] + mbx * step
@@ -259,15 +320,10 @@ def _best_ray(
                     if sl <= STRAIGHTNESS * dist + STRAIGHTNESS_SLACK * cell_m:
                         inv_l = 1.0 / sl
                         tc = ti.max(to_ + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry)), t_min)
-                        if _wins(tc, to_, sl, best_t, best_to, best_l):
-                            best_t = tc
-                            best_o = o
-                            best_to = to_
-                            best_l = sl
-                            best_a = sa
-                            best_bx = sbx
-                            best_by = sby
-    return Ray(t=best_t, o=best_o, to=best_to, l=best_l, a=best_a, bx=best_bx, by=best_by)
+                        cand = Ray(t=tc, o=o, to=to_, l=sl, a=sa, bx=sbx, by=sby)
+                        if _wins(cand, best):
+                            best = cand
+    return best
 
 
 @ti.kernel
@@ -297,21 +353,16 @@ def relax(
     cell_m: ti.f32,
 ):
     """One Jacobi sweep of :func:`_best_ray` over the listed tiles (every cell of each)."""
+    ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
+    nxt = ti.static((arrival_n, origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n))
     ny, nx = arrival.shape[1], arrival.shape[2]
     for q, c in ti.ndrange(n_tiles, TILE * TILE):
         b = tiles[q, 0]
         iy = tiles[q, 1] * TILE + c // TILE
         ix = tiles[q, 2] * TILE + c % TILE
         if iy < ny and ix < nx:
-            r = _best_ray(b, iy, ix, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, ignition, slow_a,
-                          slow_bx, slow_by, t_final[b], t_min[b], cell_m, ALL_DIRS)
-            arrival_n[(b * ny + iy) * nx + ix] = r.t
-            origin_n[(b * ny + iy) * nx + ix] = r.o
-            t_origin_n[(b * ny + iy) * nx + ix] = r.to
-            s_l_n[(b * ny + iy) * nx + ix] = r.l
-            s_a_n[(b * ny + iy) * nx + ix] = r.a
-            s_bx_n[(b * ny + iy) * nx + ix] = r.bx
-            s_by_n[(b * ny + iy) * nx + ix] = r.by
+            r = _best_ray(b, iy, ix, ray, ignition, slow_a, slow_bx, slow_by, t_final[b], t_min[b], cell_m, ALL_DIRS)
+            _set_next((b * ny + iy) * nx + ix, r, nxt)
 
 
 @ti.kernel
@@ -342,6 +393,8 @@ def commit(
     at most ``t_window[b]``: cells later than the window cannot influence earlier ones (the
     update is causal), so the window has converged when no such cell changes.
     """
+    ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
+    nxt = ti.static((arrival_n, origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n))
     ny, nx = arrival.shape[1], arrival.shape[2]
     for b in range(changed.shape[0]):
         changed[b] = 0
@@ -350,21 +403,13 @@ def commit(
         iy = tiles[q, 1] * TILE + c // TILE
         ix = tiles[q, 2] * TILE + c % TILE
         if iy < ny and ix < nx:
-            t_new = arrival_n[(b * ny + iy) * nx + ix]
-            if (t_new != arrival[b, iy, ix] or origin_n[(b * ny + iy) * nx + ix] != origin[(b * ny + iy) * nx + ix]
-                    or t_origin_n[(b * ny + iy) * nx + ix] != t_origin[(b * ny + iy) * nx + ix]
-                    or s_l_n[(b * ny + iy) * nx + ix] != s_l[(b * ny + iy) * nx + ix] or s_a_n[(b * ny + iy) * nx + ix] != s_a[(b * ny + iy) * nx + ix]
-                    or s_bx_n[(b * ny + iy) * nx + ix] != s_bx[(b * ny + iy) * nx + ix] or s_by_n[(b * ny + iy) * nx + ix] != s_by[(b * ny + iy) * nx + ix]):
-                if ti.min(t_new, arrival[b, iy, ix]) <= t_window[b]:
+            r = _next_at((b * ny + iy) * nx + ix, nxt)
+            cur = _ray_at(b, iy, ix, ray)
+            if _differs(r, cur):
+                if ti.min(r.t, cur.t) <= t_window[b]:
                     changed[b] = 1
-                ti.atomic_min(tile_min[b, iy // TILE, ix // TILE], t_new)
-                arrival[b, iy, ix] = t_new
-                origin[(b * ny + iy) * nx + ix] = origin_n[(b * ny + iy) * nx + ix]
-                t_origin[(b * ny + iy) * nx + ix] = t_origin_n[(b * ny + iy) * nx + ix]
-                s_l[(b * ny + iy) * nx + ix] = s_l_n[(b * ny + iy) * nx + ix]
-                s_a[(b * ny + iy) * nx + ix] = s_a_n[(b * ny + iy) * nx + ix]
-                s_bx[(b * ny + iy) * nx + ix] = s_bx_n[(b * ny + iy) * nx + ix]
-                s_by[(b * ny + iy) * nx + ix] = s_by_n[(b * ny + iy) * nx + ix]
+                ti.atomic_min(tile_min[b, iy // TILE, ix // TILE], r.t)
+                _set_ray(b, iy, ix, r, ray)
 
 
 @ti.func
@@ -532,7 +577,7 @@ def _resolve_tree(
                             if arrival[b, jy, jx] > t_land:
                                 ti.atomic_min(ignition[b, jy, jx], t_land)
                                 ti.atomic_min(tile_min[b, jy // TILE, jx // TILE], t_land)
-                                stale[(b * tny + jy // TILE) * tnx + jx // TILE] |= ti.u64(1) << ti.u64((jy % TILE) * TILE + jx % TILE)
+                                _mark_stale(b, jy, jx, stale, tny, tnx)
                                 dirs[(b * ny + jy) * nx + jx] |= IGNITION_MASK
                                 if t_land <= tw:
                                     spotted[b] = 1
@@ -582,9 +627,8 @@ def unresolve_trees(tree_state: U8, tree_time: F32, redo: I32, t_final: F32):
     once spot fires are relaxed)."""
     nb, nt = tree_state.shape[0], tree_state.shape[1]
     for b, n in ti.ndrange(nb, nt):
-        if redo[b] != 0 and tree_state[b, n] != _T_UNBURNT and tree_time[b, n] >= t_final[b]:
-            tree_state[b, n] = ti.u8(_T_UNBURNT)
-            tree_time[b, n] = INF
+        if redo[b] != 0:
+            _unresolve_tree(b, n, tree_state, tree_time, t_final[b])
 
 
 @ti.kernel
@@ -627,13 +671,7 @@ def forget_beyond(
     nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
     for b, iy, ix in ti.ndrange(nb, ny, nx):
         if arrival[b, iy, ix] > t_until:
-            arrival[b, iy, ix] = INF
-            origin[(b * ny + iy) * nx + ix] = (iy << ORIGIN_SHIFT) | ix
-            t_origin[(b * ny + iy) * nx + ix] = INF
-            s_l[(b * ny + iy) * nx + ix] = 0.0
-            s_a[(b * ny + iy) * nx + ix] = 0.0
-            s_bx[(b * ny + iy) * nx + ix] = 0.0
-            s_by[(b * ny + iy) * nx + ix] = 0.0
+            _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
 
 
 @ti.kernel
@@ -659,13 +697,7 @@ def apply_ignition(
             if t_ign < ignition[b, iy, ix]:
                 ignition[b, iy, ix] = t_ign
             if t_ign <= t_now and t_ign < arrival[b, iy, ix]:
-                arrival[b, iy, ix] = t_ign
-                origin[(b * ny + iy) * nx + ix] = (iy << ORIGIN_SHIFT) | ix
-                t_origin[(b * ny + iy) * nx + ix] = t_ign
-                s_l[(b * ny + iy) * nx + ix] = 0.0
-                s_a[(b * ny + iy) * nx + ix] = 0.0
-                s_bx[(b * ny + iy) * nx + ix] = 0.0
-                s_by[(b * ny + iy) * nx + ix] = 0.0
+                _set_ray(b, iy, ix, _own_ray(iy, ix, t_ign, t_ign), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
 
 
 @ti.func
@@ -731,17 +763,11 @@ def set_slowness(
                                 or new_by[b, jy, jx] != slow_by[b, jy, jx]):
                             changed = 1
                 if changed != 0:
-                    i = (b * ny + iy) * nx + ix
                     t_o = t_now
                     if slow_a[b, iy, ix] < INF:
                         t_o = _anchor_time(ta, t_now, slow_a[b, iy, ix], slow_bx[b, iy, ix], slow_by[b, iy, ix],
                                            new_a[b, iy, ix], new_bx[b, iy, ix], new_by[b, iy, ix])
-                    origin[i] = (iy << ORIGIN_SHIFT) | ix
-                    t_origin[i] = t_o
-                    s_l[i] = 0.0
-                    s_a[i] = 0.0
-                    s_bx[i] = 0.0
-                    s_by[i] = 0.0
+                    _set_ray(b, iy, ix, _own_ray(iy, ix, ta, t_o), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
                     ti.atomic_add(n_anchored[b], 1)
     for b, iy, ix in ti.ndrange(nb, ny, nx):
         if sel[b] != 0:
@@ -834,14 +860,7 @@ def _mark_band(
     for ty in range(ti.max(y0 - 1, 0), ti.min(y1 + 2, tny)):
         for tx in range(ti.max(x0 - 1, 0), ti.min(x1 + 2, tnx)):
             if tile_max[(b * tny + ty) * tnx + tx] > tf:
-                near = 0
-                for k in ti.static(range(9)):
-                    jy = ty + k // 3 - 1
-                    jx = tx + k % 3 - 1
-                    if 0 <= jy < tny and 0 <= jx < tnx:
-                        if reached[b, jy, jx] != 0:
-                            near = 1
-                if near != 0:
+                if _near_reached(b, ty, tx, reached) != 0:
                     band[b, n_band] = ty * tnx + tx
                     n_band += 1
     counts[b, 0] = n_r
@@ -853,20 +872,8 @@ def _mark_band(
 def _sweep(
     b: ti.i32,
     n_band: ti.i32,
-    arrival: ti.template(),
-    origin: ti.template(),
-    t_origin: ti.template(),
-    s_l: ti.template(),
-    s_a: ti.template(),
-    s_bx: ti.template(),
-    s_by: ti.template(),
-    arrival_n: ti.template(),
-    origin_n: ti.template(),
-    t_origin_n: ti.template(),
-    s_l_n: ti.template(),
-    s_a_n: ti.template(),
-    s_bx_n: ti.template(),
-    s_by_n: ti.template(),
+    ray: ti.template(),
+    nxt: ti.template(),
     ignition: ti.template(),
     slow_a: ti.template(),
     slow_bx: ti.template(),
@@ -899,8 +906,10 @@ def _sweep(
     ones that differ are written to the ``*_n`` arrays and listed in ``pending[b]``, their
     tiles in ``changed_tiles[b]``), then the listed cells take their next state and mark
     their neighbours stale. Returns 1 when a cell changed with an old or new arrival at most
-    ``tw`` (see :func:`commit`).
+    ``tw`` (see :func:`commit`). ``ray``, ``nxt``: the current and next state arrays (see
+    :func:`_ray_at`, :func:`_next_at`).
     """
+    arrival = ti.static(ray[0])
     ny, nx = arrival.shape[1], arrival.shape[2]
     tny, tnx = tile_min.shape[1], tile_min.shape[2]
     n_pend = 0
@@ -922,21 +931,12 @@ def _sweep(
                     n_cells += 1
                     d = dirs[(b * ny + iy) * nx + ix]
                     dirs[(b * ny + iy) * nx + ix] = 0
-                    r = _best_ray(b, iy, ix, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, ignition,
-                                  slow_a, slow_bx, slow_by, tf, t_min, cell_m, d)
-                    t_old = arrival[b, iy, ix]
-                    if (r.t != t_old or r.o != origin[(b * ny + iy) * nx + ix] or r.to != t_origin[(b * ny + iy) * nx + ix]
-                            or r.l != s_l[(b * ny + iy) * nx + ix] or r.a != s_a[(b * ny + iy) * nx + ix]
-                            or r.bx != s_bx[(b * ny + iy) * nx + ix] or r.by != s_by[(b * ny + iy) * nx + ix]):
-                        if ti.min(r.t, t_old) <= tw:
+                    r = _best_ray(b, iy, ix, ray, ignition, slow_a, slow_bx, slow_by, tf, t_min, cell_m, d)
+                    cur = _ray_at(b, iy, ix, ray)
+                    if _differs(r, cur):
+                        if ti.min(r.t, cur.t) <= tw:
                             changed = 1
-                        arrival_n[(b * ny + iy) * nx + ix] = r.t
-                        origin_n[(b * ny + iy) * nx + ix] = r.o
-                        t_origin_n[(b * ny + iy) * nx + ix] = r.to
-                        s_l_n[(b * ny + iy) * nx + ix] = r.l
-                        s_a_n[(b * ny + iy) * nx + ix] = r.a
-                        s_bx_n[(b * ny + iy) * nx + ix] = r.bx
-                        s_by_n[(b * ny + iy) * nx + ix] = r.by
+                        _set_next((b * ny + iy) * nx + ix, r, nxt)
                         pending[b, n_pend] = (iy << ORIGIN_SHIFT) | ix
                         n_pend += 1
             if n_pend > first:
@@ -947,21 +947,15 @@ def _sweep(
         p = pending[b, q]
         iy = p >> ORIGIN_SHIFT
         ix = p & ORIGIN_MASK
-        t_new = arrival_n[(b * ny + iy) * nx + ix]
-        tile_min[b, iy // TILE, ix // TILE] = ti.min(tile_min[b, iy // TILE, ix // TILE], t_new)
-        arrival[b, iy, ix] = t_new
-        origin[(b * ny + iy) * nx + ix] = origin_n[(b * ny + iy) * nx + ix]
-        t_origin[(b * ny + iy) * nx + ix] = t_origin_n[(b * ny + iy) * nx + ix]
-        s_l[(b * ny + iy) * nx + ix] = s_l_n[(b * ny + iy) * nx + ix]
-        s_a[(b * ny + iy) * nx + ix] = s_a_n[(b * ny + iy) * nx + ix]
-        s_bx[(b * ny + iy) * nx + ix] = s_bx_n[(b * ny + iy) * nx + ix]
-        s_by[(b * ny + iy) * nx + ix] = s_by_n[(b * ny + iy) * nx + ix]
+        r = _next_at((b * ny + iy) * nx + ix, nxt)
+        tile_min[b, iy // TILE, ix // TILE] = ti.min(tile_min[b, iy // TILE, ix // TILE], r.t)
+        _set_ray(b, iy, ix, r, ray)
         for k in ti.static(range(8)):
             # the cell x with this cell as its neighbour k: x + NEIGHBOURS[k] = here
             kx = ix - ti.static(_NB[k][0])
             ky = iy - ti.static(_NB[k][1])
             if 0 <= kx < nx and 0 <= ky < ny:
-                stale[(b * tny + ky // TILE) * tnx + kx // TILE] |= ti.u64(1) << ti.u64((ky % TILE) * TILE + kx % TILE)
+                _mark_stale(b, ky, kx, stale, tny, tnx)
                 dirs[(b * ny + ky) * nx + kx] |= ti.static(1 << k)
     for q in range(n_ct):
         t = changed_tiles[b, q]
@@ -1044,6 +1038,8 @@ def run_windows_serial(
     float64 and compared as float32, as in the batched schedule, so both give the same bits.
     ``stats[b] += (sweeps, cells relaxed)``.
     """
+    ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
+    nxt = ti.static((arrival_n, origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n))
     nb = arrival.shape[0]
     n_tree_slots = tree_state.shape[1]
     ny, nx = arrival.shape[1], arrival.shape[2]
@@ -1077,10 +1073,8 @@ def run_windows_serial(
             if skip == 0:
                 tf = ti.f32(t_final)
                 tw = ti.f32(t_window)
-                changed = _sweep(b, n_band, arrival, origin, t_origin, s_l, s_a, s_bx, s_by, arrival_n,
-                                 origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n, ignition, slow_a,
-                                 slow_bx, slow_by, tile_min, tile_max, stale, dirs, band, relaxed, pending, stats, tf, tw,
-                                 t_min[b], cell_m)
+                changed = _sweep(b, n_band, ray, nxt, ignition, slow_a, slow_bx, slow_by, tile_min, tile_max, stale,
+                                 dirs, band, relaxed, pending, stats, tf, tw, t_min[b], cell_m)
                 sweeps += 1
                 stats[b, 0] += 1
                 if changed == 0:
@@ -1106,9 +1100,7 @@ def run_windows_serial(
                             spot = spotted[b]
                             if spot != 0:
                                 for n in range(n_tree_slots):
-                                    if tree_state[b, n] != _T_UNBURNT and tree_time[b, n] >= tf:
-                                        tree_state[b, n] = ti.u8(_T_UNBURNT)
-                                        tree_time[b, n] = INF
+                                    _unresolve_tree(b, n, tree_state, tree_time, tf)
                         remark = 1
                         if spot == 0:
                             t_final = t_window
