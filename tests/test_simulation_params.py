@@ -48,3 +48,25 @@ def test_horizontal_projection_factor_reference_values():
     np.testing.assert_allclose(horizontal_projection_factor(np.tan(np.deg2rad(30.0)), 180.0, 180.0),
                                np.cos(np.deg2rad(30.0)), rtol=1e-12)
     np.testing.assert_allclose(horizontal_projection_factor(0.0, 0.0, 37.0), 1.0)
+
+
+def test_fuel_break_during_the_fire_removes_its_canopy():
+    sc = scenario_from_dict({
+        "terrain": {"size_m": [400, 300], "cell_m": 10, "kind": "plane"},
+        "fuel": {"model": "TU5"}, "vegetation": {"trees_per_ha": 300, "species": {"fir": 1.0}},
+        "weather": {"wind_speed_mps": 4.0, "wind_from_deg": 270},
+        "ignitions": [{"x_m": 50, "y_m": 150}], "duration_s": 600,
+        "interventions": [{"kind": "fuel_break", "t_s": 60, "points_m": [[200, 0], [200, 300]], "width_m": 40}],
+    })
+    land = build_world(sc)
+    sim = FireSimulation(land)
+    ix = slice(18, 22)  # cells whose centres lie within 20 m of x = 200 m
+    before = sim.landscapes[0].canopy.bulk_density_kg_m3[:, ix].sum()
+    assert before > 0
+    sim.advance(120.0)
+    after = sim.landscapes[0].canopy
+    assert after.bulk_density_kg_m3[:, ix].sum() == 0.0
+    # crowns of trees beside the break may overhang its edge cells, not its middle
+    assert after.cover[:, 19:21].sum() == 0.0 < land.canopy.cover[:, 19:21].sum()
+    # outside the break the canopy is what the world built
+    np.testing.assert_array_equal(after.bulk_density_kg_m3[:, :15], land.canopy.bulk_density_kg_m3[:, :15])

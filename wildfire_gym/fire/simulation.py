@@ -429,6 +429,11 @@ class FireSimulation:
 
                 self._codes[b][mask] = fuel_model(iv.fuel_model, custom=land.scenario.fuel.custom_models).number
                 self._tree_alive[b] &= ~trees_in_mask(land.trees, mask, self.cell_m)
+                # The felled trees no longer shelter the wind nor carry crown fire.
+                from ..world.canopy import canopy_rasters
+
+                canopy = canopy_rasters(land.trees.subset(self._tree_alive[b]), self.shape, self.cell_m)
+                self.landscapes[b] = dataclasses.replace(land, canopy=canopy)
             elif iv.kind in ("wetline", "retardant"):
                 self._wet[b].append(_Active(iv, mask))
         self._upload(b, self.time_s)
