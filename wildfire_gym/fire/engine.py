@@ -445,11 +445,14 @@ class FireSim:
         critical_intensity_kw_m: Sequence[float] | np.ndarray,
         foliage_kg: Sequence[float] | np.ndarray | None = None,
         branch_kg: Sequence[float] | np.ndarray | None = None,
+        upload: bool = True,
     ) -> None:
         """Trees of scenario ``b`` (at most ``n_trees``; ids are their order).
 
         ``critical_intensity_kw_m`` is each tree's crown-initiation intensity (Van Wagner
         1977 ``I0``, computed by the caller). Trees outside the grid never burn.
+        With ``upload=False`` the trees reach the device at the next :meth:`upload_trees`
+        (one transfer for a whole batch instead of one per member).
         """
         b = self._check_b(b)
         x = np.asarray(x_m, np.float64).ravel()
@@ -484,6 +487,11 @@ class FireSim:
         self._tree_biomass_h[b, :n, 0] = cols["foliage_kg"]
         self._tree_biomass_h[b, :n, 1] = cols["branch_kg"]
         self._tree_count[b] = n
+        if upload:
+            self._upload_trees()
+
+    def upload_trees(self) -> None:
+        """Send the trees set with ``upload=False`` to the device."""
         self._upload_trees()
 
     def _upload_trees(self) -> None:

@@ -215,7 +215,7 @@ class FireSimulation:
                 self._check_point(b, ig.x_m, ig.y_m, "ignitions")
         self._last_weather: list[Weather | None] = [None] * self.batch
         self._params_t = 0.0
-        self._refresh_all(0.0)
+        self._refresh_all(0.0, trees=True)
         for b, land in enumerate(self.landscapes):
             for ig in land.scenario.ignitions:
                 self.engine.ignite(b, ig.x_m, ig.y_m, ig.t_s, ig.radius_m)
@@ -320,6 +320,7 @@ class FireSimulation:
         return out
 
     def _upload(self, b: int, t_s: float) -> None:
+        """Parameters, trees and spotting of member ``b`` alone (an intervention on one member)."""
         p = self.spread_params(b, t_s)
         self.engine.set_spread_params(p["ros_head_m_s"], p["head_dir_deg"], p["lb"], p["intensity_per_ros_kj_m2"],
                                       p["residence_s"], crown_ros_m_s=p.get("crown_ros_m_s"),
@@ -327,7 +328,7 @@ class FireSimulation:
         self._upload_trees(b)
         self._upload_spotting(b, t_s)
 
-    def _upload_trees(self, b: int) -> None:
+    def _upload_trees(self, b: int, upload: bool = True) -> None:
         land = self.landscapes[b]
         t = land.trees
         if not len(t):
@@ -337,7 +338,7 @@ class FireSimulation:
         i0 = np.where(self._tree_alive[b], i0, np.inf)
         alive = self._tree_alive[b]
         self.engine.set_trees(b, t.x_m, t.y_m, t.crown_base_m, i0, np.where(alive, t.foliage_kg, 0.0),
-                              np.where(alive, t.branch_kg, 0.0))
+                              np.where(alive, t.branch_kg, 0.0), upload=upload)
 
     def _upload_spotting(self, b: int, t_s: float) -> None:
         land = self.landscapes[b]
@@ -371,9 +372,26 @@ class FireSimulation:
         self.engine.set_spotting(b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0,
                                  SPOT_DIRECTION_SD_DEG, SPOT_IGNITION_DELAY_S, sc.seed, prob)
 
-    def _refresh_all(self, t_s: float) -> None:
+    def _refresh_all(self, t_s: float, trees: bool = False) -> None:
+        """Recompute every member's parameters and upload them in one transfer per field.
+
+        Trees change only through interventions (which upload them), so they are sent again
+        only when ``trees`` is set (at the start).
+        """
+        params = [self.spread_params(b, t_s) for b in range(self.batch)]
+        names = ("ros_head_m_s", "head_dir_deg", "lb", "intensity_per_ros_kj_m2", "residence_s")
+        stacked = [np.stack([np.broadcast_to(p[n], self.shape) for p in params]) for n in names]
+        crown = {}
+        if all("crown_ros_m_s" in p for p in params):
+            crown = {k: np.stack([np.broadcast_to(p[k], self.shape) for p in params])
+                     for k in ("crown_ros_m_s", "crown_active_ros_m_s")}
+        self.engine.set_spread_params(*stacked, **crown, b=None)
+        if trees:
+            for b in range(self.batch):
+                self._upload_trees(b, upload=False)
+            self.engine.upload_trees()
         for b in range(self.batch):
-            self._upload(b, t_s)
+            self._upload_spotting(b, t_s)
         self._params_t = t_s
 
     def _drift_step_s(self, b: int) -> float | None:
