@@ -217,3 +217,15 @@ def test_a_field_found_wrong_while_building_names_the_file(tmp_path: Path) -> No
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {scenario}: structures.houses: expected "), lines
     assert not (tmp_path / "o").exists()
+
+
+def test_output_folder_that_is_a_file_is_one_line_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from wildfire_gym.cli import app
+
+    target = tmp_path / "afile"
+    target.write_text("x")
+    result = CliRunner().invoke(app, ["world", "flat-grass", "--out", str(target), "--no-meshes"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "error: --out" in result.output

@@ -194,3 +194,16 @@ def test_fuzz_whole_document(doc):
         scenario_from_dict(doc)  # type: ignore[arg-type]
     except ScenarioError:
         pass
+
+
+def test_ignition_on_the_far_edge_is_outside_the_grid():
+    data = copy.deepcopy(GOOD)
+    data["ignitions"] = [{"x_m": 3000, "y_m": 10}]
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(data)
+    assert info.value.field == "ignitions[0].x_m" and "[0, 3000.0)" in info.value.expected
+    # an extent that is not a whole number of cells is checked against the grid it rounds to
+    data["terrain"] = {**GOOD["terrain"], "size_m": [1005, 1000]}
+    data["ignitions"] = [{"x_m": 1004, "y_m": 10}]
+    with pytest.raises(ScenarioError, match="ignitions\\[0\\].x_m"):
+        scenario_from_dict(data)

@@ -70,3 +70,27 @@ def test_fuel_break_during_the_fire_removes_its_canopy():
     assert after.cover[:, 19:21].sum() == 0.0 < land.canopy.cover[:, 19:21].sum()
     # outside the break the canopy is what the world built
     np.testing.assert_array_equal(after.bulk_density_kg_m3[:, :15], land.canopy.bulk_density_kg_m3[:, :15])
+
+
+def _line_fire(kind: str, t_s: float) -> np.ndarray:
+    sc = scenario_from_dict({
+        "terrain": {"size_m": [600, 200], "cell_m": 10, "kind": "plane"},
+        "fuel": {"model": "FM1"}, "vegetation": {"trees_per_ha": 0},
+        "weather": {"wind_speed_mps": 2.2352, "wind_height": "midflame", "wind_from_deg": 270},
+        "ignitions": [{"x_m": 100, "y_m": 100}], "duration_s": 1200,
+        "interventions": [{"kind": kind, "t_s": t_s, "points_m": [[300, 0], [300, 200]], "width_m": 20,
+                           "moisture_add": 3.0}],
+    })
+    sim = FireSimulation(build_world(sc))
+    sim.run()
+    return sim.snapshot(0).arrival_time_s
+
+
+def test_lines_laid_at_time_zero_take_effect():
+    # FM1 at 5 mi/h runs 31 m/min: unchecked it crosses x = 300 m within 10 minutes
+    beyond = slice(32, None)
+    for kind in ("fireline", "wetline"):
+        for t_s in (0.0, 1.0):
+            arrival = _line_fire(kind, t_s)
+            assert np.isfinite(arrival[:, :28]).any()
+            assert not np.isfinite(arrival[:, beyond]).any(), (kind, t_s)

@@ -13,6 +13,7 @@ from wildfire_gym.errors import RasterError
 from wildfire_gym.io.geotiff import write_geotiff
 from wildfire_gym.scenario import TerrainConfig
 from wildfire_gym.world.terrain import (
+    INNER_SCALE_M,
     Terrain,
     build_terrain,
     fractal_heightfield,
@@ -134,18 +135,21 @@ def _spectral_slope(z: np.ndarray, cell_m: float) -> float:
     window = np.hanning(ny)[:, None] * np.hanning(nx)[None, :]
     power = np.abs(np.fft.fft2(z * window)) ** 2
     f = np.hypot(np.fft.fftfreq(ny, cell_m)[:, None], np.fft.fftfreq(nx, cell_m)[None, :]).ravel()
-    edges = np.geomspace(8.0 / (nx * cell_m), 0.2 / cell_m, 13)
+    edges = np.geomspace(8.0 / (nx * cell_m), min(0.2 / cell_m, 1.0 / (np.pi * INNER_SCALE_M)), 13)
     which = np.digitize(f, edges)
     fm = [f[which == k].mean() for k in range(1, len(edges))]
-    pm = [power.ravel()[which == k].mean() for k in range(1, len(edges))]
+    # divide out the documented inner-scale taper exp(-2 f^2 L^2) of the power spectrum
+    pm = [power.ravel()[which == k].mean() / np.exp(-2.0 * (f[which == k] ** 2).mean() * INNER_SCALE_M**2)
+          for k in range(1, len(edges))]
     return float(np.polyfit(np.log(fm), np.log(pm), 1)[0])
 
 
 def test_roughness_sets_the_spectral_exponent() -> None:
     slopes = {}
     for roughness in (0.0, 0.5, 1.0):
-        z = fractal_heightfield((256, 256), 10.0, 100.0, roughness, 0.0, 0.0, seed=5).astype(np.float64)
-        slopes[roughness] = _spectral_slope(z, 10.0)
+        # 30 m cells over 7.7 km: the fractal range between the outer and inner scales
+        z = fractal_heightfield((256, 256), 30.0, 100.0, roughness, 0.0, 0.0, seed=5).astype(np.float64)
+        slopes[roughness] = _spectral_slope(z, 30.0)
         assert slopes[roughness] == pytest.approx(-spectral_exponent(roughness), abs=0.35)
     assert slopes[0.0] < slopes[0.5] - 0.6 < slopes[1.0] - 1.2  # rougher = flatter spectrum
 
@@ -197,3 +201,14 @@ def test_geotiff_terrain_in_feet_is_converted(tmp_path: Path) -> None:
 
 def test_terrain_size_of_procedural_kinds() -> None:
     assert terrain_size_m(TerrainConfig(size_m=(1000.0, 520.0), cell_m=10.0)) == (1000.0, 520.0)
+
+
+def test_fractal_slopes_do_not_depend_on_the_cell_size() -> None:
+    # The inner scale keeps slope statistics a property of relief and extent, not of the grid.
+    medians = []
+    for cell in (5.0, 10.0, 20.0):
+        n = int(1500 / cell)
+        z = fractal_heightfield((n, n), cell, 120.0, 0.5, 0.3, 500.0, seed=4)
+        s, _ = slope_aspect(z, cell)
+        medians.append(float(np.median(s)))
+    assert max(medians) / min(medians) == pytest.approx(1.0, abs=0.25)

@@ -42,6 +42,10 @@ def _friendly(fn: F) -> F:
         except WildfireGymError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except OSError as exc:  # an output folder that is a file, a full disk, no permission...
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+            typer.echo(f"error: --out:{where}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -261,16 +261,26 @@ class Scenario:
 
 
 def _check_inside(path: str, x: float, y: float, terrain: TerrainConfig, point: bool = False) -> None:
-    """Raise unless (x, y) lies on the terrain; ``point`` paths name a [x, y] pair, others an object."""
-    w, h = terrain.size_m
+    """Raise unless (x, y) lies on the terrain's grid; ``point`` paths name a [x, y] pair, others an object.
+
+    The grid covers ``shape * cell_m`` (the extent rounded to whole cells). Line and polygon
+    vertices may sit on its far edge; an ignition (an object) must fall inside a cell, so its
+    interval is half-open.
+    """
     if terrain.kind == "geotiff":
         from .world.terrain import terrain_size_m  # the DEM's extent replaces size_m
 
         w, h = terrain_size_m(terrain)
-    if not (0 <= x <= w):
-        raise ScenarioError(f"{path}[0]" if point else f"{path}.x_m", f"an x inside the terrain [0, {w}] m", x)
-    if not (0 <= y <= h):
-        raise ScenarioError(f"{path}[1]" if point else f"{path}.y_m", f"a y inside the terrain [0, {h}] m", y)
+    else:
+        ny, nx = terrain.shape
+        w, h = nx * terrain.cell_m, ny * terrain.cell_m
+    x_ok = 0 <= x <= w if point else 0 <= x < w
+    y_ok = 0 <= y <= h if point else 0 <= y < h
+    close = "]" if point else ")"
+    if not x_ok:
+        raise ScenarioError(f"{path}[0]" if point else f"{path}.x_m", f"an x inside the terrain [0, {w}{close} m", x)
+    if not y_ok:
+        raise ScenarioError(f"{path}[1]" if point else f"{path}.y_m", f"a y inside the terrain [0, {h}{close} m", y)
 
 
 def _resolve_path(p: str, base_dir: Path | None, field_path: str) -> str:

@@ -210,6 +210,11 @@ class FireSimulation:
             for land in self.landscapes]
         n_trees = max(1, max(len(land.trees) for land in self.landscapes))
         self.engine = FireSim(shape, cell, batch=self.batch, n_trees=n_trees, arch=arch)
+        # Firelines, wetlines and retardant laid at t = 0 (fuel breaks and thinning already edited the world).
+        for b, land in enumerate(self.landscapes):
+            for iv in land.scenario.interventions:
+                if iv.t_s <= 0 and iv.kind in ("fireline", "wetline", "retardant"):
+                    self._edit(b, iv)
         for b, land in enumerate(self.landscapes):
             for ig in land.scenario.ignitions:
                 self._check_point(b, ig.x_m, ig.y_m, "ignitions")
@@ -416,6 +421,11 @@ class FireSimulation:
     # ------------------------------------------------------------ interventions
     def apply_intervention(self, b: int, iv: Intervention) -> None:
         """Apply ``iv`` to member ``b`` now (its ``t_s`` is taken as the application time)."""
+        self._edit(b, iv)
+        self._upload(b, self.time_s)
+
+    def _edit(self, b: int, iv: Intervention) -> None:
+        """The state change of an intervention, without uploading it to the engine."""
         land = self.landscapes[b]
         iv = dataclasses.replace(iv, t_s=self.time_s)
         if iv.kind == "thinning":
@@ -454,7 +464,6 @@ class FireSimulation:
                 self.landscapes[b] = dataclasses.replace(land, canopy=canopy)
             elif iv.kind in ("wetline", "retardant"):
                 self._wet[b].append(_Active(iv, mask))
-        self._upload(b, self.time_s)
 
     # ------------------------------------------------------------------ running
     def _next_event(self, until_s: float) -> float:

@@ -54,6 +54,11 @@ RIDGE_SPECTRAL_OFFSET = 0.0
 ridges are long, landscape-scale features rather than speckle."""
 
 OUTER_SCALE_FRACTION = 0.5
+INNER_SCALE_M = 100.0
+"""Wavelength scale (m) below which the fractal spectrum is tapered away (Gaussian in frequency): hills and
+gullies shorter than about this are not modelled, so slope statistics do not depend on the cell size."""
+RIDGE_ROUNDING = 0.15
+"""Rounding of the ridged noise's crests, in standard deviations of the source field (0 gives kinks)."""
 """Spectral roll-off wavelength as a fraction of the longest side: features larger than
 about half the domain are damped (amplitude ~ (f^2 + f0^2)^(-beta/4), f0 = 1/L0)."""
 
@@ -146,6 +151,9 @@ def _spectral_field(rng: np.random.Generator, shape: tuple[int, int], cell_m: fl
     f2 = fy[:, None] ** 2 + fx[None, :] ** 2
     f0 = 1.0 / outer_scale_m
     amp = (f2 + f0 * f0) ** (-beta / 4.0)
+    # Inner scale: landforms shorter than INNER_SCALE_M are smoothed away, so slopes follow
+    # from relief and extent and do not grow as the cell gets finer.
+    amp *= np.exp(-f2 * INNER_SCALE_M**2)
     amp[0, 0] = 0.0
     field = np.fft.irfft2(spec * amp, s=(ny, nx))
     field -= field.mean()
@@ -184,7 +192,8 @@ def fractal_heightfield(shape: tuple[int, int], cell_m: float, relief_m: float, 
     base = base[oy:oy + ny, ox:ox + nx]
     ridge_src = ridge_src[oy:oy + ny, ox:ox + nx]
 
-    ridged = -np.abs(ridge_src)  # 1 - |n| up to the constant removed below
+    # 1 - |n| up to a constant, with |n| rounded over RIDGE_ROUNDING so crests are sharp but not kinks
+    ridged = -np.sqrt(ridge_src * ridge_src + RIDGE_ROUNDING**2)
     ridged = (ridged - ridged.mean()) / max(float(ridged.std()), 1e-12)
     h = (1.0 - ridges) * base + ridges * ridged
     x = (np.arange(nx) + 0.5) * cell_m
