@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from wildfire_gym.fire.rothermel import FuelBedTable, surface_fire_grid
 from wildfire_gym.fire.simulation import FireSimulation, horizontal_projection_factor
@@ -94,3 +95,26 @@ def test_lines_laid_at_time_zero_take_effect():
             arrival = _line_fire(kind, t_s)
             assert np.isfinite(arrival[:, :28]).any()
             assert not np.isfinite(arrival[:, beyond]).any(), (kind, t_s)
+
+
+def test_stand_canopy_averages_over_the_stand():
+    from wildfire_gym.fire.simulation import stand_canopy
+    from wildfire_gym.world.landscape import CanopyRasters
+
+    z = np.zeros((5, 5))
+    h = z.copy()
+    h[2, 2] = 20.0
+    cbd = z.copy()
+    cbd[2, 2] = 0.9
+    cover = z.copy()
+    cover[2, 2] = 0.9
+    base = z.copy()
+    base[2, 2] = 5.0
+    out = stand_canopy(CanopyRasters(cover, h, base, cbd), cell_m=10.0, scale_m=30.0)
+    # a 3 x 3 window: mass and cover spread over 9 cells, heights kept where trees are within reach
+    np.testing.assert_allclose(out.bulk_density_kg_m3[1:4, 1:4], 0.1)
+    np.testing.assert_allclose(out.cover[1:4, 1:4], 0.1)
+    np.testing.assert_allclose(out.height_m[1:4, 1:4], 20.0)
+    np.testing.assert_allclose(out.base_height_m[1:4, 1:4], 5.0)
+    assert out.bulk_density_kg_m3[0, 0] == 0.0 and out.height_m[0, 0] == 0.0
+    assert out.bulk_density_kg_m3.sum() == pytest.approx(cbd.sum())

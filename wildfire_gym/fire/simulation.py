@@ -39,7 +39,7 @@ from ..world.edits import (
     polyline_mask,
     trees_in_mask,
 )
-from ..world.landscape import Landscape, Trees
+from ..world.landscape import CanopyRasters, Landscape, Trees
 from .crown import active_crown_threshold_ros, critical_surface_intensity, cruz_active_crown_ros
 from .moisture import FuelMoisture, diurnal_fine_dead_moisture, wetted_fuel_moisture
 from .rothermel import FuelBedTable, surface_fire_grid
@@ -76,6 +76,33 @@ ALBINI_SPECIES = {"pine": "ponderosa_pine", "fir": "douglas_fir", "oak": "ponder
                   "juniper": "ponderosa_pine", "chaparral": "ponderosa_pine"}
 """Our species -> Albini (1979) torching coefficients; broadleaf and shrub species have no published
 coefficients and use ponderosa pine's as a proxy."""
+
+
+STAND_SCALE_M = 30.0
+"""Width of the moving window (m) over which the canopy the fire sees is averaged. Canopy cover,
+height, base height and bulk density are stand properties (Scott & Reinhardt 2001; LANDFIRE and
+FARSITE use 30 m cells), while the world's rasters count each tree in the one cell its stem stands in."""
+
+
+def stand_canopy(canopy: CanopyRasters, cell_m: float, scale_m: float = STAND_SCALE_M) -> CanopyRasters:
+    """Canopy rasters averaged over a ``scale_m`` window: cover and bulk density are means over the
+    window; height and base height are means over the window's cells that hold trees (0 where none)."""
+    size = int(round(scale_m / cell_m))
+    if size <= 1:
+        return canopy
+    size += 1 - size % 2  # odd, centred
+    from scipy.ndimage import uniform_filter
+
+    def mean(a: np.ndarray) -> np.ndarray:
+        return uniform_filter(a.astype(np.float64), size=size, mode="nearest")
+
+    has = (canopy.height_m > 0).astype(np.float64)
+    frac = mean(has)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        height = np.where(frac > 0, mean(canopy.height_m * has) / frac, 0.0)
+        base = np.where(frac > 0, mean(canopy.base_height_m * has) / frac, 0.0)
+    return CanopyRasters(cover=np.clip(mean(canopy.cover), 0.0, 1.0), height_m=height, base_height_m=base,
+                         bulk_density_kg_m3=mean(canopy.bulk_density_kg_m3))
 
 
 def _is_constant(a: np.ndarray) -> bool:
@@ -272,7 +299,7 @@ class FireSimulation:
             d1h=weather.d1h if uniform else d1, d10h=weather.d10h if uniform else d10,
             d100h=weather.d100h if uniform else d100,
             live_herb=sc.fuel.moisture.live_herb, live_woody=sc.fuel.moisture.live_woody)
-        canopy = land.canopy
+        canopy = stand_canopy(land.canopy, self.cell_m)
         crown_ratio = np.where(canopy.height_m > 0,
                                np.clip((canopy.height_m - canopy.base_height_m) / np.maximum(canopy.height_m, 1e-6),
                                        0, 1), 0.0)
