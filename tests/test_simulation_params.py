@@ -118,3 +118,27 @@ def test_stand_canopy_averages_over_the_stand():
     np.testing.assert_allclose(out.base_height_m[1:4, 1:4], 5.0)
     assert out.bulk_density_kg_m3[0, 0] == 0.0 and out.height_m[0, 0] == 0.0
     assert out.bulk_density_kg_m3.sum() == pytest.approx(cbd.sum())
+
+
+def test_active_crown_cells_carry_the_canopy_fuel_in_their_intensity():
+    from wildfire_gym.constants import CANOPY_HEAT_CONTENT_KJ_KG
+    from wildfire_gym.fire.simulation import stand_canopy
+
+    sc = scenario_from_dict({
+        "terrain": {"size_m": [300, 300], "cell_m": 10, "kind": "plane"},
+        "fuel": {"model": "SH5", "moisture": {"d1h": 0.03, "d10h": 0.04, "d100h": 0.05, "live_herb": 0.3,
+                                              "live_woody": 0.6, "foliar": 0.8}},
+        "vegetation": {"trees_per_ha": 800, "species": {"fir": 1.0}, "clustering": 0.0},
+        "weather": {"wind_speed_mps": 15.0, "wind_from_deg": 270},
+        "ignitions": [{"x_m": 150, "y_m": 150}], "duration_s": 60,
+    })
+    land = build_world(sc)
+    p = FireSimulation(land).spread_params(0, 0.0)
+    surface = FireSimulation(land, crown_fire=False).spread_params(0, 0.0)["intensity_per_ros_kj_m2"]
+    active = p["crown_ros_m_s"] > 0
+    assert active.mean() > 0.5  # dense fir, dry, 15 m/s: an active crown fire
+    canopy = stand_canopy(land.canopy, land.cell_m)
+    load = canopy.bulk_density_kg_m3 * np.maximum(canopy.height_m - canopy.base_height_m, 0.0)
+    expected = np.where(active, surface + load * CANOPY_HEAT_CONTENT_KJ_KG, surface)
+    np.testing.assert_allclose(p["intensity_per_ros_kj_m2"], expected, rtol=1e-12)
+    assert (load[active] > 0).all()

@@ -40,7 +40,12 @@ from ..world.edits import (
     trees_in_mask,
 )
 from ..world.landscape import CanopyRasters, Landscape, Trees
-from .crown import active_crown_threshold_ros, critical_surface_intensity, cruz_active_crown_ros
+from .crown import (
+    active_crown_threshold_ros,
+    critical_surface_intensity,
+    crown_fire_intensity,
+    cruz_active_crown_ros,
+)
 from .moisture import FuelMoisture, diurnal_fine_dead_moisture, wetted_fuel_moisture
 from .rothermel import FuelBedTable, surface_fire_grid
 from .spotting import (
@@ -345,7 +350,14 @@ class FireSimulation:
             r0 = active_crown_threshold_ros(cbd)
             i0 = critical_surface_intensity(canopy.base_height_m, 100.0 * sc.fuel.moisture.foliar)
             initiates = (cbd > 0) & (res.heat_per_unit_area_kj_m2 * ros >= i0)
-            out["crown_ros_m_s"] = np.where(initiates & (crown_ros >= r0), crown_ros, 0.0)
+            active = initiates & (crown_ros >= r0)
+            out["crown_ros_m_s"] = np.where(active, crown_ros, 0.0)
+            # An active crown fire burns the canopy fuel too: I = (H_A + W_c h_c) R with CFB = 1
+            # (Scott & Reinhardt 2001, eq. 22); W_c = CBD x canopy depth.
+            canopy_load = cbd * np.maximum(canopy.height_m - canopy.base_height_m, 0.0)
+            out["intensity_per_ros_kj_m2"] = np.where(
+                active, crown_fire_intensity(1.0, res.heat_per_unit_area_kj_m2, canopy_load),
+                out["intensity_per_ros_kj_m2"])
             # No canopy: the threshold is unreachable; a large finite number keeps the engine's checks simple.
             out["crown_active_ros_m_s"] = np.where(np.isfinite(r0), r0, NO_CANOPY_THRESHOLD_M_S)
         self._last_weather[b] = weather
