@@ -108,22 +108,17 @@ def world(
 
 def run_simulate(scenario: str, out: Path, arch: str | None = None, animation: bool = True) -> dict[str, Path]:
     from .fire.outputs import write_fire_outputs
-    from .fire.simulation import FireSimulation
+    from .fire.simulation import simulate_scenario
     from .scenario import load_scenario
     from .world import build_world
 
     sc = load_scenario(scenario)
-    if not sc.ignitions:
-        from .errors import ScenarioError
-
-        raise ScenarioError("ignitions", "at least one ignition to simulate a fire", [])
     land = build_world(sc)
     t0 = time.perf_counter()
-    sim = FireSimulation(land, arch=arch)
-    sim.run()
+    land, sim = simulate_scenario(sc, arch=arch, landscape=land)
     wall = time.perf_counter() - t0
-    return write_fire_outputs(sim.landscapes[0], sim.snapshot(0), out, wall, animation=animation,
-                              extra_summary={"arch": sim.engine.arch if hasattr(sim.engine, "arch") else None})
+    return write_fire_outputs(land, sim.snapshot(0), out, wall, animation=animation,
+                              extra_summary={"arch": sim.engine.arch})
 
 
 @app.command()

@@ -68,6 +68,10 @@ EMBERS_PER_TORCHING_TREE = 4
 """Firebrands launched per torching tree that can reach receptive fuel (a modelling choice; Albini's
 model gives the maximum distance, not the count)."""
 
+OPEN_FUEL_DEPTH_M = 0.3
+"""Fuel bed depth (m) used to recover a 20-ft wind from a midflame wind where no one cell's fuel applies
+(reported wind, ember lofting): the unsheltered wind adjustment factor of a 0.3 m bed."""
+
 NO_CANOPY_THRESHOLD_M_S = 1.0e6
 """Active-crowning threshold used where there is no canopy (unreachable), m/s."""
 
@@ -237,6 +241,7 @@ class FireSimulation:
         self._tables = [FuelBedTable.from_models(self._all_models(land)) for land in self.landscapes]
         self._tree_alive = [np.ones(len(land.trees), bool) for land in self.landscapes]
         self._wet: list[list[_Active]] = [[] for _ in self.landscapes]
+        self._torch_cache: dict[int, tuple[str, float, float, float]] = {}
         self._pending: list[list[Intervention]] = [
             sorted((iv for iv in land.scenario.interventions if iv.t_s > 0), key=lambda iv: iv.t_s)
             for land in self.landscapes]
@@ -384,6 +389,25 @@ class FireSimulation:
         self.engine.set_trees(b, t.x_m, t.y_m, t.crown_base_m, i0, np.where(alive, t.foliage_kg, 0.0),
                               np.where(alive, t.branch_kg, 0.0), upload=upload)
 
+    def _torching_source(self, b: int) -> tuple[str, float, float, float]:
+        """(Albini species, DBH m, height m, downwind cover height m) of member ``b``'s typical torching
+        tree: the dominant species at the median height. Cached until an intervention edits the member."""
+        cached = self._torch_cache.get(b)
+        if cached is None:
+            from ..species import species_table
+
+            land = self.landscapes[b]
+            t = land.trees
+            counts = np.bincount(t.species, minlength=len(t.species_names))
+            dominant = t.species_names[int(np.argmax(counts))]
+            height = float(np.median(t.height_m))
+            dbh_m = float(species_table()[dominant].dbh_cm(np.array([height]))[0]) / 100.0
+            treed = land.canopy.height_m > 0
+            cover_h = float(np.median(land.canopy.height_m[treed])) if treed.any() else 0.0
+            cached = (ALBINI_SPECIES.get(dominant, "ponderosa_pine"), dbh_m, height, cover_h)
+            self._torch_cache[b] = cached
+        return cached
+
     def _upload_spotting(self, b: int, t_s: float) -> None:
         land = self.landscapes[b]
         sc = land.scenario
@@ -392,18 +416,9 @@ class FireSimulation:
         n_embers = EMBERS_PER_TORCHING_TREE if (self.spotting and self.crown_fire and len(t)) else 0
         mean_m, sd_m = 1.0, 0.0
         if n_embers:
-            from ..species import species_table
-
-            table = species_table()
-            counts = np.bincount(t.species, minlength=len(t.species_names))
-            dominant = t.species_names[int(np.argmax(counts))]
-            height = float(np.median(t.height_m))
-            dbh_m = float(table[dominant].dbh_cm(np.array([height]))[0]) / 100.0
-            cover_h = float(np.median(land.canopy.height_m[land.canopy.height_m > 0])) if (
-                land.canopy.height_m > 0).any() else 0.0
-            u20 = float(wind_20ft_mps(sc, weather.wind_speed_mps, 0.3))
-            dmax = float(torching_tree_max_spot_distance(ALBINI_SPECIES.get(dominant, "ponderosa_pine"),
-                                                         dbh_m, height, cover_h, u20))
+            species, dbh_m, height, cover_h = self._torching_source(b)
+            u20 = float(wind_20ft_mps(sc, weather.wind_speed_mps, OPEN_FUEL_DEPTH_M))
+            dmax = float(torching_tree_max_spot_distance(species, dbh_m, height, cover_h, u20))
             if dmax > self.cell_m:
                 mu, sigma = spot_distance_lognormal_params(dmax)
                 mu, sigma = float(mu), float(sigma)
@@ -465,6 +480,7 @@ class FireSimulation:
 
     def _edit(self, b: int, iv: Intervention) -> None:
         """The state change of an intervention, without uploading it to the engine."""
+        self._torch_cache.pop(b, None)
         land = self.landscapes[b]
         iv = dataclasses.replace(iv, t_s=self.time_s)
         if iv.kind == "thinning":
@@ -545,9 +561,8 @@ class FireSimulation:
         """numpy view of member ``b``'s state, with the weather in force filled in."""
         snap = self.engine.snapshot(b)
         w = weather_at(self.landscapes[b].scenario, self.time_s)
-        depth = 0.3
-        return dataclasses.replace(snap, wind_speed_20ft_mps=float(wind_20ft_mps(self.landscapes[b].scenario,
-                                                                                  w.wind_speed_mps, depth)),
+        u20 = float(wind_20ft_mps(self.landscapes[b].scenario, w.wind_speed_mps, OPEN_FUEL_DEPTH_M))
+        return dataclasses.replace(snap, wind_speed_20ft_mps=u20,
                                    wind_from_deg=w.wind_from_deg, moisture_d1h=w.d1h)
 
 
