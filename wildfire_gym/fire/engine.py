@@ -70,7 +70,8 @@ from wildfire_gym._taichi import init_taichi, ti
 from wildfire_gym.errors import ScenarioError
 
 from . import kernels as K
-from .spread_ref import MAX_GRID_SIDE, origin_index, slowness_coefficients
+from . import kernels_member as KM
+from .spread_ref import MAX_GRID_SIDE, slowness_coefficients
 from .state import BurnState, FireSnapshot, TreeState
 
 logger = logging.getLogger(__name__)
@@ -219,6 +220,16 @@ class FireSim:
         self._counts = ti.ndarray(ti.i32, (nb, 2))
         self._width = ti.ndarray(ti.f64, (nb,))
         self._stats = ti.ndarray(ti.i32, (nb, 2))
+        # per-member clocks and proportional housekeeping (see kernels_member)
+        self._times = np.zeros(nb, np.float64)
+        self._t_start = ti.ndarray(ti.f64, (nb,))
+        self._t_until = ti.ndarray(ti.f64, (nb,))
+        self._t_member = ti.ndarray(ti.f32, (nb,))
+        self._tile_done = ti.ndarray(ti.u8, self._tiles_shape)
+        self._touched = ti.ndarray(ti.i32, (nb,))
+        self._sel_adv = ti.ndarray(ti.i32, (nb,))
+        self._n_trees_dev = ti.ndarray(ti.i64, (nb,))
+        self._dirty = np.ones(nb, bool)  # tiles to recompute from the cells before the next window
         # parameters
         self.slow_a = ti.ndarray(ti.f32, grid)
         self.slow_bx = ti.ndarray(ti.f32, grid)
@@ -231,7 +242,6 @@ class FireSim:
         # per scenario
         self._changed = ti.ndarray(ti.i32, (nb,))
         self._new_slow = [ti.ndarray(ti.f32, grid) for _ in range(3)]  # uploaded (A, Bx, By), compared with the old
-        self._sel = ti.ndarray(ti.i32, (nb,))
         self._n_anchored = ti.ndarray(ti.i32, (nb,))
         self._t_min = ti.ndarray(ti.f32, (nb,))
         self._t_min_h = np.full(nb, -np.inf, np.float32)
@@ -258,6 +268,7 @@ class FireSim:
         # scratch for single-scenario copies
         self._tmp_f32 = ti.ndarray(ti.f32, self.shape)
         self._tmp_u8 = ti.ndarray(ti.u8, self.shape)
+        self._scratch: dict[tuple, object] = {}
 
         for arr in (self.slow_a,):
             arr.fill(np.inf)
@@ -273,30 +284,47 @@ class FireSim:
     # ------------------------------------------------------------------ state
     @property
     def time_s(self) -> float:
-        """Simulation time (s) every scenario of the batch has reached."""
-        return self._time
+        """Simulation time (s) every member of the batch has reached (the earliest member clock)."""
+        return float(self._times.min())
+
+    @property
+    def times_s(self) -> np.ndarray:
+        """Each member's own clock (s), float64 [B] (a copy)."""
+        return self._times.copy()
+
+    def member_time_s(self, b: int) -> float:
+        """Member ``b``'s clock (s)."""
+        return float(self._times[self._check_b(b)])
 
     def reset(self) -> None:
         """Forget every fire (arrivals, ignitions, crown states); parameters and trees stay."""
-        self._time = 0.0
-        self._stats.fill(0)
-        self._t_min_h[:] = -np.inf
+        for b in range(self.batch):
+            self.reset_member(b)
+
+    def reset_member(self, b: int) -> None:
+        """Member ``b`` back to time 0 with no fire; its parameters and trees stay.
+
+        Work proportional to the member (its cells and trees), whatever the batch size.
+        """
+        b = self._check_b(b)
+        self._times[b] = 0.0
+        self._t_min_h[b] = -np.inf
         self._t_min.from_numpy(self._t_min_h)
-        self.arrival.fill(np.inf)
-        self.ignition.fill(np.inf)
-        ny, nx = self.shape
-        idx = origin_index(ny, nx)
-        self._ray[0].from_numpy(np.ascontiguousarray(np.broadcast_to(idx, (self.batch, ny, nx))).ravel())
-        self._ray[1].fill(np.inf)
-        for arr in self._ray[2:]:
-            arr.fill(0.0)
-        self.ros.fill(0.0)
-        self.intensity.fill(0.0)
-        self.flame.fill(0.0)
-        self.tree_state.fill(int(TreeState.UNBURNT))
-        self.tree_time.fill(np.inf)
-        self.tree_frac.fill(1.0)
-        K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state, 0.0)
+        KM.reset_member(b, self.arrival, *self._ray, self.ignition, self.ros, self.intensity, self.flame,
+                        self.tree_state, self.tree_time, self.tree_frac, self._stats, self._touched)
+        self._refresh_members(b, b + 1)
+
+    def _refresh_members(self, b0: int, b1: int) -> None:
+        """Burn states and tiles of members ``b0..b1-1`` recomputed from their cells (after an
+        upload, an ignition, a reset or a load: anything outside the windows)."""
+        self._t_member.from_numpy(self._times.astype(np.float32))
+        K.update_burn_state(b0, b1, self.arrival, self.slow_a, self.residence, self.burn_state, self._t_member)
+        self._dirty[b0:b1] = True
+
+    def cells_touched(self) -> np.ndarray:
+        """Cells (and trees) visited per member by resets, loads, uploads and band housekeeping
+        since construction, int64 [B]: the proportional-cost counter the tests use."""
+        return self._touched.to_numpy().astype(np.int64)
 
     # ------------------------------------------------------------ parameters
     def _check_b(self, b: int) -> int:
@@ -368,7 +396,6 @@ class FireSim:
                 dst.from_numpy(np.ascontiguousarray(src, np.float32))
             self.crown_active.from_numpy(active.astype(np.uint8))
             self._vmax[:] = vmax
-            sel = np.ones(self.batch, np.int32)
         else:
             for dst, src in uploads:
                 self._tmp_f32.from_numpy(np.ascontiguousarray(src, np.float32))
@@ -376,24 +403,31 @@ class FireSim:
             self._tmp_u8.from_numpy(active.astype(np.uint8))
             K.copy_slice_in_u8(self.crown_active, self._tmp_u8, b)
             self._vmax[b] = float(vmax)
-            sel = np.zeros(self.batch, np.int32)
-            sel[b] = 1
-        self._set_slowness(sel)
-        K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state, self._time)
+        b0, b1 = (0, self.batch) if b is None else (b, b + 1)
+        self._set_slowness(b0, b1)
+        self._refresh_members(b0, b1)
+        self._touched_add(b0, b1, 8 * self.shape[0] * self.shape[1])
 
-    def _set_slowness(self, sel: np.ndarray) -> None:
-        """Install the uploaded coefficients (``_new_slow``) in the scenarios with ``sel``,
-        re-anchoring burning fires where they changed (:func:`kernels.set_slowness`); a
-        scenario re-anchored now gets no arrival earlier than now."""
-        self._sel.from_numpy(sel)
-        t_now = np.float32(self._time)
-        K.set_slowness(self._sel, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by, self.arrival,
-                       *self._ray, t_now, self._n_anchored)
-        anchored = self._n_anchored.to_numpy() > 0
+    def _set_slowness(self, b0: int, b1: int) -> None:
+        """Install the uploaded coefficients (``_new_slow``) in members ``b0..b1-1``,
+        re-anchoring burning fires where they changed (:func:`kernels.set_slowness`) at each
+        member's own time; a member re-anchored then gets no arrival earlier than that."""
+        t_now = self._times.astype(np.float32)
+        self._t_member.from_numpy(t_now)
+        K.set_slowness(b0, b1, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by, self.arrival,
+                       *self._ray, self._t_member, self._n_anchored)
+        anchored = np.zeros(self.batch, bool)
+        anchored[b0:b1] = self._n_anchored.to_numpy()[b0:b1] > 0
         if anchored.any():
-            self._t_min_h[anchored] = t_now
+            self._t_min_h[anchored] = t_now[anchored]
             self._t_min.from_numpy(self._t_min_h)
-            logger.debug("re-anchored the rays of scenarios %s at t = %s s", np.flatnonzero(anchored), t_now)
+            logger.debug("re-anchored the rays of members %s", np.flatnonzero(anchored))
+
+    def _touched_add(self, b0: int, b1: int, n: int) -> None:
+        """Count ``n`` cells visited by host-side work on each member ``b0..b1-1``."""
+        cur = self._touched.to_numpy()
+        cur[b0:b1] += int(n)
+        self._touched.from_numpy(cur)
 
     def set_spotting(
         self,
@@ -487,8 +521,11 @@ class FireSim:
         self._tree_biomass_h[b, :n, 0] = cols["foliage_kg"]
         self._tree_biomass_h[b, :n, 1] = cols["branch_kg"]
         self._tree_count[b] = n
-        if upload:
-            self._upload_trees()
+        if upload:  # this member's rows only
+            self._member_in(self.tree_cell, b, self._tree_cell_h[b])
+            self._member_in(self.tree_xy, b, self._tree_xy_h[b])
+            self._member_in(self.tree_cbh, b, self._tree_cbh_h[b])
+            self._member_in(self.tree_i0, b, self._tree_i0_h[b])
 
     def upload_trees(self) -> None:
         """Send the trees set with ``upload=False`` to the device."""
@@ -508,9 +545,10 @@ class FireSim:
         ``radius_m``; non-burnable cells are skipped. Returns the number of cells ignited.
         """
         b = self._check_b(b)
-        t = self._time if t_s is None else float(t_s)
-        if not (t >= self._time and math.isfinite(t)):
-            raise ScenarioError("t_s", f"an ignition time >= the current time {self._time} s", t_s)
+        now = float(self._times[b])
+        t = now if t_s is None else float(t_s)
+        if not (t >= now and math.isfinite(t)):
+            raise ScenarioError("t_s", f"an ignition time >= the member's current time {now} s", t_s)
         ny, nx = self.shape
         w, h = nx * self.cell_m, ny * self.cell_m
         if not (0 <= x_m < w and 0 <= y_m < h):
@@ -524,34 +562,55 @@ class FireSim:
         K.copy_slice_out_f32(self._tmp_f32, self.slow_a, b)
         mask &= np.isfinite(self._tmp_f32.to_numpy())
         self._tmp_u8.from_numpy(mask.astype(np.uint8))
-        K.apply_ignition(self._tmp_u8, b, np.float32(t), np.float32(self._time), self.arrival,
+        K.apply_ignition(self._tmp_u8, b, np.float32(t), np.float32(now), self.arrival,
                          *self._ray, self.ignition, self.slow_a)
-        if t <= self._time:
-            K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state,
-                                np.float32(self._time))
+        self._refresh_members(b, b + 1)
         return int(mask.sum())
 
     # ---------------------------------------------------------------- stepping
-    def step(self, dt_s: float) -> None:
-        """Advance every scenario by ``dt_s`` seconds."""
-        if not dt_s >= 0:
-            raise ScenarioError("dt_s", "a time step >= 0 in seconds", dt_s)
-        self.advance(self._time + float(dt_s))
+    def step(self, dt_s: float | Sequence[float] | np.ndarray) -> None:
+        """Advance every member by ``dt_s`` seconds (one number, or one per member)."""
+        dt = np.broadcast_to(np.asarray(dt_s, np.float64), (self.batch,)) if np.ndim(dt_s) == 0 \
+            else np.asarray(dt_s, np.float64)
+        if dt.shape != (self.batch,) or not np.all(dt >= 0):
+            raise ScenarioError("dt_s", f"a time step >= 0 s, or {self.batch} of them", dt_s)
+        self.advance(self._times + dt)
 
-    def advance(self, until_s: float) -> None:
-        """Advance every scenario of the batch to ``until_s`` (s, >= the current time)."""
-        until = float(until_s)
-        if not (until >= self._time and math.isfinite(until)):
-            raise ScenarioError("until_s", f"a finite time >= the current time {self._time} s", until_s)
-        if until > self._time:
-            self._run_windows(until)
-            K.forget_beyond(self.arrival, *self._ray, self.ignition, np.float32(until))
-        self._time = until
-        t_now = np.float32(until)
+    def advance(self, until_s: float | Sequence[float] | np.ndarray) -> None:
+        """Advance member ``b`` to ``until_s`` (one time for all, or one per member; s, each >=
+        the member's clock). Members already there are left alone, at no cost."""
+        if np.ndim(until_s) == 0:
+            until = np.full(self.batch, float(until_s), np.float64)  # type: ignore[arg-type]
+        else:
+            until = np.asarray(until_s, np.float64)
+            if until.shape != (self.batch,):
+                raise ScenarioError("until_s", f"one time or {self.batch} times (one per member)", until.shape)
+        bad = ~(np.isfinite(until) & (until >= self._times))
+        if bad.any():
+            b = int(np.flatnonzero(bad)[0])
+            raise ScenarioError("until_s", f"a finite time >= member {b}'s current time {self._times[b]} s",
+                                float(until[b]))
+        moving = until > self._times
+        if not moving.any():
+            return
+        dirty = np.flatnonzero(self._dirty & moving)
+        for b in dirty:  # tiles recomputed once per member after outside changes
+            KM.refresh_member_tiles(int(b), int(b) + 1, self.arrival, self.ignition, self.slow_a, self._tile_min,
+                                    self._tile_max, self._tile_done, self._stale, self._dirs, self._touched)
+        self._dirty[dirty] = False
+        self._t_start.from_numpy(self._times)
+        self._t_until.from_numpy(np.where(moving, until, self._times))
+        self._run_windows(until, moving)
+        self._sel_adv.from_numpy(moving.astype(np.int32))
+        KM.settle_members(self._sel_adv, self._t_until, self.arrival, *self._ray, self.ignition, self.slow_a,
+                          self.residence, self.burn_state, self._tile_min, self._tile_max, self._tile_done,
+                          self._stale, self._dirs, self._touched)
+        self._times = np.where(moving, until, self._times)
         if self.n_trees:
-            K.burnout_trees(self.tree_state, self.tree_time, self.tree_frac, self.crown_burnout_s,
-                            BURNT_FOLIAGE_FRACTION, t_now)
-        K.update_burn_state(self.arrival, self.slow_a, self.residence, self.burn_state, t_now)
+            self._n_trees_dev.from_numpy(self._tree_count)
+            KM.burnout_member_trees(self._sel_adv, self._n_trees_dev, self.tree_state, self.tree_time,
+                                    self.tree_frac, self.crown_burnout_s, BURNT_FOLIAGE_FRACTION,
+                                    self._t_until, self._touched)
 
     def _window_widths(self) -> np.ndarray:
         """Window length per scenario (s, float64): ``window_cells`` cells at its fastest head
@@ -564,34 +623,33 @@ class FireSim:
         (sweeps, cell relaxations) per scenario (zeros with the batched schedule)."""
         return self._stats.to_numpy().astype(np.int64)
 
-    def _run_windows(self, until: float) -> None:
-        """Per-scenario windows from the current time to ``until`` (see the module docstring)."""
+    def _run_windows(self, until: np.ndarray, moving: np.ndarray) -> None:
+        """Per-member windows from each member's clock to ``until[b]`` (see the module docstring)."""
         if self.schedule == "serial":
-            self._run_windows_serial(until)
+            self._run_windows_serial()
         else:
-            self._run_windows_batched(until)
+            self._run_windows_batched(np.where(moving, until, self._times))
 
-    def _run_windows_serial(self, until: float) -> None:
-        """All windows of all scenarios in one launch (:func:`kernels.run_windows_serial`)."""
+    def _run_windows_serial(self) -> None:
+        """All windows of all members in one launch (:func:`kernels.run_windows_serial`)."""
         self._width.from_numpy(self._window_widths())
-        K.tile_stats(self.arrival, self.ignition, self.slow_a, self._tile_min, self._tile_max, self._stale, self._dirs)
         K.run_windows_serial(
             self.arrival, *self._ray, *self._next, self.ignition, self.slow_a, self.slow_bx, self.slow_by,
             self.ros_head, self.intensity_per_ros, self.ros, self.intensity, self.flame, self.crown_active,
             self.spot_prob, self.tree_cell, self.tree_xy, self.tree_cbh, self.tree_i0, self.tree_state,
             self.tree_time, self._spot_par, self._spot_seed, self._tile_min, self._tile_max, self._reached,
             self._stale, self._dirs, self._band, self._relaxed, self._pending, self._counts, self._next_event, self._spotted,
-            self._stats, self._width, self._t_min, float(self._time), float(until), self.cell_m, self.scorch_fraction,
+            self._stats, self._width, self._t_min, self._t_start, self._t_until, self.cell_m, self.scorch_fraction,
             int(self.n_trees > 0), MAX_SWEEPS_PER_WINDOW)
 
-    def _run_windows_batched(self, until: float) -> None:
-        """Every sweep of every scenario a parallel launch, driven from here."""
+    def _run_windows_batched(self, until: np.ndarray) -> None:
+        """Every sweep of every member a parallel launch, driven from here."""
         nb = self.batch
         width = self._window_widths()
         f32 = np.float32
-        t_final = np.full(nb, self._time, np.float64)
+        t_final = self._times.copy()
         t_window = np.minimum(until, t_final + width)
-        done = ~(self._vmax > 0)
+        done = ~(self._vmax > 0) | ~(until > t_final)
         remark = ~done
         sweeps = np.zeros(nb, np.int64)
         cur = [self.arrival, *self._ray]
@@ -623,8 +681,8 @@ class FireSim:
                 if idle.any():
                     # nothing burns before the next ignition: widen these windows up to it
                     for b in np.nonzero(idle)[0]:
-                        if next_event[b] <= until:
-                            t_window[b] = min(until, float(next_event[b]) + width[b])
+                        if next_event[b] <= until[b]:
+                            t_window[b] = min(until[b], float(next_event[b]) + width[b])
                         else:
                             done[b] = True
                     continue
@@ -674,7 +732,7 @@ class FireSim:
             sweeps[moved] = 0
             done |= moved & (t_final >= until)
             nxt = moved & ~done
-            t_window[nxt] = np.minimum(until, t_window[nxt] + width[nxt])
+            t_window[nxt] = np.minimum(until[nxt], t_window[nxt] + width[nxt])
             remark = (nxt | spotted) & ~done
 
     # ------------------------------------------------------------------ output
@@ -686,25 +744,56 @@ class FireSim:
         K.copy_slice_out_u8(self._tmp_u8, arr, b)
         return self._tmp_u8.to_numpy()
 
+    def _tmp(self, dtype: object, shape: tuple[int, ...]) -> object:
+        """A cached scratch ndarray of one member's size."""
+        key = (dtype, shape)
+        arr = self._scratch.get(key)
+        if arr is None:
+            arr = self._scratch[key] = ti.ndarray(dtype, shape)
+        return arr
+
+    def _member_out(self, arr: object, b: int) -> np.ndarray:
+        """A numpy copy of member ``b``'s slice of a batch-first ndarray (work: the slice only)."""
+        shape = tuple(arr.shape[1:])  # type: ignore[attr-defined]
+        tmp = self._tmp(arr.dtype, shape)  # type: ignore[attr-defined]
+        (KM.member_out_3 if len(shape) == 2 else KM.member_out_2)(tmp, arr, b)
+        return tmp.to_numpy()
+
+    def _member_in(self, arr: object, b: int, value: np.ndarray) -> None:
+        shape = tuple(arr.shape[1:])  # type: ignore[attr-defined]
+        tmp = self._tmp(arr.dtype, shape)  # type: ignore[attr-defined]
+        tmp.from_numpy(np.ascontiguousarray(value))
+        (KM.member_in_3 if len(shape) == 2 else KM.member_in_2)(arr, tmp, b)
+
+    def _flat_out(self, arr: object, b: int, per_member: int) -> np.ndarray:
+        tmp = self._tmp(arr.dtype, (per_member,))  # type: ignore[attr-defined]
+        KM.range_out(tmp, arr, b * per_member)
+        return tmp.to_numpy()
+
+    def _flat_in(self, arr: object, b: int, per_member: int, value: np.ndarray) -> None:
+        tmp = self._tmp(arr.dtype, (per_member,))  # type: ignore[attr-defined]
+        tmp.from_numpy(np.ascontiguousarray(value))
+        KM.range_in(arr, tmp, b * per_member)
+
     def snapshot(self, b: int = 0) -> FireSnapshot:
-        """Numpy copy of scenario ``b``'s state at the current time."""
+        """Numpy copy of member ``b``'s state at its current time (copies member ``b`` only)."""
         b = self._check_b(b)
         n = int(self._tree_count[b])
         if self.n_trees:
-            tree_state = self.tree_state.to_numpy()[b, :n].copy()
-            tree_time = self.tree_time.to_numpy()[b, :n].copy()
-            tree_frac = self.tree_frac.to_numpy()[b, :n].copy()
+            tree_state = self._member_out(self.tree_state, b)[:n].copy()
+            tree_time = self._member_out(self.tree_time, b)[:n].copy()
+            tree_frac = self._member_out(self.tree_frac, b)[:n].copy()
         else:
             tree_state = np.zeros(0, np.uint8)
             tree_time = np.zeros(0, np.float32)
             tree_frac = np.zeros(0, np.float32)
         return FireSnapshot(
-            time_s=self._time,
-            arrival_time_s=self._slice_f32(self.arrival, b),
-            burn_state=self._slice_u8(self.burn_state, b),
-            ros_m_per_s=self._slice_f32(self.ros, b),
-            fireline_intensity_kw_m=self._slice_f32(self.intensity, b),
-            flame_length_m=self._slice_f32(self.flame, b),
+            time_s=float(self._times[b]),
+            arrival_time_s=self._member_out(self.arrival, b),
+            burn_state=self._member_out(self.burn_state, b),
+            ros_m_per_s=self._member_out(self.ros, b),
+            fireline_intensity_kw_m=self._member_out(self.intensity, b),
+            flame_length_m=self._member_out(self.flame, b),
             tree_state=tree_state,
             tree_state_time_s=tree_time,
             tree_foliage_frac=tree_frac,
@@ -714,8 +803,93 @@ class FireSim:
         """Remaining (foliage, fine branch) dry mass per tree of scenario ``b`` (kg)."""
         b = self._check_b(b)
         n = int(self._tree_count[b])
-        frac = self.tree_frac.to_numpy()[b, :n].astype(np.float64) if self.n_trees else np.zeros(0)
+        frac = self._member_out(self.tree_frac, b)[:n].astype(np.float64) if self.n_trees else np.zeros(0)
         return self._tree_biomass_h[b, :n, 0] * frac, self._tree_biomass_h[b, :n, 1] * frac
+
+    # ------------------------------------------------------- export and load
+    def _grid_fields(self) -> dict[str, object]:
+        """Batch-first ``[B, ny, nx]`` state and parameter arrays, by name."""
+        return {
+            "arrival": self.arrival, "ignition": self.ignition, "burn_state": self.burn_state,
+            "ros": self.ros, "intensity": self.intensity, "flame": self.flame,
+            "slow_a": self.slow_a, "slow_bx": self.slow_bx, "slow_by": self.slow_by,
+            "ros_head": self.ros_head, "intensity_per_ros": self.intensity_per_ros,
+            "residence": self.residence, "crown_active": self.crown_active, "spot_prob": self.spot_prob,
+        }
+
+    def _flat_fields(self) -> dict[str, object]:
+        """The private per-cell ray arrays (flat, ``ny * nx`` per member), by name."""
+        return {f"ray{i}": arr for i, arr in enumerate(self._ray)}
+
+    def _tree_fields(self) -> dict[str, object]:
+        return {"tree_cell": self.tree_cell, "tree_xy": self.tree_xy, "tree_cbh": self.tree_cbh,
+                "tree_i0": self.tree_i0, "tree_state": self.tree_state, "tree_time": self.tree_time,
+                "tree_frac": self.tree_frac}
+
+    def export(self, b: int) -> dict[str, np.ndarray]:
+        """Member ``b``'s whole state as numpy arrays: with :meth:`load` into any slot of an
+        engine of the same grid, cell size and tree capacity, it continues bit for bit.
+
+        Includes the clock, arrivals and rays, pending ignitions, front values, burn states,
+        the spread parameters in force, trees and their crown states, spotting settings. Work
+        and memory: member ``b`` only.
+        """
+        b = self._check_b(b)
+        n_cells = self.shape[0] * self.shape[1]
+        out: dict[str, np.ndarray] = {
+            "shape": np.asarray(self.shape, np.int64), "cell_m": np.float64(self.cell_m),
+            "n_tree_slots": np.int64(max(self.n_trees, 1)),
+            "time_s": np.float64(self._times[b]), "t_min": np.float32(self._t_min_h[b]),
+            "vmax": np.float64(self._vmax[b]), "spot_par": self._spot_par_h[b].copy(),
+            "spot_seed": np.uint32(self._spot_seed_h[b]), "tree_count": np.int64(self._tree_count[b]),
+            "tree_cell_h": self._tree_cell_h[b].copy(), "tree_xy_h": self._tree_xy_h[b].copy(),
+            "tree_cbh_h": self._tree_cbh_h[b].copy(), "tree_i0_h": self._tree_i0_h[b].copy(),
+            "tree_biomass_h": self._tree_biomass_h[b].copy(),
+            "stats": self._member_out(self._stats, b),
+        }
+        for name, arr in self._grid_fields().items():
+            out[name] = self._member_out(arr, b)
+        for name, arr in self._flat_fields().items():
+            out[name] = self._flat_out(arr, b, n_cells)
+        for name, arr in self._tree_fields().items():
+            out[name] = self._member_out(arr, b)
+        return out
+
+    def load(self, b: int, state: dict[str, np.ndarray]) -> None:
+        """Put a state from :meth:`export` (of this or another engine of the same grid, cell size
+        and tree capacity) into slot ``b``; the other members are untouched."""
+        b = self._check_b(b)
+        n_cells = self.shape[0] * self.shape[1]
+        try:
+            shape = tuple(int(v) for v in np.asarray(state["shape"]).ravel())
+            cell = float(state["cell_m"])
+            slots = int(state["n_tree_slots"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ScenarioError("state", "a member state from FireSim.export", type(state).__name__) from exc
+        if shape != self.shape or cell != self.cell_m or slots != max(self.n_trees, 1):
+            raise ScenarioError("state", f"a state of a {self.shape} grid at {self.cell_m} m with "
+                                f"{max(self.n_trees, 1)} tree slots", (shape, cell, slots))
+        for name, arr in {**self._grid_fields(), **self._tree_fields()}.items():
+            self._member_in(arr, b, np.asarray(state[name]))
+        for name, arr in self._flat_fields().items():
+            self._flat_in(arr, b, n_cells, np.asarray(state[name]))
+        self._member_in(self._stats, b, np.asarray(state["stats"]))
+        self._times[b] = float(state["time_s"])
+        self._t_min_h[b] = np.float32(state["t_min"])
+        self._t_min.from_numpy(self._t_min_h)
+        self._vmax[b] = float(state["vmax"])
+        self._spot_par_h[b] = state["spot_par"]
+        self._spot_seed_h[b] = np.uint32(state["spot_seed"])
+        self._spot_par.from_numpy(self._spot_par_h)
+        self._spot_seed.from_numpy(self._spot_seed_h)
+        self._tree_count[b] = int(state["tree_count"])
+        self._tree_cell_h[b] = state["tree_cell_h"]
+        self._tree_xy_h[b] = state["tree_xy_h"]
+        self._tree_cbh_h[b] = state["tree_cbh_h"]
+        self._tree_i0_h[b] = state["tree_i0_h"]
+        self._tree_biomass_h[b] = state["tree_biomass_h"]
+        self._refresh_members(b, b + 1)
+        self._touched_add(b, b + 1, 24 * n_cells)
 
     def arrival_all(self) -> np.ndarray:
         """Arrival times of the whole batch, float32 [B, ny, nx] (+inf not reached)."""

@@ -723,7 +723,8 @@ def _anchor_time(
 
 @ti.kernel
 def set_slowness(
-    sel: I32,
+    b0: ti.i32,
+    b1: ti.i32,
     new_a: F32,
     new_bx: F32,
     new_by: F32,
@@ -737,51 +738,52 @@ def set_slowness(
     s_a: F32,
     s_bx: F32,
     s_by: F32,
-    t_now: ti.f32,
+    t_member: F32,
     n_anchored: I32,
 ):
-    """Install new travel-time coefficients in the scenarios with ``sel[b]``, re-anchoring the
-    rays of the fire burning there (see :func:`wildfire_gym.fire.spread_ref.reanchor`).
+    """Install new travel-time coefficients in the members ``b0 <= b < b1`` (each at its time
+    ``t_member[b]``), re-anchoring the rays of the fire burning there (see :func:`wildfire_gym.fire.spread_ref.reanchor`).
 
     Every cell burned by ``t_now`` that is still burnable and has a cell of changed
     coefficients ``(A, Bx, By)`` among its 3x3 cells becomes its own origin, path sums zero,
     with the origin time of :func:`_anchor_time`; ``n_anchored[b]`` counts them.
     """
-    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
-    for b in range(nb):
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    for b in range(b0, b1):
         n_anchored[b] = 0
-    for b, iy, ix in ti.ndrange(nb, ny, nx):
-        if sel[b] != 0:
-            ta = arrival[b, iy, ix]
-            if ta <= t_now and new_a[b, iy, ix] < INF:
-                changed = 0
-                for k in ti.static(range(9)):
-                    jy = iy + k // 3 - 1
-                    jx = ix + k % 3 - 1
-                    if 0 <= jy < ny and 0 <= jx < nx:
-                        if (new_a[b, jy, jx] != slow_a[b, jy, jx] or new_bx[b, jy, jx] != slow_bx[b, jy, jx]
-                                or new_by[b, jy, jx] != slow_by[b, jy, jx]):
-                            changed = 1
-                if changed != 0:
-                    t_o = t_now
-                    if slow_a[b, iy, ix] < INF:
-                        t_o = _anchor_time(ta, t_now, slow_a[b, iy, ix], slow_bx[b, iy, ix], slow_by[b, iy, ix],
-                                           new_a[b, iy, ix], new_bx[b, iy, ix], new_by[b, iy, ix])
-                    _set_ray(b, iy, ix, _own_ray(iy, ix, ta, t_o), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
-                    ti.atomic_add(n_anchored[b], 1)
-    for b, iy, ix in ti.ndrange(nb, ny, nx):
-        if sel[b] != 0:
-            slow_a[b, iy, ix] = new_a[b, iy, ix]
-            slow_bx[b, iy, ix] = new_bx[b, iy, ix]
-            slow_by[b, iy, ix] = new_by[b, iy, ix]
+    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
+        t_now = t_member[b]
+        ta = arrival[b, iy, ix]
+        if ta <= t_now and new_a[b, iy, ix] < INF:
+            changed = 0
+            for k in ti.static(range(9)):
+                jy = iy + k // 3 - 1
+                jx = ix + k % 3 - 1
+                if 0 <= jy < ny and 0 <= jx < nx:
+                    if (new_a[b, jy, jx] != slow_a[b, jy, jx] or new_bx[b, jy, jx] != slow_bx[b, jy, jx]
+                            or new_by[b, jy, jx] != slow_by[b, jy, jx]):
+                        changed = 1
+            if changed != 0:
+                t_o = t_now
+                if slow_a[b, iy, ix] < INF:
+                    t_o = _anchor_time(ta, t_now, slow_a[b, iy, ix], slow_bx[b, iy, ix], slow_by[b, iy, ix],
+                                       new_a[b, iy, ix], new_bx[b, iy, ix], new_by[b, iy, ix])
+                _set_ray(b, iy, ix, _own_ray(iy, ix, ta, t_o), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
+                ti.atomic_add(n_anchored[b], 1)
+    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
+        slow_a[b, iy, ix] = new_a[b, iy, ix]
+        slow_bx[b, iy, ix] = new_bx[b, iy, ix]
+        slow_by[b, iy, ix] = new_by[b, iy, ix]
 
 
 @ti.kernel
 def update_burn_state(
-    arrival: F32, slow_a: F32, residence: F32, burn_state: U8, t_now: ti.f32
+    b0: ti.i32, b1: ti.i32, arrival: F32, slow_a: F32, residence: F32, burn_state: U8, t_member: F32
 ):
-    """Burn state at ``t_now`` from arrival and residence time."""
-    for b, iy, ix in ti.ndrange(arrival.shape[0], arrival.shape[1], arrival.shape[2]):
+    """Burn state of members ``b0 <= b < b1`` at their times ``t_member[b]`` from arrival and
+    residence time (every cell of those members: after an upload, an ignition or a load)."""
+    for b, iy, ix in ti.ndrange((b0, b1), arrival.shape[1], arrival.shape[2]):
+        t_now = t_member[b]
         t = arrival[b, iy, ix]
         st = _UNBURNED
         if t <= t_now:
@@ -1021,14 +1023,15 @@ def run_windows_serial(
     stats: I32,
     width: F64,
     t_min: F32,
-    t_start: ti.f64,
-    until: ti.f64,
+    t_start: F64,
+    t_until: F64,
     cell_m: ti.f32,
     scorch_fraction: ti.f32,
     with_trees: ti.i32,
     max_sweeps: ti.i32,
 ):
-    """Every time window of every scenario from ``t_start`` to ``until``, one scenario per thread.
+    """Every time window of every scenario ``b`` from ``t_start[b]`` to ``t_until[b]`` (each member
+    has its own clock; a member with ``t_until[b] <= t_start[b]`` is left alone), one scenario per thread.
 
     The schedule of :meth:`wildfire_gym.fire.engine.FireSim._run_windows_batched` (and of
     :func:`wildfire_gym.fire.spread_ref.simulate`), run serially for each scenario ``b``
@@ -1047,10 +1050,11 @@ def run_windows_serial(
     ti.loop_config(block_dim=1)  # one scenario per task: scenarios differ widely in work
     for b in range(nb):
         w = width[b]
-        t_final = t_start
+        until = t_until[b]
+        t_final = t_start[b]
         t_window = ti.min(until, t_final + w)
         done = 0
-        if not w < INF:
+        if not w < INF or not t_final < until:
             done = 1
         remark = 1 - done
         sweeps = 0
