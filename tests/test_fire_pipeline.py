@@ -316,9 +316,10 @@ def test_fireline_stops_the_fire(line_fires: list[np.ndarray]) -> None:
     east_of_line = slice(int(LINE_X_M // CELL_M) + 2, None)
     assert np.isfinite(control[:, east_of_line]).any()
     assert not np.isfinite(lined[:, east_of_line]).any()
-    # before the line nothing changed: the same arrival times west of it
+    # before the line nothing changed: the same arrival times west of it (to float rounding: the
+    # lined member stopped at the line's time, the control ran through in one advance)
     west = slice(0, int(LINE_X_M // CELL_M) - 2)
-    np.testing.assert_array_equal(lined[:, west], control[:, west])
+    np.testing.assert_allclose(lined[:, west], control[:, west], rtol=1e-5)
 
 
 def test_wetline_slows_the_fire_by_the_wet_rate(line_fires: list[np.ndarray]) -> None:
@@ -431,7 +432,7 @@ def test_thinning_lowers_canopy_density_and_torching() -> None:
     assert cbd_after[:, inside].mean() < 0.85 * cbd_before[:, inside].mean()
     np.testing.assert_array_equal(cbd_after[:, outside], cbd_before[:, outside])
     in_poly = land.trees.x_m >= x0
-    alive = sim._tree_alive[1]
+    alive = sim.tree_alive(1)
     assert alive[in_poly].mean() == pytest.approx(0.5, abs=0.02)
     assert np.all(alive[~in_poly])
     # kept trees in the polygon were pruned: crown base raised to 8 m (or 90 % of the height)

@@ -46,15 +46,16 @@ from .crown import (
     crown_fire_intensity,
     cruz_active_crown_ros,
 )
-from .moisture import FuelMoisture, diurnal_fine_dead_moisture, wetted_fuel_moisture
+from .moisture import FuelMoisture, wetted_fuel_moisture
 from .rothermel import FuelBedTable, surface_fire_grid
+from .run import Member, Run, Weather, as_members, schedule_times, weather_at, wind_20ft_mps
 from .spotting import (
     ignition_probability,
     spot_distance_lognormal_params,
     torching_tree_max_spot_distance,
 )
 from .state import FireSnapshot
-from .wind import midflame_wind_mps, unsheltered_waf, wind_20ft_from_10m
+from .wind import midflame_wind_mps
 
 log = logging.getLogger(__name__)
 
@@ -136,45 +137,6 @@ def horizontal_projection_factor(slope_frac: np.ndarray | float, aspect_deg: np.
     return 1.0 / np.sqrt(1.0 + rise * rise)
 
 
-@dataclass(frozen=True)
-class Weather:
-    """Weather in force at one moment (SI; wind speed at the scenario's ``wind_height``)."""
-
-    wind_speed_mps: float
-    wind_from_deg: float
-    d1h: float
-    d10h: float
-    d100h: float
-
-
-def weather_at(scenario: Scenario, t_s: float) -> Weather:
-    """The scenario's weather at time ``t_s``: base values, then every schedule entry up to ``t_s``."""
-    w = scenario.weather
-    m = scenario.fuel.moisture
-    speed, direction, d1, d10, d100 = w.wind_speed_mps, w.wind_from_deg, m.d1h, m.d10h, m.d100h
-    for ch in w.schedule:
-        if ch.t_s > t_s:
-            break
-        speed = ch.wind_speed_mps if ch.wind_speed_mps is not None else speed
-        direction = ch.wind_from_deg if ch.wind_from_deg is not None else direction
-        d1 = ch.d1h if ch.d1h is not None else d1
-        d10 = ch.d10h if ch.d10h is not None else d10
-        d100 = ch.d100h if ch.d100h is not None else d100
-    if w.diurnal_moisture:
-        d1 = float(diurnal_fine_dead_moisture(d1, w.start_hour * 3600.0 + t_s))
-    return Weather(float(speed), float(direction) % 360.0, float(d1), float(d10), float(d100))
-
-
-def wind_20ft_mps(scenario: Scenario, wind_mps: float, fuel_depth_m: np.ndarray | float) -> np.ndarray:
-    """The 20-ft wind (m/s) from the scenario's wind at its height (midflame: divided by the open WAF)."""
-    h = scenario.weather.wind_height
-    if h == "20ft":
-        return np.asarray(wind_mps, np.float64)
-    if h == "10m":
-        return np.asarray(wind_20ft_from_10m(wind_mps), np.float64)
-    return np.asarray(wind_mps, np.float64) / unsheltered_waf(fuel_depth_m)
-
-
 def _kept_in_order(before: Trees, after: Trees) -> np.ndarray:
     """Boolean ``[len(before)]``: which trees of ``before`` survive in ``after``.
 
@@ -202,139 +164,280 @@ def _scatter(base: np.ndarray, idx: np.ndarray, values: np.ndarray) -> np.ndarra
 
 @dataclass
 class _Active:
-    """An intervention that has taken effect, with its cell mask."""
+    """A wetline or retardant line that has taken effect, with its cell mask."""
 
     iv: Intervention
     mask: np.ndarray
 
 
-class FireSimulation:
-    """The fire of a batch of landscapes, advanced together by one Taichi engine.
+@dataclass
+class _MemberState:
+    """The coupler's mutable state of one member (the engine holds the fire itself).
 
-    ``FireSimulation(land)`` or ``FireSimulation([land_a, land_b, ...])``; then
-    :meth:`advance` to a time and :meth:`snapshot` of any member. Interventions listed in
-    a scenario take effect at their ``t_s``; :meth:`apply_intervention` adds one to a running
-    fire (the environments' actions use it).
+    ``land`` is the landscape as this member's interventions edited it: the given landscape,
+    shared and never copied, until an edit replaces a field (``dataclasses.replace`` shares
+    every other array). ``codes`` are the current fuel codes (the landscape's array until a
+    fireline or fuel break copies it).
     """
 
-    def __init__(self, landscapes: Landscape | Sequence[Landscape], arch: str | None = None,
+    base: Landscape
+    land: Landscape
+    run: Run
+    codes: np.ndarray
+    codes_owned: bool
+    table: FuelBedTable
+    tree_alive: np.ndarray
+    wet: list[_Active]
+    pending: list[Intervention]
+    schedule_t: np.ndarray
+    torch: tuple[str, float, float, float] | None = None
+    weather: Weather | None = None
+    params_t: float = 0.0
+    static: dict | None = None  # derived rasters that change only with an edit
+
+
+def _member_edits_at_start(land: Landscape, run: Run) -> Landscape:
+    """Fuel breaks and thinning scheduled at t = 0 change the world before the fire starts."""
+    start = [iv for iv in run.interventions if iv.t_s <= 0 and iv.kind in ("fuel_break", "thinning")]
+    return apply_world_edits(land, start) if start else land
+
+
+class FireSimulation:
+    """The fires of a batch of members, advanced by one Taichi engine.
+
+    ``FireSimulation(land)``, ``FireSimulation([land_a, land_b])`` or
+    ``FireSimulation([Member(land, run_a), Member(land, run_b), ...])``: members share a grid
+    and cell size; many may share one landscape (never copied). Each member has its own
+    clock: :meth:`advance` takes one time or one per member. :meth:`reset` starts a member
+    afresh with a new run, :meth:`export` / :meth:`load` save and restore a member's whole
+    state (engine and coupler) into any slot, :meth:`snapshot` copies one member's state.
+    Interventions of a run take effect at their ``t_s``; :meth:`apply_intervention` adds one
+    to a running fire (the environments' actions), :meth:`ignite` a new ignition,
+    :meth:`set_weather` a weather change from the member's current time. Touching one member
+    costs work proportional to that member.
+
+    Spread parameters of all members that need them are computed by one vectorised pass per
+    distinct (fuel table, moisture) group: a spatially uniform member contributes one cell.
+    """
+
+    def __init__(self, members: Landscape | Member | Sequence[Landscape | Member], arch: str | None = None,
                  spotting: bool = True, crown_fire: bool = True) -> None:
         from .engine import FireSim
 
-        lands = [landscapes] if isinstance(landscapes, Landscape) else list(landscapes)
-        if not lands:
-            raise ScenarioError("landscapes", "at least one landscape", 0)
-        shape, cell = lands[0].shape, lands[0].cell_m
-        for i, land in enumerate(lands):
-            if land.shape != shape or land.cell_m != cell:
-                raise ScenarioError(f"landscapes[{i}]", f"the batch's grid {shape} at {cell} m",
-                                    (land.shape, land.cell_m))
-        # Edits scheduled at t = 0 change the world before the fire starts.
-        self.landscapes = [apply_world_edits(land, [iv for iv in land.scenario.interventions if iv.t_s <= 0])
-                           for land in lands]
-        self.batch = len(lands)
+        items = as_members(members)
+        shape, cell = items[0].landscape.shape, items[0].landscape.cell_m
+        for i, m in enumerate(items):
+            if m.landscape.shape != shape or m.landscape.cell_m != cell:
+                raise ScenarioError(f"members[{i}]", f"the batch's grid {shape} at {cell} m",
+                                    (m.landscape.shape, m.landscape.cell_m))
+        self.batch = len(items)
         self.shape = shape
         self.cell_m = float(cell)
         self.spotting = spotting
         self.crown_fire = crown_fire
-        self._codes = [land.fuel_code.copy() for land in self.landscapes]
-        self._tables = [FuelBedTable.from_models(self._all_models(land)) for land in self.landscapes]
-        self._tree_alive = [np.ones(len(land.trees), bool) for land in self.landscapes]
-        self._wet: list[list[_Active]] = [[] for _ in self.landscapes]
-        self._torch_cache: dict[int, tuple[str, float, float, float]] = {}
-        self._pending: list[list[Intervention]] = [
-            sorted((iv for iv in land.scenario.interventions if iv.t_s > 0), key=lambda iv: iv.t_s)
-            for land in self.landscapes]
-        n_trees = max(1, max(len(land.trees) for land in self.landscapes))
-        self.engine = FireSim(shape, cell, batch=self.batch, n_trees=n_trees, arch=arch)
-        # Firelines, wetlines and retardant laid at t = 0 (fuel breaks and thinning already edited the world).
-        for b, land in enumerate(self.landscapes):
-            for iv in land.scenario.interventions:
-                if iv.t_s <= 0 and iv.kind in ("fireline", "wetline", "retardant"):
-                    self._edit(b, iv)
-        for b, land in enumerate(self.landscapes):
-            for ig in land.scenario.ignitions:
-                self._check_point(b, ig.x_m, ig.y_m, "ignitions")
-        self._last_weather: list[Weather | None] = [None] * self.batch
-        self._params_t = 0.0
-        self._refresh_all(0.0, trees=True)
-        for b, land in enumerate(self.landscapes):
-            for ig in land.scenario.ignitions:
-                self.engine.ignite(b, ig.x_m, ig.y_m, ig.t_s, ig.radius_m)
+        self._tables: dict[tuple, FuelBedTable] = {}
+        self._static_cache: dict[tuple, dict] = {}
+        self.n_tree_slots = max(1, max(len(m.landscape.trees) for m in items))
+        self._members: list[_MemberState] = [self._new_state(m.landscape, m.resolved_run(), i)
+                                             for i, m in enumerate(items)]
+        self.engine = FireSim(shape, cell, batch=self.batch, n_trees=self.n_tree_slots, arch=arch)
+        self._next_evt = np.full(self.batch, np.inf)
+        self._start_all(range(self.batch))
 
-    # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _all_models(land: Landscape) -> dict:
-        """The landscape's fuel models plus those interventions may introduce."""
+    # ----------------------------------------------------------------- members
+    def _table_for(self, land: Landscape, run: Run) -> FuelBedTable:
+        """The fuel table of a member's models (shared by members with the same models)."""
         from ..fuel_models import fuel_model
 
         models = dict(land.fuel_models)
         custom = land.scenario.fuel.custom_models
-        for code in [BARE_GROUND_CODE] + [iv.fuel_model for iv in land.scenario.interventions
-                                          if iv.kind == "fuel_break"]:
+        for code in [BARE_GROUND_CODE] + [iv.fuel_model for iv in run.interventions if iv.kind == "fuel_break"]:
             fm = fuel_model(code, custom=custom)
             models.setdefault(fm.number, fm)
-        return models
+        key = tuple(sorted((k, id(v)) for k, v in models.items()))
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = FuelBedTable.from_models(models)
+        return table
 
-    def _check_point(self, b: int, x: float, y: float, what: str) -> None:
+    def _new_state(self, land: Landscape, run: Run, b: int) -> _MemberState:
+        if len(land.trees) > getattr(self, "n_tree_slots", len(land.trees)):
+            raise ScenarioError(f"members[{b}].landscape", f"at most {self.n_tree_slots} trees (the batch's "
+                                "tree capacity)", len(land.trees))
         w, h = self.shape[1] * self.cell_m, self.shape[0] * self.cell_m
-        if not (0 <= x <= w and 0 <= y <= h):
-            raise ScenarioError(what, f"a point inside the terrain [0, {w}] x [0, {h}] m", (x, y))
+        for i, ig in enumerate(run.ignitions):
+            if not (0 <= ig.x_m <= w and 0 <= ig.y_m <= h):
+                raise ScenarioError(f"ignitions[{i}]", f"a point inside the terrain [0, {w}] x [0, {h}] m",
+                                    (ig.x_m, ig.y_m))
+        edited = _member_edits_at_start(land, run)
+        pending = sorted((iv for iv in run.interventions if iv.t_s > 0), key=lambda iv: iv.t_s)
+        return _MemberState(base=land, land=edited, run=run, codes=edited.fuel_code, codes_owned=False,
+                            table=self._table_for(edited, run), tree_alive=np.ones(len(edited.trees), bool),
+                            wet=[], pending=pending, schedule_t=schedule_times(run))
+
+    def _start_all(self, members: Sequence[int] | range) -> None:
+        """Lines laid at t = 0, parameters, trees, spotting and ignitions of fresh members."""
+        members = list(members)
+        for b in members:
+            m = self._members[b]
+            for iv in m.run.interventions:
+                if iv.t_s <= 0 and iv.kind in ("fireline", "wetline", "retardant"):
+                    self._edit(b, iv, upload=False)
+        self._refresh(members, trees=True)
+        for b in members:
+            for ig in self._members[b].run.ignitions:
+                self.engine.ignite(b, ig.x_m, ig.y_m, ig.t_s, ig.radius_m)
+            self._update_next_event(b)
+
+    @property
+    def landscapes(self) -> list[Landscape]:
+        """Each member's landscape as its interventions have edited it."""
+        return [m.land for m in self._members]
+
+    def landscape(self, b: int) -> Landscape:
+        return self._members[self._check_b(b)].land
+
+    def run_of(self, b: int) -> Run:
+        """Member ``b``'s run."""
+        return self._members[self._check_b(b)].run
+
+    def tree_alive(self, b: int) -> np.ndarray:
+        """Which trees of member ``b`` still stand (not thinned or felled), bool [N] (a copy)."""
+        return self._members[self._check_b(b)].tree_alive.copy()
+
+    def fuel_codes(self, b: int) -> np.ndarray:
+        """Member ``b``'s current fuel codes (firelines and fuel breaks included), int16 [ny, nx] (a copy)."""
+        return self._members[self._check_b(b)].codes.copy()
+
+    def _check_b(self, b: int) -> int:
+        if not (0 <= int(b) < self.batch):
+            raise ScenarioError("b", f"a member index in [0, {self.batch})", b)
+        return int(b)
 
     @property
     def time_s(self) -> float:
+        """The earliest member clock (s)."""
         return self.engine.time_s
 
+    @property
+    def times_s(self) -> np.ndarray:
+        """Each member's clock (s), float64 [B]."""
+        return self.engine.times_s
+
     # --------------------------------------------------------------- parameters
-    def spread_params(self, b: int, t_s: float) -> dict[str, np.ndarray]:
-        """Per-cell spread parameters of member ``b`` at time ``t_s`` (what the engine receives)."""
-        land = self.landscapes[b]
-        sc = land.scenario
-        weather = weather_at(sc, t_s)
-        codes = self._codes[b]
-        table = self._tables[b]
-        rows = table.rows(codes)
-        depth_m = np.asarray(ft_to_m(np.asarray(table.depth_ft)[rows]))
-        d1 = np.full(self.shape, weather.d1h)
-        d10 = np.full(self.shape, weather.d10h)
-        d100 = np.full(self.shape, weather.d100h)
-        for act in self._wet[b]:
-            elapsed = t_s - act.iv.t_s
-            for arr in (d1, d10, d100):
-                wet = wetted_fuel_moisture(arr[act.mask], arr[act.mask] + act.iv.moisture_add, elapsed,
-                                           act.iv.half_life_s)
-                arr[act.mask] = wet
-        uniform = not self._wet[b]
-        moisture = FuelMoisture(
-            d1h=weather.d1h if uniform else d1, d10h=weather.d10h if uniform else d10,
-            d100h=weather.d100h if uniform else d100,
-            live_herb=sc.fuel.moisture.live_herb, live_woody=sc.fuel.moisture.live_woody)
-        canopy = stand_canopy(land.canopy, self.cell_m)
-        crown_ratio = np.where(canopy.height_m > 0,
-                               np.clip((canopy.height_m - canopy.base_height_m) / np.maximum(canopy.height_m, 1e-6),
-                                       0, 1), 0.0)
-        waf_inputs = (depth_m, canopy.cover, canopy.height_m, crown_ratio)
-        if all(_is_constant(a) for a in waf_inputs):  # one wind adjustment factor for the whole grid
-            midflame = np.full(self.shape, float(midflame_wind_mps(
-                weather.wind_speed_mps, sc.weather.wind_height, max(float(depth_m.flat[0]), 0.01),
-                float(canopy.cover.flat[0]), float(canopy.height_m.flat[0]), float(crown_ratio.flat[0]))))
+    def _static(self, b: int) -> dict:
+        """Rasters of member ``b`` that change only with an edit (cached per landscape and codes)."""
+        m = self._members[b]
+        land = m.land
+        key = (id(land.canopy), id(m.codes), id(land.slope_deg), id(land.aspect_deg), id(m.table))
+        if m.static is not None and m.static["key"] == key:
+            return m.static
+        st = self._static_cache.get(key)
+        if st is None:
+            canopy = stand_canopy(land.canopy, self.cell_m)
+            crown_ratio = np.where(canopy.height_m > 0, np.clip(
+                (canopy.height_m - canopy.base_height_m) / np.maximum(canopy.height_m, 1e-6), 0, 1), 0.0)
+            depth_m = np.asarray(ft_to_m(np.asarray(m.table.depth_ft)[m.table.rows(m.codes)]))
+            slope_frac = np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))
+            burnable = np.asarray(m.table.burnable)[m.table.rows(m.codes)]
+            fields = (m.codes, depth_m, canopy.cover, canopy.height_m, crown_ratio, slope_frac, land.aspect_deg,
+                      canopy.bulk_density_kg_m3, canopy.base_height_m)
+            st = {"key": key, "canopy": canopy, "crown_ratio": crown_ratio, "depth_m": depth_m,
+                  "slope_frac": slope_frac, "burnable": burnable,
+                  "uniform": all(_is_constant(a) for a in fields),
+                  "has_canopy": bool(canopy.bulk_density_kg_m3.any()),
+                  "refs": (land.canopy, m.codes, land.slope_deg, land.aspect_deg)}  # keep ids alive
+            if len(self._static_cache) > 4 * self.batch + 16:
+                self._static_cache.clear()
+            self._static_cache[key] = st
+        m.static = st
+        return st
+
+    def _member_inputs(self, b: int, t_s: float) -> dict:
+        """Member ``b``'s per-cell inputs to the parameter pass, flattened: one cell when the
+        member is spatially uniform, every cell otherwise."""
+        m = self._members[b]
+        st = self._static(b)
+        weather = weather_at(m.run, t_s)
+        uniform = st["uniform"] and not m.wet
+        sl = slice(0, 1) if uniform else slice(None)
+
+        def cells(a: np.ndarray) -> np.ndarray:
+            return np.asarray(a).ravel()[sl]
+
+        moist = {"d1h": weather.d1h, "d10h": weather.d10h, "d100h": weather.d100h}
+        wet_arrays = None
+        if m.wet:
+            wet_arrays = {k: np.full(self.shape, v) for k, v in moist.items()}
+            for act in m.wet:
+                elapsed = t_s - act.iv.t_s
+                for arr in wet_arrays.values():
+                    arr[act.mask] = wetted_fuel_moisture(arr[act.mask], arr[act.mask] + act.iv.moisture_add,
+                                                         elapsed, act.iv.half_life_s)
+        canopy = st["canopy"]
+        depth = cells(st["depth_m"])
+        midflame = midflame_wind_mps(weather.wind_speed_mps, m.run.weather.wind_height, np.maximum(depth, 0.01),
+                                     cells(canopy.cover), cells(canopy.height_m), cells(st["crown_ratio"]))
+        n = depth.size
+        out = {
+            "code": cells(m.codes), "depth": depth, "midflame": np.broadcast_to(midflame, (n,)),
+            "wind_from": np.full(n, weather.wind_from_deg), "slope": cells(st["slope_frac"]),
+            "aspect": cells(m.land.aspect_deg).astype(np.float64),
+            "u20": np.broadcast_to(wind_20ft_mps(m.run, weather.wind_speed_mps, depth), (n,)),
+            "cbd": cells(canopy.bulk_density_kg_m3).astype(np.float64),
+            "cbh": cells(canopy.base_height_m).astype(np.float64), "ch": cells(canopy.height_m).astype(np.float64),
+            "foliar_pct": np.full(n, 100.0 * m.run.moisture.foliar),
+        }
+        if wet_arrays is None:
+            out["d1"] = np.full(n, weather.d1h)
+            group_moisture = (weather.d1h, weather.d10h, weather.d100h, m.run.moisture.live_herb,
+                              m.run.moisture.live_woody)
         else:
-            midflame = midflame_wind_mps(weather.wind_speed_mps, sc.weather.wind_height, np.maximum(depth_m, 0.01),
-                                         canopy.cover, canopy.height_m, crown_ratio)
-        slope_frac = np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))
-        fields = (codes, midflame, slope_frac, land.aspect_deg)
-        if uniform and all(_is_constant(a) for a in fields):
-            # A spatially uniform member (flat, one fuel, no canopy variation): evaluate one cell
-            # and broadcast; the same arithmetic as the per-cell path.
-            one = surface_fire_grid(table, codes.ravel()[:1], moisture, np.ravel(midflame)[:1],
-                                    weather.wind_from_deg, slope_frac.ravel()[:1], land.aspect_deg.ravel()[:1])
-            res = type(one)(**{k: np.broadcast_to(v, self.shape) for k, v in one.as_dict().items()})
-        else:
-            res = surface_fire_grid(table, codes, moisture, midflame, weather.wind_from_deg, slope_frac,
-                                    land.aspect_deg)
+            out.update({k: v.ravel() for k, v in wet_arrays.items()})
+            out["d1"] = out["d1h"]
+            group_moisture = None
+        m.weather = weather
+        return {"b": b, "n": n, "uniform": uniform, "cells": out, "moisture": group_moisture,
+                "table": m.table, "has_canopy": st["has_canopy"]}
+
+    def _evaluate(self, inputs: list[dict]) -> list[dict[str, np.ndarray]]:
+        """The spread parameters of several members from one vectorised pass per group of members
+        sharing a fuel table and (uniform) moisture."""
+        groups: dict[tuple, list[int]] = {}
+        for i, inp in enumerate(inputs):
+            key = (id(inp["table"]), inp["moisture"] if inp["moisture"] is not None else ("member", inp["b"]))
+            groups.setdefault(key, []).append(i)
+        results: list[dict[str, np.ndarray] | None] = [None] * len(inputs)
+        for idx in groups.values():
+            cat = {k: np.concatenate([inputs[i]["cells"][k] for i in idx]) for k in inputs[idx[0]]["cells"]}
+            first = inputs[idx[0]]
+            if first["moisture"] is not None:
+                d1, d10, d100, herb, woody = first["moisture"]
+                moisture = FuelMoisture(d1h=d1, d10h=d10, d100h=d100, live_herb=herb, live_woody=woody)
+            else:
+                m = self._members[first["b"]].run.moisture
+                moisture = FuelMoisture(d1h=cat["d1h"], d10h=cat["d10h"], d100h=cat["d100h"],
+                                        live_herb=m.live_herb, live_woody=m.live_woody)
+            par = self._parameters(first["table"], cat, moisture, any(inputs[i]["has_canopy"] for i in idx))
+            start = 0
+            for i in idx:
+                n = inputs[i]["n"]
+                results[i] = {k: v[start:start + n] for k, v in par.items()}
+                start += n
+        out = []
+        for inp, res in zip(inputs, results, strict=True):
+            assert res is not None
+            out.append({k: (np.broadcast_to(v[0], self.shape) if inp["uniform"] else v.reshape(self.shape))
+                        for k, v in res.items()})
+        return out
+
+    def _parameters(self, table: FuelBedTable, c: dict[str, np.ndarray], moisture: FuelMoisture,
+                    with_canopy: bool) -> dict[str, np.ndarray]:
+        """Spread parameters on flattened cells (the physics of the module docstring, steps 5-6)."""
+        res = surface_fire_grid(table, c["code"], moisture, c["midflame"], c["wind_from"], c["slope"], c["aspect"])
         ros = np.where(np.isfinite(res.ros_m_per_s), res.ros_m_per_s, 0.0)
         # Rothermel's rate is along the ground surface; the engine spreads in map distance.
-        horizontal = horizontal_projection_factor(slope_frac, land.aspect_deg, res.direction_of_max_spread_deg)
+        horizontal = horizontal_projection_factor(c["slope"], c["aspect"], res.direction_of_max_spread_deg)
         out = {
             "ros_head_m_s": ros * horizontal,
             "ros_surface_m_s": ros,
@@ -343,81 +446,104 @@ class FireSimulation:
             # Intensity uses the rate along the surface: I = H_A R (Byram 1959).
             "intensity_per_ros_kj_m2": res.heat_per_unit_area_kj_m2 / horizontal,
             "residence_s": np.maximum(res.residence_time_s, 1.0),
-            "midflame_wind_mps": midflame,
+            "midflame_wind_mps": np.asarray(c["midflame"], np.float64),
         }
-        if self.crown_fire and not canopy.bulk_density_kg_m3.any():
-            out["crown_ros_m_s"] = np.zeros(self.shape)
-            out["crown_active_ros_m_s"] = np.full(self.shape, NO_CANOPY_THRESHOLD_M_S)
-        elif self.crown_fire:
-            u20 = wind_20ft_mps(sc, weather.wind_speed_mps, depth_m)
-            cbd = canopy.bulk_density_kg_m3.astype(np.float64)
-            crown_ros = cruz_active_crown_ros(u20 * WIND_10M_PER_20FT, cbd, moisture.d1h)
-            r0 = active_crown_threshold_ros(cbd)
-            i0 = critical_surface_intensity(canopy.base_height_m, 100.0 * sc.fuel.moisture.foliar)
-            initiates = (cbd > 0) & (res.heat_per_unit_area_kj_m2 * ros >= i0)
-            active = initiates & (crown_ros >= r0)
-            out["crown_ros_m_s"] = np.where(active, crown_ros, 0.0)
-            # An active crown fire burns the canopy fuel too: I = (H_A + W_c h_c) R with CFB = 1
-            # (Scott & Reinhardt 2001, eq. 22); W_c = CBD x canopy depth.
-            canopy_load = cbd * np.maximum(canopy.height_m - canopy.base_height_m, 0.0)
-            out["intensity_per_ros_kj_m2"] = np.where(
-                active, crown_fire_intensity(1.0, res.heat_per_unit_area_kj_m2, canopy_load),
-                out["intensity_per_ros_kj_m2"])
-            # No canopy: the threshold is unreachable; a large finite number keeps the engine's checks simple.
-            out["crown_active_ros_m_s"] = np.where(np.isfinite(r0), r0, NO_CANOPY_THRESHOLD_M_S)
-        self._last_weather[b] = weather
+        if not self.crown_fire:
+            return out
+        if not with_canopy:
+            out["crown_ros_m_s"] = np.zeros_like(ros)
+            out["crown_active_ros_m_s"] = np.full_like(ros, NO_CANOPY_THRESHOLD_M_S)
+            return out
+        cbd = c["cbd"]
+        crown_ros = cruz_active_crown_ros(c["u20"] * WIND_10M_PER_20FT, cbd, c["d1"])
+        r0 = active_crown_threshold_ros(cbd)
+        i0 = critical_surface_intensity(c["cbh"], c["foliar_pct"])
+        initiates = (cbd > 0) & (res.heat_per_unit_area_kj_m2 * ros >= i0)
+        active = initiates & (crown_ros >= r0)
+        out["crown_ros_m_s"] = np.where(active, crown_ros, 0.0)
+        # An active crown fire burns the canopy fuel too: I = (H_A + W_c h_c) R with CFB = 1
+        # (Scott & Reinhardt 2001, eq. 22); W_c = CBD x canopy depth.
+        canopy_load = cbd * np.maximum(c["ch"] - c["cbh"], 0.0)
+        out["intensity_per_ros_kj_m2"] = np.where(
+            active, crown_fire_intensity(1.0, res.heat_per_unit_area_kj_m2, canopy_load),
+            out["intensity_per_ros_kj_m2"])
+        # No canopy: the threshold is unreachable; a large finite number keeps the engine's checks simple.
+        out["crown_active_ros_m_s"] = np.where(np.isfinite(r0), r0, NO_CANOPY_THRESHOLD_M_S)
         return out
 
-    def _upload(self, b: int, t_s: float) -> None:
-        """Parameters, trees and spotting of member ``b`` alone (an intervention on one member)."""
-        p = self.spread_params(b, t_s)
-        self.engine.set_spread_params(p["ros_head_m_s"], p["head_dir_deg"], p["lb"], p["intensity_per_ros_kj_m2"],
-                                      p["residence_s"], crown_ros_m_s=p.get("crown_ros_m_s"),
-                                      crown_active_ros_m_s=p.get("crown_active_ros_m_s"), b=b)
-        self._upload_trees(b)
-        self._upload_spotting(b, t_s)
+    def spread_params(self, b: int, t_s: float) -> dict[str, np.ndarray]:
+        """Per-cell spread parameters of member ``b`` at time ``t_s`` (what the engine receives)."""
+        b = self._check_b(b)
+        return self._evaluate([self._member_inputs(b, t_s)])[0]
+
+    _ENGINE_FIELDS = ("ros_head_m_s", "head_dir_deg", "lb", "intensity_per_ros_kj_m2", "residence_s")
+
+    def _refresh(self, members: Sequence[int], trees: bool = False) -> None:
+        """Recompute and upload the parameters (and spotting; trees with ``trees``) of ``members``,
+        each at its own clock, from one vectorised pass."""
+        members = list(members)
+        if not members:
+            return
+        times = self.engine.times_s
+        params = self._evaluate([self._member_inputs(b, float(times[b])) for b in members])
+        if len(members) == self.batch and members == list(range(self.batch)):
+            stacked = [np.stack([np.broadcast_to(p[n], self.shape) for p in params]) for n in self._ENGINE_FIELDS]
+            crown = {}
+            if self.crown_fire:
+                crown = {k: np.stack([np.broadcast_to(p[k], self.shape) for p in params])
+                         for k in ("crown_ros_m_s", "crown_active_ros_m_s")}
+            self.engine.set_spread_params(*stacked, **crown, b=None)
+        else:
+            for b, p in zip(members, params, strict=True):
+                self.engine.set_spread_params(*(p[n] for n in self._ENGINE_FIELDS), crown_ros_m_s=p.get("crown_ros_m_s"),
+                                              crown_active_ros_m_s=p.get("crown_active_ros_m_s"), b=b)
+        for b in members:
+            if trees:
+                self._upload_trees(b, upload=False)
+            self._upload_spotting(b)
+            self._members[b].params_t = float(times[b])
+        if trees:
+            self.engine.upload_trees()
 
     def _upload_trees(self, b: int, upload: bool = True) -> None:
-        land = self.landscapes[b]
-        t = land.trees
+        m = self._members[b]
+        t = m.land.trees
         if not len(t):
+            self.engine.set_trees(b, [], [], [], [], upload=upload)
             return
-        foliar_pct = 100.0 * land.scenario.fuel.moisture.foliar
+        foliar_pct = 100.0 * m.run.moisture.foliar
         i0 = critical_surface_intensity(t.crown_base_m, foliar_pct) if self.crown_fire else np.full(len(t), np.inf)
-        i0 = np.where(self._tree_alive[b], i0, np.inf)
-        alive = self._tree_alive[b]
+        alive = m.tree_alive
+        i0 = np.where(alive, i0, np.inf)
         self.engine.set_trees(b, t.x_m, t.y_m, t.crown_base_m, i0, np.where(alive, t.foliage_kg, 0.0),
                               np.where(alive, t.branch_kg, 0.0), upload=upload)
 
     def _torching_source(self, b: int) -> tuple[str, float, float, float]:
         """(Albini species, DBH m, height m, downwind cover height m) of member ``b``'s typical torching
         tree: the dominant species at the median height. Cached until an intervention edits the member."""
-        cached = self._torch_cache.get(b)
-        if cached is None:
+        m = self._members[b]
+        if m.torch is None:
             from ..species import species_table
 
-            land = self.landscapes[b]
-            t = land.trees
+            t = m.land.trees
             counts = np.bincount(t.species, minlength=len(t.species_names))
             dominant = t.species_names[int(np.argmax(counts))]
             height = float(np.median(t.height_m))
             dbh_m = float(species_table()[dominant].dbh_cm(np.array([height]))[0]) / 100.0
-            treed = land.canopy.height_m > 0
-            cover_h = float(np.median(land.canopy.height_m[treed])) if treed.any() else 0.0
-            cached = (ALBINI_SPECIES.get(dominant, "ponderosa_pine"), dbh_m, height, cover_h)
-            self._torch_cache[b] = cached
-        return cached
+            treed = m.land.canopy.height_m > 0
+            cover_h = float(np.median(m.land.canopy.height_m[treed])) if treed.any() else 0.0
+            m.torch = (ALBINI_SPECIES.get(dominant, "ponderosa_pine"), dbh_m, height, cover_h)
+        return m.torch
 
-    def _upload_spotting(self, b: int, t_s: float) -> None:
-        land = self.landscapes[b]
-        sc = land.scenario
-        weather = self._last_weather[b] or weather_at(sc, t_s)
-        t = land.trees
+    def _upload_spotting(self, b: int) -> None:
+        m = self._members[b]
+        weather = m.weather or weather_at(m.run, float(self.engine.times_s[b]))
+        t = m.land.trees
         n_embers = EMBERS_PER_TORCHING_TREE if (self.spotting and self.crown_fire and len(t)) else 0
         mean_m, sd_m = 1.0, 0.0
         if n_embers:
             species, dbh_m, height, cover_h = self._torching_source(b)
-            u20 = float(wind_20ft_mps(sc, weather.wind_speed_mps, OPEN_FUEL_DEPTH_M))
+            u20 = float(wind_20ft_mps(m.run, weather.wind_speed_mps, OPEN_FUEL_DEPTH_M))
             dmax = float(torching_tree_max_spot_distance(species, dbh_m, height, cover_h, u20))
             if dmax > self.cell_m:
                 mu, sigma = spot_distance_lognormal_params(dmax)
@@ -426,69 +552,88 @@ class FireSimulation:
                 sd_m = mean_m * math.sqrt(math.expm1(sigma**2))
             else:
                 n_embers = 0
-        burnable = np.asarray(self._tables[b].burnable)[self._tables[b].rows(self._codes[b])]
-        prob = np.where(burnable, ignition_probability(weather.d1h, sc.weather.air_temperature_c), 0.0)
+        burnable = self._static(b)["burnable"]
+        prob = np.where(burnable, ignition_probability(weather.d1h, m.run.weather.air_temperature_c), 0.0)
         self.engine.set_spotting(b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0,
-                                 SPOT_DIRECTION_SD_DEG, SPOT_IGNITION_DELAY_S, sc.seed, prob)
-
-    def _refresh_all(self, t_s: float, trees: bool = False) -> None:
-        """Recompute every member's parameters and upload them in one transfer per field.
-
-        Trees change only through interventions (which upload them), so they are sent again
-        only when ``trees`` is set (at the start).
-        """
-        params = [self.spread_params(b, t_s) for b in range(self.batch)]
-        names = ("ros_head_m_s", "head_dir_deg", "lb", "intensity_per_ros_kj_m2", "residence_s")
-        stacked = [np.stack([np.broadcast_to(p[n], self.shape) for p in params]) for n in names]
-        crown = {}
-        if all("crown_ros_m_s" in p for p in params):
-            crown = {k: np.stack([np.broadcast_to(p[k], self.shape) for p in params])
-                     for k in ("crown_ros_m_s", "crown_active_ros_m_s")}
-        self.engine.set_spread_params(*stacked, **crown, b=None)
-        if trees:
-            for b in range(self.batch):
-                self._upload_trees(b, upload=False)
-            self.engine.upload_trees()
-        for b in range(self.batch):
-            self._upload_spotting(b, t_s)
-        self._params_t = t_s
+                                 SPOT_DIRECTION_SD_DEG, SPOT_IGNITION_DELAY_S, m.run.seed, prob)
 
     def _drift_step_s(self, b: int) -> float | None:
         """Longest interval between parameter updates of member ``b`` while its moisture drifts, s."""
-        if not (self.landscapes[b].scenario.weather.diurnal_moisture or self._wet[b]):
+        m = self._members[b]
+        if not (m.run.weather.diurnal_moisture or m.wet):
             return None
         step = PARAM_REFRESH_S
-        for act in self._wet[b]:
+        for act in m.wet:
             step = min(step, max(60.0, act.iv.half_life_s / 4.0))
         return step
 
-    def _refresh_due(self, now: float) -> bool:
-        """Whether the parameters uploaded at ``self._params_t`` are out of date at ``now``."""
-        for b, land in enumerate(self.landscapes):
-            if any(self._params_t < ch.t_s <= now for ch in land.scenario.weather.schedule):
-                return True
-            step = self._drift_step_s(b)
-            if step is not None and now - self._params_t >= step:
-                return True
-        return False
+    def _update_next_event(self, b: int) -> None:
+        """Member ``b``'s next event after its clock: a weather change, a pending intervention or a
+        moisture refresh (``inf`` if none). Binary search in the sorted schedule: O(log n)."""
+        m = self._members[b]
+        now = float(self.engine.times_s[b])
+        t = np.inf
+        k = int(np.searchsorted(m.schedule_t, now, side="right"))
+        if k < m.schedule_t.size:
+            t = float(m.schedule_t[k])
+        if m.pending:
+            t = min(t, m.pending[0].t_s)
+        step = self._drift_step_s(b)
+        if step is not None:
+            t = min(t, m.params_t + step)
+        self._next_evt[b] = t
 
     # ------------------------------------------------------------ interventions
     def apply_intervention(self, b: int, iv: Intervention) -> None:
-        """Apply ``iv`` to member ``b`` now (its ``t_s`` is taken as the application time)."""
-        self._edit(b, iv)
-        self._upload(b, self.time_s)
+        """Apply ``iv`` to member ``b`` now (its ``t_s`` is taken as the member's current time)."""
+        b = self._check_b(b)
+        self._edit(b, iv, upload=True)
+        self._update_next_event(b)
 
-    def _edit(self, b: int, iv: Intervention) -> None:
-        """The state change of an intervention, without uploading it to the engine."""
-        self._torch_cache.pop(b, None)
-        land = self.landscapes[b]
-        iv = dataclasses.replace(iv, t_s=self.time_s)
+    def ignite(self, b: int, x_m: float, y_m: float, t_s: float | None = None, radius_m: float = 0.0) -> int:
+        """A new ignition of member ``b`` at ``(x_m, y_m)`` (m), now or at ``t_s``; returns cells ignited."""
+        return self.engine.ignite(self._check_b(b), x_m, y_m, t_s, radius_m)
+
+    def set_weather(self, b: int, wind_speed_mps: float | None = None, wind_from_deg: float | None = None,
+                    d1h: float | None = None, d10h: float | None = None, d100h: float | None = None) -> None:
+        """A weather change of member ``b`` from its current time on (added to its run's schedule)."""
+        from ..scenario import WeatherChange
+
+        b = self._check_b(b)
+        m = self._members[b]
+        now = float(self.engine.times_s[b])
+        checks = (("wind_speed_mps", wind_speed_mps, 0.0, 60.0), ("wind_from_deg", wind_from_deg, 0.0, 360.0),
+                  ("d1h", d1h, 0.01, 1.0), ("d10h", d10h, 0.01, 1.0), ("d100h", d100h, 0.01, 1.0))
+        for name, v, lo, hi in checks:
+            if v is not None and not (math.isfinite(v) and lo <= v <= hi):
+                raise ScenarioError(name, f"a value in [{lo}, {hi}]", v)
+        change = WeatherChange(t_s=now, wind_speed_mps=wind_speed_mps, wind_from_deg=wind_from_deg,
+                               d1h=d1h, d10h=d10h, d100h=d100h)
+        kept = [ch for ch in m.run.weather.schedule if ch.t_s <= now]
+        weather = dataclasses.replace(m.run.weather, schedule=[*kept, change])
+        m.run = m.run.replace(weather=weather)
+        m.schedule_t = schedule_times(m.run)
+        self._refresh([b])
+        self._update_next_event(b)
+
+    def _own_codes(self, m: _MemberState) -> None:
+        if not m.codes_owned:
+            m.codes = m.codes.copy()
+            m.codes_owned = True
+
+    def _edit(self, b: int, iv: Intervention, upload: bool) -> None:
+        """The state change of an intervention on member ``b`` (uploaded to the engine with ``upload``)."""
+        m = self._members[b]
+        m.torch = None
+        land = m.land
+        iv = dataclasses.replace(iv, t_s=float(self.engine.times_s[b]))
+        trees_changed = False
         if iv.kind == "thinning":
             # Thin the standing trees only (those removed earlier stay out of the canopy), then map
             # the result back: trees keep their ids in the engine, removed ones lose their crown fuel
             # and pruned ones get their raised crown base and reduced foliage.
-            alive_idx = np.flatnonzero(self._tree_alive[b])
-            standing = dataclasses.replace(land, trees=land.trees.subset(self._tree_alive[b]))
+            alive_idx = np.flatnonzero(m.tree_alive)
+            standing = dataclasses.replace(land, trees=land.trees.subset(m.tree_alive))
             thinned = apply_world_edits(standing, [iv])
             kept = _kept_in_order(standing.trees, thinned.trees)
             trees = land.trees
@@ -501,69 +646,152 @@ class FireSimulation:
                     branch_kg=_scatter(trees.branch_kg, new_ids, thinned.trees.branch_kg))
                 alive = np.zeros(len(trees), bool)
                 alive[new_ids] = True
-                self._tree_alive[b] &= alive
-            self.landscapes[b] = dataclasses.replace(land, trees=trees, canopy=thinned.canopy)
+                m.tree_alive = m.tree_alive & alive
+            m.land = dataclasses.replace(land, trees=trees, canopy=thinned.canopy)
+            trees_changed = True
         else:
             mask = polyline_mask(iv.points_m, iv.width_m, self.shape, self.cell_m)
             if iv.kind == "fireline":
-                self._codes[b][mask] = BARE_GROUND_CODE
+                self._own_codes(m)
+                m.codes[mask] = BARE_GROUND_CODE
             elif iv.kind == "fuel_break":
                 from ..fuel_models import fuel_model
 
-                self._codes[b][mask] = fuel_model(iv.fuel_model, custom=land.scenario.fuel.custom_models).number
-                self._tree_alive[b] &= ~trees_in_mask(land.trees, mask, self.cell_m)
+                self._own_codes(m)
+                m.codes[mask] = fuel_model(iv.fuel_model, custom=land.scenario.fuel.custom_models).number
+                m.tree_alive = m.tree_alive & ~trees_in_mask(land.trees, mask, self.cell_m)
                 # The felled trees no longer shelter the wind nor carry crown fire.
                 from ..world.canopy import canopy_rasters
 
-                canopy = canopy_rasters(land.trees.subset(self._tree_alive[b]), self.shape, self.cell_m)
-                self.landscapes[b] = dataclasses.replace(land, canopy=canopy)
+                canopy = canopy_rasters(land.trees.subset(m.tree_alive), self.shape, self.cell_m)
+                m.land = dataclasses.replace(land, canopy=canopy)
+                trees_changed = True
             elif iv.kind in ("wetline", "retardant"):
-                self._wet[b].append(_Active(iv, mask))
+                m.wet.append(_Active(iv, mask))
+        m.static = None
+        if upload:
+            self._refresh([b])
+            if trees_changed:
+                self._upload_trees(b)
+
+    def added_moisture(self, b: int) -> np.ndarray:
+        """Moisture (fraction) that member ``b``'s wetlines and retardant add to the dead fuels now, [ny, nx]."""
+        b = self._check_b(b)
+        m = self._members[b]
+        out = np.zeros(self.shape)
+        now = float(self.engine.times_s[b])
+        for act in m.wet:
+            out[act.mask] += act.iv.moisture_add * 0.5 ** ((now - act.iv.t_s) / act.iv.half_life_s)
+        return out
 
     # ------------------------------------------------------------------ running
-    def _next_event(self, until_s: float) -> float:
-        now = self.time_s
-        t_next = until_s
-        for b, land in enumerate(self.landscapes):
-            sc = land.scenario
-            for ch in sc.weather.schedule:
-                if now < ch.t_s < t_next:
-                    t_next = ch.t_s
-            if self._pending[b] and now < self._pending[b][0].t_s < t_next:
-                t_next = self._pending[b][0].t_s
-            step = self._drift_step_s(b)
-            if step is not None:
-                t_next = min(t_next, self._params_t + step)  # > now: _refresh_due ran first
-        return t_next
+    def _targets(self, until_s: float | Sequence[float] | np.ndarray) -> np.ndarray:
+        now = self.engine.times_s
+        if np.ndim(until_s) == 0:
+            target = np.full(self.batch, float(until_s))  # type: ignore[arg-type]
+        else:
+            target = np.asarray(until_s, np.float64)
+            if target.shape != (self.batch,):
+                raise ScenarioError("until_s", f"one time or {self.batch} times (one per member)", target.shape)
+        bad = ~(np.isfinite(target) & (target >= now))
+        if bad.any():
+            b = int(np.flatnonzero(bad)[0])
+            raise ScenarioError("until_s", f"a finite time >= member {b}'s current time {now[b]} s", float(target[b]))
+        return target
 
-    def advance(self, until_s: float) -> None:
-        """Advance every member to ``until_s`` (s since the scenario start)."""
-        if not until_s >= self.time_s:
-            raise ScenarioError("until_s", f"a time >= the current time {self.time_s} s", until_s)
-        while self.time_s < until_s:
-            if self._refresh_due(self.time_s):
-                # a schedule change or a moisture drift fell on the end of the previous call
-                self._refresh_all(self.time_s)
-            t_next = self._next_event(until_s)
-            self.engine.advance(t_next)
-            now = self.time_s
-            for b in range(self.batch):
-                while self._pending[b] and self._pending[b][0].t_s <= now:
-                    self.apply_intervention(b, self._pending[b].pop(0))
-            if now < until_s:
-                self._refresh_all(now)
+    def advance(self, until_s: float | Sequence[float] | np.ndarray) -> None:
+        """Advance each member to ``until_s`` (one time for all, or one per member; s since its start).
+
+        Weather changes, interventions and moisture refreshes fall on their own times for each
+        member; between them one engine advance moves every member that has not arrived.
+        """
+        target = self._targets(until_s)
+        while True:
+            now = self.engine.times_s
+            moving = now < target
+            if not moving.any():
+                return
+            step_to = np.where(moving, np.minimum(target, np.maximum(self._next_evt, now)), now)
+            self.engine.advance(step_to)
+            now = self.engine.times_s
+            hit = np.flatnonzero(moving & (self._next_evt <= now))
+            refresh = []
+            for b in hit:
+                m = self._members[b]
+                intervened = False
+                while m.pending and m.pending[0].t_s <= now[b]:
+                    self._edit(int(b), m.pending.pop(0), upload=False)
+                    intervened = True
+                refresh.append(int(b))
+                if intervened:
+                    self._upload_trees(int(b))
+            self._refresh(refresh)
+            for b in hit:
+                self._update_next_event(int(b))
 
     def run(self) -> None:
-        """Advance to the longest ``duration_s`` of the batch."""
-        self.advance(max(land.scenario.duration_s for land in self.landscapes))
+        """Advance each member to its run's ``duration_s``."""
+        self.advance(np.maximum(np.array([m.run.duration_s for m in self._members]), self.engine.times_s))
+
+    def reset(self, b: int, run: Run | None = None, landscape: Landscape | None = None) -> None:
+        """Start member ``b`` afresh at time 0 with ``run`` (default: its current run) on ``landscape``
+        (default: its landscape as given, before any edit). Work proportional to the member."""
+        b = self._check_b(b)
+        m = self._members[b]
+        land = landscape if landscape is not None else m.base
+        if land.shape != self.shape or land.cell_m != self.cell_m:
+            raise ScenarioError("landscape", f"a landscape of the batch's grid {self.shape} at {self.cell_m} m",
+                                (land.shape, land.cell_m))
+        self._members[b] = self._new_state(land, run if run is not None else m.run, b)
+        self.engine.reset_member(b)
+        self._start_all([b])
+
+    def export(self, b: int) -> MemberState:
+        """Member ``b``'s whole state (engine and coupler): :meth:`load` continues it bit for bit in
+        any slot of a simulation on the same grid and tree capacity."""
+        b = self._check_b(b)
+        m = self._members[b]
+        coupler = dataclasses.replace(m, codes=m.codes.copy(), codes_owned=True, tree_alive=m.tree_alive.copy(),
+                                      wet=list(m.wet), pending=list(m.pending), static=None)
+        return MemberState(engine=self.engine.export(b), coupler=coupler, next_event_s=float(self._next_evt[b]))
+
+    def load(self, b: int, state: MemberState) -> None:
+        """Put an exported member state into slot ``b`` (the other members are untouched)."""
+        b = self._check_b(b)
+        if not isinstance(state, MemberState):
+            raise ScenarioError("state", "a MemberState from FireSimulation.export", type(state).__name__)
+        c = state.coupler
+        if c.land.shape != self.shape or c.land.cell_m != self.cell_m:
+            raise ScenarioError("state", f"a member of a {self.shape} grid at {self.cell_m} m",
+                                (c.land.shape, c.land.cell_m))
+        self.engine.load(b, state.engine)
+        m = dataclasses.replace(c, codes=c.codes.copy(), tree_alive=c.tree_alive.copy(), wet=list(c.wet),
+                                pending=list(c.pending), static=None)
+        self._members[b] = m
+        self._next_evt[b] = state.next_event_s
 
     def snapshot(self, b: int = 0) -> FireSnapshot:
-        """numpy view of member ``b``'s state, with the weather in force filled in."""
+        """numpy copy of member ``b``'s state with the weather in force and its current fuel edits."""
+        b = self._check_b(b)
+        m = self._members[b]
         snap = self.engine.snapshot(b)
-        w = weather_at(self.landscapes[b].scenario, self.time_s)
-        u20 = float(wind_20ft_mps(self.landscapes[b].scenario, w.wind_speed_mps, OPEN_FUEL_DEPTH_M))
-        return dataclasses.replace(snap, wind_speed_20ft_mps=u20,
-                                   wind_from_deg=w.wind_from_deg, moisture_d1h=w.d1h)
+        w = weather_at(m.run, snap.time_s)
+        u20 = float(wind_20ft_mps(m.run, w.wind_speed_mps, OPEN_FUEL_DEPTH_M))
+        return dataclasses.replace(snap, wind_speed_20ft_mps=u20, wind_from_deg=w.wind_from_deg, moisture_d1h=w.d1h,
+                                   fuel_code=m.codes.copy(), added_moisture=self.added_moisture(b))
+
+
+@dataclass(frozen=True)
+class MemberState:
+    """One member's exported state: the engine's arrays and the coupler's run, edits and clock."""
+
+    engine: dict[str, np.ndarray]
+    coupler: _MemberState
+    next_event_s: float
+
+    @property
+    def time_s(self) -> float:
+        return float(self.engine["time_s"])
 
 
 def simulate_scenario(scenario: Scenario, arch: str | None = None,

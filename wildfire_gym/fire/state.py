@@ -51,6 +51,8 @@ class FireSnapshot:
     wind_speed_20ft_mps: float = 0.0
     wind_from_deg: float = 0.0
     moisture_d1h: float = 0.0
+    fuel_code: np.ndarray | None = None  # int16 [ny, nx], current fuel codes (firelines, fuel breaks included)
+    added_moisture: np.ndarray | None = None  # float64 [ny, nx], moisture wetlines/retardant add now (fraction)
 
     @property
     def burning(self) -> np.ndarray:

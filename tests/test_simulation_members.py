@@ -1,0 +1,142 @@
+"""Members of a FireSimulation: a landscape shared by many runs, per-member reset, export/load,
+weather changes and edits visible in the snapshot; a member's bytes never depend on its batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wildfire_gym.errors import ScenarioError
+from wildfire_gym.fire.run import Member, Run
+from wildfire_gym.fire.simulation import FireSimulation
+from wildfire_gym.scenario import Ignition, Intervention, scenario_from_dict
+from wildfire_gym.world import build_world
+from wildfire_gym.world.edits import BARE_GROUND_CODE
+
+CELL_M = 10.0
+
+
+@pytest.fixture(scope="module")
+def land():
+    """Fractal terrain, two fuels in patches, a few trees: parameters vary per cell."""
+    sc = scenario_from_dict({
+        "name": "members", "seed": 11, "duration_s": 1800,
+        "terrain": {"size_m": [400, 400], "cell_m": CELL_M, "kind": "fractal", "relief_m": 40},
+        "fuel": {"patches": {"GR2": 0.6, "SH5": 0.4}, "patch_scale_m": 80},
+        "vegetation": {"trees_per_ha": 30},
+        "weather": {"wind_speed_mps": 4.0, "wind_from_deg": 250},
+        "ignitions": [{"x_m": 200, "y_m": 200}],
+    })
+    return build_world(sc)
+
+
+def runs(land, n: int) -> list[Run]:
+    base = Run.from_scenario(land.scenario)
+    rng = np.random.default_rng(3)
+    out = []
+    for _ in range(n):
+        x, y = rng.uniform(60, 340, 2)
+        w = base.weather.__class__(wind_speed_mps=float(rng.uniform(1, 8)), wind_from_deg=float(rng.uniform(0, 360)))
+        out.append(base.replace(ignitions=[Ignition(x_m=float(x), y_m=float(y))], weather=w))
+    return out
+
+
+def fields(snap) -> list[np.ndarray]:
+    return [snap.arrival_time_s, snap.burn_state, snap.ros_m_per_s, snap.fireline_intensity_kw_m,
+            snap.tree_state, snap.tree_state_time_s]
+
+
+def same(a, b) -> None:
+    for x, y in zip(fields(a), fields(b), strict=True):
+        assert x.tobytes() == y.tobytes()
+
+
+def alone(land, run: Run, times: list[float]):
+    sim = FireSimulation([Member(land, run)], arch="cpu")
+    for t in times:
+        sim.advance(t)
+    return sim.snapshot(0)
+
+
+def test_members_share_the_landscape_and_equal_their_lone_runs(land) -> None:
+    rs = runs(land, 4)
+    sim = FireSimulation([Member(land, r) for r in rs], arch="cpu")
+    assert all(m is land for m in sim.landscapes)  # shared, not copied
+    assert np.shares_memory(sim.fuel_codes(0), land.fuel_code) is False  # fuel_codes() returns a copy
+    sim.advance(np.array([300.0, 600.0, 0.0, 900.0]))
+    assert sim.times_s.tolist() == [300.0, 600.0, 0.0, 900.0]
+    sim.advance(900.0)
+    for b in range(4):
+        same(sim.snapshot(b), alone(land, rs[b], [900.0]) if b in (2, 3) else
+             alone(land, rs[b], [300.0 * (b + 1), 900.0]))
+
+
+def test_reset_one_member_with_a_new_run(land) -> None:
+    rs = runs(land, 5)
+    sim = FireSimulation([Member(land, r) for r in rs[:3]], arch="cpu")
+    sim.advance(600.0)
+    before = [sim.snapshot(b) for b in (0, 2)]
+    sim.reset(1, rs[4])
+    assert sim.times_s.tolist() == [600.0, 0.0, 600.0]
+    assert sim.run_of(1) is rs[4]
+    sim.advance(np.array([600.0, 600.0, 600.0]))
+    same(sim.snapshot(1), alone(land, rs[4], [600.0]))
+    for snap, b in zip(before, (0, 2), strict=True):
+        same(sim.snapshot(b), snap)
+
+
+def test_branch_from_an_exported_state(land) -> None:
+    """Export at t, load into other slots (and another simulation): each continues exactly like
+    the original member."""
+    rs = runs(land, 3)
+    src = FireSimulation([Member(land, r) for r in rs], arch="cpu")
+    src.advance(400.0)
+    state = src.export(0)
+    assert state.time_s == 400.0
+    branch = FireSimulation([Member(land, r) for r in runs(land, 3)], arch="cpu")
+    for b in range(3):
+        branch.load(b, state)
+    branch.set_weather(1, wind_speed_mps=8.0, wind_from_deg=90.0)  # a branch with another wind
+    src.advance(1200.0)
+    branch.advance(1200.0)
+    same(branch.snapshot(0), src.snapshot(0))
+    same(branch.snapshot(2), src.snapshot(0))
+    assert branch.snapshot(1).arrival_time_s.tobytes() != src.snapshot(0).arrival_time_s.tobytes()
+    # no arrival of the re-winded branch falls before the change
+    a1 = branch.snapshot(1).arrival_time_s
+    a0 = src.snapshot(0).arrival_time_s
+    changed = a1 != a0
+    assert changed.any() and (a1[changed & np.isfinite(a1)] >= 400.0 - 1e-3).all()
+
+
+def test_interventions_are_per_member_and_visible_in_the_snapshot(land) -> None:
+    rs = runs(land, 2)
+    line = Intervention(kind="fireline", t_s=0.0, points_m=[(0.0, 100.0), (400.0, 100.0)], width_m=20.0)
+    wet = Intervention(kind="retardant", t_s=0.0, points_m=[(0.0, 300.0), (400.0, 300.0)], width_m=20.0,
+                       moisture_add=0.3, half_life_s=3600.0)
+    sim = FireSimulation([Member(land, r) for r in rs], arch="cpu")
+    sim.advance(60.0)
+    sim.apply_intervention(1, line)
+    sim.apply_intervention(1, wet)
+    s0, s1 = sim.snapshot(0), sim.snapshot(1)
+    assert (s0.fuel_code == land.fuel_code).all()
+    iy = int(100 // CELL_M)
+    assert (s1.fuel_code[iy] == BARE_GROUND_CODE).all()
+    assert (land.fuel_code == sim.landscape(0).fuel_code).all()  # the shared landscape is untouched
+    iy_wet = int(300 // CELL_M)
+    assert s1.added_moisture[iy_wet].min() == pytest.approx(0.3, rel=1e-9)
+    assert s0.added_moisture.max() == 0.0
+
+
+def test_bad_member_inputs_name_the_field(land) -> None:
+    sim = FireSimulation([Member(land, runs(land, 1)[0])], arch="cpu")
+    with pytest.raises(ScenarioError, match="until_s"):
+        sim.advance(np.array([10.0, 20.0]))
+    with pytest.raises(ScenarioError, match="b"):
+        sim.reset(3)
+    with pytest.raises(ScenarioError, match="wind_speed_mps"):
+        sim.set_weather(0, wind_speed_mps=-1.0)
+    with pytest.raises(ScenarioError, match="state"):
+        sim.load(0, {"engine": {}})
+    with pytest.raises(ScenarioError, match="ignitions"):
+        FireSimulation([Member(land, Run(ignitions=(Ignition(x_m=1e6, y_m=0.0),)))], arch="cpu")
