@@ -218,17 +218,14 @@ class FireSim:
         self._relaxed = ti.ndarray(ti.i32, (nb, n_tiles_b))
         self._pending = ti.ndarray(ti.i32, (nb, n_tiles_b * K.TILE * K.TILE))
         self._counts = ti.ndarray(ti.i32, (nb, 2))
-        self._width = ti.ndarray(ti.f64, (nb,))
         self._stats = ti.ndarray(ti.i32, (nb, 2))
         # per-member clocks and proportional housekeeping (see kernels_member)
         self._times = np.zeros(nb, np.float64)
-        self._t_start = ti.ndarray(ti.f64, (nb,))
-        self._t_until = ti.ndarray(ti.f64, (nb,))
+        self._clock = ti.ndarray(ti.f64, (nb, 4))  # per member: start, until, window width, trees (one upload)
+        self._n_changed = ti.ndarray(ti.i32, (nb,))
         self._t_member = ti.ndarray(ti.f32, (nb,))
         self._tile_done = ti.ndarray(ti.u8, self._tiles_shape)
         self._touched = ti.ndarray(ti.i32, (nb,))
-        self._sel_adv = ti.ndarray(ti.i32, (nb,))
-        self._n_trees_dev = ti.ndarray(ti.i64, (nb,))
         self._dirty = np.ones(nb, bool)  # tiles to recompute from the cells before the next window
         # parameters
         self.slow_a = ti.ndarray(ti.f32, grid)
@@ -415,7 +412,9 @@ class FireSim:
         t_now = self._times.astype(np.float32)
         self._t_member.from_numpy(t_now)
         K.set_slowness(b0, b1, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by, self.arrival,
-                       *self._ray, self._t_member, self._n_anchored)
+                       *self._ray, self._t_member, self._n_anchored, self._n_changed)
+        # provisional arrivals computed with the old coefficients go (kept while nothing changes)
+        KM.forget_member_beyond(b0, b1, self._t_member, self._n_changed, self.arrival, *self._ray, self._touched)
         anchored = np.zeros(self.batch, bool)
         anchored[b0:b1] = self._n_anchored.to_numpy()[b0:b1] > 0
         if anchored.any():
@@ -598,19 +597,16 @@ class FireSim:
             KM.refresh_member_tiles(int(b), int(b) + 1, self.arrival, self.ignition, self.slow_a, self._tile_min,
                                     self._tile_max, self._tile_done, self._stale, self._dirs, self._touched)
         self._dirty[dirty] = False
-        self._t_start.from_numpy(self._times)
-        self._t_until.from_numpy(np.where(moving, until, self._times))
-        self._run_windows(until, moving)
-        self._sel_adv.from_numpy(moving.astype(np.int32))
-        KM.settle_members(self._sel_adv, self._t_until, self.arrival, *self._ray, self.ignition, self.slow_a,
-                          self.residence, self.burn_state, self._tile_min, self._tile_max, self._tile_done,
-                          self._stale, self._dirs, self._touched)
-        self._times = np.where(moving, until, self._times)
+        target = np.where(moving, until, self._times)
+        self._clock.from_numpy(np.stack([self._times, target, self._window_widths(),
+                                         self._tree_count.astype(np.float64)], axis=1))
+        self._run_windows(target)
+        KM.settle_members(self._clock, self.arrival, self.slow_a, self.residence, self.burn_state,
+                          self._tile_min, self._tile_done, self._touched)
+        self._times = target
         if self.n_trees:
-            self._n_trees_dev.from_numpy(self._tree_count)
-            KM.burnout_member_trees(self._sel_adv, self._n_trees_dev, self.tree_state, self.tree_time,
-                                    self.tree_frac, self.crown_burnout_s, BURNT_FOLIAGE_FRACTION,
-                                    self._t_until, self._touched)
+            KM.burnout_member_trees(self._clock, self.tree_state, self.tree_time, self.tree_frac,
+                                    self.crown_burnout_s, BURNT_FOLIAGE_FRACTION, self._touched)
 
     def _window_widths(self) -> np.ndarray:
         """Window length per scenario (s, float64): ``window_cells`` cells at its fastest head
@@ -623,23 +619,22 @@ class FireSim:
         (sweeps, cell relaxations) per scenario (zeros with the batched schedule)."""
         return self._stats.to_numpy().astype(np.int64)
 
-    def _run_windows(self, until: np.ndarray, moving: np.ndarray) -> None:
+    def _run_windows(self, until: np.ndarray) -> None:
         """Per-member windows from each member's clock to ``until[b]`` (see the module docstring)."""
         if self.schedule == "serial":
             self._run_windows_serial()
         else:
-            self._run_windows_batched(np.where(moving, until, self._times))
+            self._run_windows_batched(until)
 
     def _run_windows_serial(self) -> None:
         """All windows of all members in one launch (:func:`kernels.run_windows_serial`)."""
-        self._width.from_numpy(self._window_widths())
         K.run_windows_serial(
             self.arrival, *self._ray, *self._next, self.ignition, self.slow_a, self.slow_bx, self.slow_by,
             self.ros_head, self.intensity_per_ros, self.ros, self.intensity, self.flame, self.crown_active,
             self.spot_prob, self.tree_cell, self.tree_xy, self.tree_cbh, self.tree_i0, self.tree_state,
             self.tree_time, self._spot_par, self._spot_seed, self._tile_min, self._tile_max, self._reached,
             self._stale, self._dirs, self._band, self._relaxed, self._pending, self._counts, self._next_event, self._spotted,
-            self._stats, self._width, self._t_min, self._t_start, self._t_until, self.cell_m, self.scorch_fraction,
+            self._stats, self._clock, self._t_min, self.cell_m, self.scorch_fraction,
             int(self.n_trees > 0), MAX_SWEEPS_PER_WINDOW)
 
     def _run_windows_batched(self, until: np.ndarray) -> None:
@@ -787,9 +782,12 @@ class FireSim:
             tree_state = np.zeros(0, np.uint8)
             tree_time = np.zeros(0, np.float32)
             tree_frac = np.zeros(0, np.float32)
+        arrival = self._member_out(self.arrival, b)
+        # provisional arrivals beyond the member's clock are private (kept for the next advance)
+        arrival = np.where(arrival <= np.float32(self._times[b]), arrival, np.float32(np.inf))
         return FireSnapshot(
             time_s=float(self._times[b]),
-            arrival_time_s=self._member_out(self.arrival, b),
+            arrival_time_s=arrival,
             burn_state=self._member_out(self.burn_state, b),
             ros_m_per_s=self._member_out(self.ros, b),
             fireline_intensity_kw_m=self._member_out(self.intensity, b),
@@ -892,8 +890,9 @@ class FireSim:
         self._touched_add(b, b + 1, 24 * n_cells)
 
     def arrival_all(self) -> np.ndarray:
-        """Arrival times of the whole batch, float32 [B, ny, nx] (+inf not reached)."""
-        return self.arrival.to_numpy()
+        """Arrival times of the whole batch, float32 [B, ny, nx] (+inf not reached by each member's clock)."""
+        arr = self.arrival.to_numpy()
+        return np.where(arr <= self._times.astype(np.float32)[:, None, None], arr, np.float32(np.inf))
 
     def burn_state_all(self) -> np.ndarray:
         """Burn states of the whole batch, uint8 [B, ny, nx] (:class:`BurnState`)."""

@@ -655,26 +655,6 @@ def burnout_trees(
 
 
 @ti.kernel
-def forget_beyond(
-    arrival: F32,
-    origin: I32,
-    t_origin: F32,
-    s_l: F32,
-    s_a: F32,
-    s_bx: F32,
-    s_by: F32,
-    ignition: F32,
-    t_until: ti.f32,
-):
-    """Drop provisional arrivals later than ``t_until`` (they used parameters that may change);
-    pending ignitions stay in ``ignition``."""
-    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
-    for b, iy, ix in ti.ndrange(nb, ny, nx):
-        if arrival[b, iy, ix] > t_until:
-            _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
-
-
-@ti.kernel
 def apply_ignition(
     mask: U8,
     b: ti.i32,
@@ -740,17 +720,24 @@ def set_slowness(
     s_by: F32,
     t_member: F32,
     n_anchored: I32,
+    n_changed: I32,
 ):
     """Install new travel-time coefficients in the members ``b0 <= b < b1`` (each at its time
     ``t_member[b]``), re-anchoring the rays of the fire burning there (see :func:`wildfire_gym.fire.spread_ref.reanchor`).
 
     Every cell burned by ``t_now`` that is still burnable and has a cell of changed
     coefficients ``(A, Bx, By)`` among its 3x3 cells becomes its own origin, path sums zero,
-    with the origin time of :func:`_anchor_time`; ``n_anchored[b]`` counts them.
+    with the origin time of :func:`_anchor_time`; ``n_anchored[b]`` counts them, ``n_changed[b]``
+    the cells whose coefficients changed.
     """
     ny, nx = arrival.shape[1], arrival.shape[2]
     for b in range(b0, b1):
         n_anchored[b] = 0
+        n_changed[b] = 0
+    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
+        if (new_a[b, iy, ix] != slow_a[b, iy, ix] or new_bx[b, iy, ix] != slow_bx[b, iy, ix]
+                or new_by[b, iy, ix] != slow_by[b, iy, ix]):
+            ti.atomic_add(n_changed[b], 1)
     for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
         t_now = t_member[b]
         ta = arrival[b, iy, ix]
@@ -1021,21 +1008,19 @@ def run_windows_serial(
     next_event: F32,
     spotted: I32,
     stats: I32,
-    width: F64,
+    clock: F64,
     t_min: F32,
-    t_start: F64,
-    t_until: F64,
     cell_m: ti.f32,
     scorch_fraction: ti.f32,
     with_trees: ti.i32,
     max_sweeps: ti.i32,
 ):
-    """Every time window of every scenario ``b`` from ``t_start[b]`` to ``t_until[b]`` (each member
-    has its own clock; a member with ``t_until[b] <= t_start[b]`` is left alone), one scenario per thread.
+    """Every time window of every member ``b`` from its clock ``clock[b, 0]`` to ``clock[b, 1]``
+    (a member with ``clock[b, 1] <= clock[b, 0]`` is left alone), one member per thread.
 
     The schedule of :meth:`wildfire_gym.fire.engine.FireSim._run_windows_batched` (and of
     :func:`wildfire_gym.fire.spread_ref.simulate`), run serially for each scenario ``b``
-    inside one launch: windows of ``width[b]`` seconds (``inf``: nothing can burn); in each,
+    inside one launch: windows of ``clock[b, 2]`` seconds (``inf``: nothing can burn); in each,
     Jacobi sweeps of the band (:func:`_sweep`) until no cell arriving within the window
     changes and the band stops growing; then front rates, trees, spotting. Window bounds are
     float64 and compared as float32, as in the batched schedule, so both give the same bits.
@@ -1049,9 +1034,9 @@ def run_windows_serial(
     tnx = tile_min.shape[2]
     ti.loop_config(block_dim=1)  # one scenario per task: scenarios differ widely in work
     for b in range(nb):
-        w = width[b]
-        until = t_until[b]
-        t_final = t_start[b]
+        w = clock[b, 2]
+        until = clock[b, 1]
+        t_final = clock[b, 0]
         t_window = ti.min(until, t_final + w)
         done = 0
         if not w < INF or not t_final < until:

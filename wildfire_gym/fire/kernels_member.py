@@ -6,14 +6,10 @@ load, snapshot) costs work proportional to that member and to its active band, n
 batch. ``touched[b]`` counts the cells (and trees) a kernel visited for member ``b``; the
 tests assert proportional costs with it.
 
-Band housekeeping after a member's windows (:func:`settle_members`), per tile with some
-arrival or ignition (``tile_min`` finite) whose burnable cells are not all final:
-
-* forget provisional arrivals later than the member's new time (they used parameters that
-  may change), mark those cells and their neighbours stale so that the next advance relaxes
-  them again, and recompute the tile's earliest/latest arrival;
-* update the burn state of the cells of tiles the fire has reached and that are not yet
-  burned out (``tile_done``), then flag the tile done when every burnable cell of it is BURNED.
+Band housekeeping after a member's windows (:func:`settle_members`): the burn state of the
+cells of tiles the fire has reached that are not yet burned out (``tile_done``); a tile is
+flagged done when every burnable cell of it is BURNED. Provisional arrivals beyond a member's
+clock are forgotten only when its spread coefficients change (:func:`forget_member_beyond`).
 
 Cells far from every fire are untouched: their state is the initial one.
 """
@@ -23,7 +19,6 @@ from wildfire_gym._taichi import ti
 from .kernels import (
     _BURNED,
     _BURNING,
-    _NB,
     _NONBURNABLE,
     _T_BURNT,
     _T_CROWN,
@@ -37,7 +32,6 @@ from .kernels import (
     TILE,
     U8,
     U64,
-    _mark_stale,
     _own_ray,
     _set_ray,
 )
@@ -48,8 +42,55 @@ ANY = ti.types.ndarray()
 
 @ti.kernel
 def settle_members(
-    sel: I32,
-    t_until: ti.types.ndarray(dtype=ti.f64),
+    clock: ti.types.ndarray(dtype=ti.f64),
+    arrival: F32,
+    slow_a: F32,
+    residence: F32,
+    burn_state: U8,
+    tile_min: F32,
+    tile_done: U8,
+    touched: I32,
+):
+    """Burn states of every member that advanced (``clock[b, 1] > clock[b, 0]``) at its new time
+    ``clock[b, 1]``, on the tiles the fire has reached that are not burned out yet; a tile is
+    done once every burnable cell of it is BURNED. One member per thread; serial inside it."""
+    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
+    tny, tnx = tile_min.shape[1], tile_min.shape[2]
+    ti.loop_config(block_dim=1)
+    for b in range(nb):
+        if clock[b, 1] > clock[b, 0]:
+            until = ti.f32(clock[b, 1])
+            n_touched = 0
+            for ty, tx in ti.ndrange(tny, tnx):
+                if tile_min[b, ty, tx] <= until and tile_done[b, ty, tx] == 0:
+                    done = 1
+                    for c in range(TILE * TILE):
+                        iy = ty * TILE + c // TILE
+                        ix = tx * TILE + c % TILE
+                        if iy < ny and ix < nx:
+                            n_touched += 1
+                            t = arrival[b, iy, ix]
+                            st = _UNBURNED
+                            if t <= until:
+                                st = _BURNED
+                                if until < t + residence[b, iy, ix]:
+                                    st = _BURNING
+                                    done = 0
+                            elif not slow_a[b, iy, ix] < INF:
+                                st = _NONBURNABLE
+                            else:
+                                done = 0
+                            burn_state[b, iy, ix] = ti.u8(st)
+                    tile_done[b, ty, tx] = ti.u8(done)
+            touched[b] += n_touched
+
+
+@ti.kernel
+def forget_member_beyond(
+    b0: ti.i32,
+    b1: ti.i32,
+    t_member: F32,
+    n_changed: I32,
     arrival: F32,
     origin: I32,
     t_origin: F32,
@@ -57,79 +98,20 @@ def settle_members(
     s_a: F32,
     s_bx: F32,
     s_by: F32,
-    ignition: F32,
-    slow_a: F32,
-    residence: F32,
-    burn_state: U8,
-    tile_min: F32,
-    tile_max: F32,
-    tile_done: U8,
-    stale: U64,
-    dirs: I32,
     touched: I32,
 ):
-    """Band housekeeping of every member with ``sel[b]`` at its new time ``t_until[b]`` (see the
-    module docstring). One member per thread; serial inside a member."""
+    """Drop the provisional arrivals later than ``t_member[b]`` of members ``b0 <= b < b1`` whose
+    spread coefficients changed (``n_changed[b] > 0``): they were computed with the old ones.
+    (Provisional arrivals of a member whose parameters stay are kept between advances: they are
+    times of real Huygens paths, and the next advance only improves them.)"""
     ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
-    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
-    tny, tnx = tile_min.shape[1], tile_min.shape[2]
-    ti.loop_config(block_dim=1)
-    for b in range(nb):
-        if sel[b] != 0:
-            until = ti.f32(t_until[b])
-            n_touched = 0
-            for ty, tx in ti.ndrange(tny, tnx):
-                k = (b * tny + ty) * tnx + tx
-                if tile_min[b, ty, tx] < INF and tile_done[b, ty, tx] == 0:
-                    forgot = 0
-                    if tile_max[k] > until:
-                        lo = INF
-                        hi = -INF
-                        for c in range(TILE * TILE):
-                            iy = ty * TILE + c // TILE
-                            ix = tx * TILE + c % TILE
-                            if iy < ny and ix < nx:
-                                n_touched += 1
-                                t = arrival[b, iy, ix]
-                                if t > until and t < INF:
-                                    _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
-                                    t = INF
-                                    forgot = 1
-                                    dirs[(b * ny + iy) * nx + ix] = ALL_DIRS
-                                    _mark_stale(b, iy, ix, stale, tny, tnx)
-                                    for q in ti.static(range(8)):
-                                        kx = ix - ti.static(_NB[q][0])
-                                        ky = iy - ti.static(_NB[q][1])
-                                        if 0 <= kx < nx and 0 <= ky < ny:
-                                            _mark_stale(b, ky, kx, stale, tny, tnx)
-                                            dirs[(b * ny + ky) * nx + kx] |= ti.static(1 << q)
-                                lo = ti.min(lo, ti.min(t, ignition[b, iy, ix]))
-                                if slow_a[b, iy, ix] < INF:
-                                    hi = ti.max(hi, t)
-                        if forgot != 0:
-                            tile_min[b, ty, tx] = lo
-                            tile_max[k] = hi
-                    if tile_min[b, ty, tx] <= until:
-                        done = 1
-                        for c in range(TILE * TILE):
-                            iy = ty * TILE + c // TILE
-                            ix = tx * TILE + c % TILE
-                            if iy < ny and ix < nx:
-                                n_touched += 1
-                                t = arrival[b, iy, ix]
-                                st = _UNBURNED
-                                if t <= until:
-                                    st = _BURNED
-                                    if until < t + residence[b, iy, ix]:
-                                        st = _BURNING
-                                        done = 0
-                                elif not slow_a[b, iy, ix] < INF:
-                                    st = _NONBURNABLE
-                                else:
-                                    done = 0
-                                burn_state[b, iy, ix] = ti.u8(st)
-                        tile_done[b, ty, tx] = ti.u8(done)
-            touched[b] += n_touched
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
+        if n_changed[b] > 0 and arrival[b, iy, ix] > t_member[b]:
+            _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
+    for b in range(b0, b1):
+        if n_changed[b] > 0:
+            touched[b] += ny * nx
 
 
 @ti.kernel
@@ -174,24 +156,23 @@ def refresh_member_tiles(
 
 @ti.kernel
 def burnout_member_trees(
-    sel: I32,
-    n_trees: ti.types.ndarray(dtype=ti.i64),
+    clock: ti.types.ndarray(dtype=ti.f64),
     tree_state: U8,
     tree_time: F32,
     tree_frac: F32,
     burnout_s: ti.f32,
     burnt_fraction: ti.f32,
-    t_until: ti.types.ndarray(dtype=ti.f64),
     touched: I32,
 ):
-    """Foliage left ``exp(-(t - t_ignite)/burnout_s)`` on the burning crowns of members with
-    ``sel[b]``; BURNT below ``burnt_fraction``. Only the member's own trees are visited."""
+    """Foliage left ``exp(-(t - t_ignite)/burnout_s)`` on the burning crowns of members that
+    advanced (to ``clock[b, 1]``); BURNT below ``burnt_fraction``. Only the member's own
+    ``clock[b, 3]`` trees are visited."""
     nb = tree_state.shape[0]
     ti.loop_config(block_dim=1)
     for b in range(nb):
-        if sel[b] != 0:
-            t_now = ti.f32(t_until[b])
-            n = ti.i32(n_trees[b])
+        if clock[b, 1] > clock[b, 0]:
+            t_now = ti.f32(clock[b, 1])
+            n = ti.i32(clock[b, 3])
             for i in range(n):
                 st = tree_state[b, i]
                 if st == _T_TORCHING or st == _T_CROWN:
