@@ -98,6 +98,17 @@ SCHEDULES = ("serial", "batched")
 """Ways to drive the windows (see :class:`FireSim`)."""
 
 
+def _runs_of(sorted_members: list[int]) -> list[tuple[int, int]]:
+    """Contiguous runs ``[b0, b1)`` of a sorted list of member indices."""
+    out: list[tuple[int, int]] = []
+    for b in sorted_members:
+        if out and out[-1][1] == b:
+            out[-1] = (out[-1][0], b + 1)
+        elif not out or out[-1][1] < b:
+            out.append((b, b + 1))
+    return out
+
+
 def _as_batch(name: str, value: object, batch: int, shape: tuple[int, int], b: int | None) -> np.ndarray:
     """Broadcast a scalar, a [ny, nx] or (with ``b is None``) a [B, ny, nx] array."""
     arr = np.asarray(value, np.float64)
@@ -295,8 +306,15 @@ class FireSim:
 
     def reset(self) -> None:
         """Forget every fire (arrivals, ignitions, crown states); parameters and trees stay."""
-        for b in range(self.batch):
-            self.reset_member(b)
+        self._reset_range(0, self.batch)
+
+    def _reset_range(self, b0: int, b1: int) -> None:
+        self._times[b0:b1] = 0.0
+        self._t_min_h[b0:b1] = -np.inf
+        self._t_min.from_numpy(self._t_min_h)
+        KM.reset_member(b0, b1, self.arrival, *self._ray, self.ignition, self.ros, self.intensity, self.flame,
+                        self.tree_state, self.tree_time, self.tree_frac, self._stats, self._touched)
+        self._refresh_members(b0, b1)
 
     def reset_member(self, b: int) -> None:
         """Member ``b`` back to time 0 with no fire; its parameters and trees stay.
@@ -304,12 +322,7 @@ class FireSim:
         Work proportional to the member (its cells and trees), whatever the batch size.
         """
         b = self._check_b(b)
-        self._times[b] = 0.0
-        self._t_min_h[b] = -np.inf
-        self._t_min.from_numpy(self._t_min_h)
-        KM.reset_member(b, self.arrival, *self._ray, self.ignition, self.ros, self.intensity, self.flame,
-                        self.tree_state, self.tree_time, self.tree_frac, self._stats, self._touched)
-        self._refresh_members(b, b + 1)
+        self._reset_range(b, b + 1)
 
     def _refresh_members(self, b0: int, b1: int) -> None:
         """Burn states and tiles of members ``b0..b1-1`` recomputed from their cells (after an
@@ -405,6 +418,83 @@ class FireSim:
         self._refresh_members(b0, b1)
         self._touched_add(b0, b1, 8 * self.shape[0] * self.shape[1])
 
+    _PARAM_KEYS = ("ros_head_m_s", "head_dir_deg", "lb", "intensity_per_ros_kj_m2", "residence_s",
+                   "crown_ros_m_s", "crown_active_ros_m_s")
+
+    def set_member_params(self, members: Sequence[int], params: Sequence[dict[str, object]]) -> None:
+        """:meth:`set_spread_params` for several members at once, each from a dict with the same
+        keys (``crown_*`` optional). A member whose values are all scalars (a spatially uniform
+        member) is filled on the device in one launch for all of them; the others are copied
+        slice by slice. Work proportional to the members given."""
+        members = [self._check_b(b) for b in members]
+        if len(members) != len(params):
+            raise ScenarioError("params", f"{len(members)} parameter sets (one per member)", len(params))
+        scalar = [all(np.ndim(p.get(k, 0.0)) == 0 for k in self._PARAM_KEYS) for p in params]
+        uni = [(b, p) for b, p, s in zip(members, params, scalar, strict=True) if s]
+        for b, p, s in zip(members, params, scalar, strict=True):
+            if not s:
+                self._upload_member_grids(b, p)
+        if uni:
+            col = {k: np.array([float(p.get(k, 0.0)) for _, p in uni]) for k in self._PARAM_KEYS}
+            if "crown_ros_m_s" in uni[0][1]:
+                col["crown_active_ros_m_s"] = np.array([float(p["crown_active_ros_m_s"]) for _, p in uni])
+            else:
+                col["crown_active_ros_m_s"] = np.full(len(uni), np.inf)
+            self._check_params(col["lb"], col["intensity_per_ros_kj_m2"], col["residence_s"])
+            v = col["ros_head_m_s"]
+            cr = col["crown_ros_m_s"]
+            active = (cr >= col["crown_active_ros_m_s"]) & (cr > 0.0) & (v > 0.0)
+            v = np.where(active, np.maximum(v, cr), v)
+            a, bx, by = slowness_coefficients(v, col["head_dir_deg"], col["lb"])
+            vals = np.zeros((self.batch, 7), np.float32)
+            sel = np.zeros(self.batch, np.int32)
+            idx = np.array([b for b, _ in uni])
+            vals[idx] = np.stack([a, bx, by, np.where(v > 0, v, 0.0), col["intensity_per_ros_kj_m2"],
+                                  col["residence_s"], active.astype(np.float64)], axis=1)
+            sel[idx] = 1
+            self._vmax[idx] = np.where(v > 0, v, 0.0)
+            self._tmp(ti.f32, (self.batch, 7), "vals").from_numpy(vals)
+            self._tmp(ti.i32, (self.batch,), "sel").from_numpy(sel)
+            KM.fill_member_params(self._tmp(ti.i32, (self.batch,), "sel"), self._tmp(ti.f32, (self.batch, 7), "vals"),
+                                  *self._new_slow, self.ros_head, self.intensity_per_ros, self.residence,
+                                  self.crown_active)
+        for b0, b1 in _runs_of(sorted(members)):
+            self._set_slowness(b0, b1)
+            self._refresh_members(b0, b1)
+            self._touched_add(b0, b1, 8 * self.shape[0] * self.shape[1])
+
+    @staticmethod
+    def _check_params(lbv: np.ndarray, hw: np.ndarray, res: np.ndarray) -> None:
+        if np.any(lbv < 1.0):
+            raise ScenarioError("lb", "length-to-breadth ratios >= 1", float(np.min(lbv)))
+        if np.any(hw < 0.0):
+            raise ScenarioError("intensity_per_ros_kj_m2", "values >= 0", float(np.min(hw)))
+        if np.any(res < 0.0):
+            raise ScenarioError("residence_s", "values >= 0", float(np.min(res)))
+
+    def _upload_member_grids(self, b: int, p: dict[str, object]) -> None:
+        """Member ``b``'s per-cell parameters into the upload buffers (installed by :meth:`_set_slowness`)."""
+        shape = self.shape
+        v = _as_batch("ros_head_m_s", p["ros_head_m_s"], self.batch, shape, b)
+        th = _as_batch("head_dir_deg", p["head_dir_deg"], self.batch, shape, b)
+        lbv = _as_batch("lb", p["lb"], self.batch, shape, b)
+        hw = _as_batch("intensity_per_ros_kj_m2", p["intensity_per_ros_kj_m2"], self.batch, shape, b)
+        res = _as_batch("residence_s", p["residence_s"], self.batch, shape, b)
+        self._check_params(lbv, hw, res)
+        active = np.zeros(shape, bool)
+        if p.get("crown_ros_m_s") is not None:
+            cr = _as_batch("crown_ros_m_s", p["crown_ros_m_s"], self.batch, shape, b)
+            r0 = _as_batch("crown_active_ros_m_s", p["crown_active_ros_m_s"], self.batch, shape, b)
+            active = (cr >= r0) & (cr > 0.0) & (v > 0.0)
+            v = np.where(active, np.maximum(v, cr), v)
+        a, bx, by = slowness_coefficients(v, th, lbv)
+        for dst, src in ((self._new_slow[0], a), (self._new_slow[1], bx), (self._new_slow[2], by),
+                         (self.ros_head, np.where(v > 0, v, 0.0)), (self.intensity_per_ros, hw),
+                         (self.residence, res)):
+            self._member_in(dst, b, np.asarray(src, np.float32))
+        self._member_in(self.crown_active, b, active.astype(np.uint8))
+        self._vmax[b] = float(np.max(np.where(v > 0, v, 0.0)))
+
     def _set_slowness(self, b0: int, b1: int) -> None:
         """Install the uploaded coefficients (``_new_slow``) in members ``b0..b1-1``,
         re-anchoring burning fires where they changed (:func:`kernels.set_slowness`) at each
@@ -468,6 +558,44 @@ class FireSim:
         self._spot_seed.from_numpy(self._spot_seed_h)
         self._tmp_f32.from_numpy(p.astype(np.float32))
         K.copy_slice_in_f32(self.spot_prob, self._tmp_f32, b)
+
+    def set_spotting_many(self, members: Sequence[int], n_embers: Sequence[int], distance_mean_m: Sequence[float],
+                          distance_sd_m: Sequence[float], direction_deg: Sequence[float],
+                          direction_sd_deg: Sequence[float], delay_s: Sequence[float], seed: Sequence[int],
+                          ignition_prob: Sequence[float]) -> None:
+        """:meth:`set_spotting` for several members (one probability per member, on its burnable
+        cells), with one upload for all of them."""
+        bs = [self._check_b(b) for b in members]
+        sel = np.zeros(self.batch, np.int32)
+        prob = np.zeros(self.batch, np.float32)
+        for k, b in enumerate(bs):
+            ne, mean, sd, delay, p = int(n_embers[k]), float(distance_mean_m[k]), float(distance_sd_m[k]), \
+                float(delay_s[k]), float(ignition_prob[k])
+            if ne < 0:
+                raise ScenarioError("n_embers", "an integer >= 0", ne)
+            if not mean > 0:
+                raise ScenarioError("distance_mean_m", "a positive distance in metres", mean)
+            if not sd >= 0:
+                raise ScenarioError("distance_sd_m", "a distance >= 0 in metres", sd)
+            if not delay >= 0:
+                raise ScenarioError("delay_s", "a time >= 0 in seconds", delay)
+            if not 0 <= p <= 1:
+                raise ScenarioError("ignition_prob", "a probability in [0, 1]", p)
+            sigma2 = math.log1p((sd / mean) ** 2)
+            mu = math.log(mean) - 0.5 * sigma2
+            self._spot_par_h[b] = (ne, mu, math.sqrt(sigma2), float(direction_deg[k]), float(direction_sd_deg[k]), delay)
+            self._spot_seed_h[b] = np.uint32(int(seed[k]) & 0xFFFFFFFF)
+            sel[b] = 1
+            prob[b] = p
+        if not bs:
+            return
+        self._spot_par.from_numpy(self._spot_par_h)
+        self._spot_seed.from_numpy(self._spot_seed_h)
+        sel_d = self._tmp(ti.i32, (self.batch,), "sel")
+        sel_d.from_numpy(sel)
+        prob_d = self._tmp(ti.f32, (self.batch,), "prob")
+        prob_d.from_numpy(prob)
+        KM.fill_spot_prob(sel_d, prob_d, self.slow_a, self.spot_prob)
 
     def set_trees(
         self,
@@ -543,28 +671,44 @@ class FireSim:
         Ignites the cell holding the point and every cell whose centre lies within
         ``radius_m``; non-burnable cells are skipped. Returns the number of cells ignited.
         """
-        b = self._check_b(b)
-        now = float(self._times[b])
-        t = now if t_s is None else float(t_s)
-        if not (t >= now and math.isfinite(t)):
-            raise ScenarioError("t_s", f"an ignition time >= the member's current time {now} s", t_s)
+        return int(self.ignite_many([b], [x_m], [y_m], None if t_s is None else [t_s], [radius_m])[0])
+
+    def ignite_many(self, members: Sequence[int], x_m: Sequence[float], y_m: Sequence[float],
+                    t_s: Sequence[float | None] | None = None, radius_m: Sequence[float] | None = None) -> np.ndarray:
+        """Several ignitions in one launch: ignition ``k`` of member ``members[k]`` at ``(x_m[k], y_m[k])``
+        (m), at ``t_s[k]`` (default: the member's clock), of radius ``radius_m[k]`` (default 0).
+        Work: the cells each ignition covers. Returns the cells ignited by each."""
+        bs = np.asarray([self._check_b(b) for b in members], np.int32)
+        n = bs.size
+        xs, ys = np.asarray(x_m, np.float64).ravel(), np.asarray(y_m, np.float64).ravel()
+        ts = np.array([self._times[b] if t_s is None or t_s[k] is None else float(t_s[k])  # type: ignore[index]
+                       for k, b in enumerate(bs)], np.float64)
+        rs = np.zeros(n) if radius_m is None else np.asarray(radius_m, np.float64).ravel()
+        if not (xs.size == ys.size == ts.size == rs.size == n):
+            raise ScenarioError("ignitions", f"{n} x, y, t and radius values (one per ignition)",
+                                (xs.size, ys.size, ts.size, rs.size))
         ny, nx = self.shape
         w, h = nx * self.cell_m, ny * self.cell_m
-        if not (0 <= x_m < w and 0 <= y_m < h):
-            raise ScenarioError("x_m, y_m", f"a point inside [0, {w}) x [0, {h}) m", (x_m, y_m))
-        if not radius_m >= 0:
-            raise ScenarioError("radius_m", "a radius >= 0 in metres", radius_m)
-        xc = (np.arange(nx) + 0.5) * self.cell_m
-        yc = (np.arange(ny) + 0.5) * self.cell_m
-        mask = (xc[None, :] - x_m) ** 2 + (yc[:, None] - y_m) ** 2 <= radius_m**2
-        mask[int(y_m // self.cell_m), int(x_m // self.cell_m)] = True
-        K.copy_slice_out_f32(self._tmp_f32, self.slow_a, b)
-        mask &= np.isfinite(self._tmp_f32.to_numpy())
-        self._tmp_u8.from_numpy(mask.astype(np.uint8))
-        K.apply_ignition(self._tmp_u8, b, np.float32(t), np.float32(now), self.arrival,
-                         *self._ray, self.ignition, self.slow_a)
-        self._refresh_members(b, b + 1)
-        return int(mask.sum())
+        for k in range(n):
+            now = float(self._times[bs[k]])
+            if not (ts[k] >= now and math.isfinite(ts[k])):
+                raise ScenarioError("t_s", f"an ignition time >= the member's current time {now} s", ts[k])
+            if not (0 <= xs[k] < w and 0 <= ys[k] < h):
+                raise ScenarioError("x_m, y_m", f"a point inside [0, {w}) x [0, {h}) m", (xs[k], ys[k]))
+            if not (rs[k] >= 0 and math.isfinite(rs[k])):
+                raise ScenarioError("radius_m", "a finite radius >= 0 in metres", rs[k])
+        if n == 0:
+            return np.zeros(0, np.int64)
+        ign = self._tmp(ti.f32, (n, 4), "ign")
+        ign.from_numpy(np.stack([xs, ys, ts, rs], axis=1).astype(np.float32))
+        mem = self._tmp(ti.i32, (n,), "ign_b")
+        mem.from_numpy(bs)
+        cnt = self._tmp(ti.i32, (n,), "ign_n")
+        self._t_member.from_numpy(self._times.astype(np.float32))
+        KM.apply_ignitions(ign, mem, self._t_member, self.cell_m, self.arrival, *self._ray, self.ignition,
+                           self.slow_a, self.residence, self.burn_state, cnt)
+        self._dirty[bs] = True
+        return cnt.to_numpy().astype(np.int64)
 
     # ---------------------------------------------------------------- stepping
     def step(self, dt_s: float | Sequence[float] | np.ndarray) -> None:
@@ -592,11 +736,13 @@ class FireSim:
         moving = until > self._times
         if not moving.any():
             return
-        dirty = np.flatnonzero(self._dirty & moving)
-        for b in dirty:  # tiles recomputed once per member after outside changes
-            KM.refresh_member_tiles(int(b), int(b) + 1, self.arrival, self.ignition, self.slow_a, self._tile_min,
+        dirty = self._dirty & moving
+        if dirty.any():  # tiles recomputed once per member after outside changes, one launch
+            sel = self._tmp(ti.i32, (self.batch,), "sel")
+            sel.from_numpy(dirty.astype(np.int32))
+            KM.refresh_member_tiles(sel, self.arrival, self.ignition, self.slow_a, self._tile_min,
                                     self._tile_max, self._tile_done, self._stale, self._dirs, self._touched)
-        self._dirty[dirty] = False
+            self._dirty[dirty] = False
         target = np.where(moving, until, self._times)
         self._clock.from_numpy(np.stack([self._times, target, self._window_widths(),
                                          self._tree_count.astype(np.float64)], axis=1))
@@ -739,9 +885,9 @@ class FireSim:
         K.copy_slice_out_u8(self._tmp_u8, arr, b)
         return self._tmp_u8.to_numpy()
 
-    def _tmp(self, dtype: object, shape: tuple[int, ...]) -> object:
-        """A cached scratch ndarray of one member's size."""
-        key = (dtype, shape)
+    def _tmp(self, dtype: object, shape: tuple[int, ...], tag: str = "") -> object:
+        """A cached scratch ndarray (one member's size, or a small per-member table)."""
+        key = (dtype, shape, tag)
         arr = self._scratch.get(key)
         if arr is None:
             arr = self._scratch[key] = ti.ndarray(dtype, shape)

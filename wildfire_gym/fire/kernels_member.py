@@ -116,8 +116,7 @@ def forget_member_beyond(
 
 @ti.kernel
 def refresh_member_tiles(
-    b0: ti.i32,
-    b1: ti.i32,
+    sel: I32,
     arrival: F32,
     ignition: F32,
     slow_a: F32,
@@ -128,13 +127,15 @@ def refresh_member_tiles(
     dirs: I32,
     touched: I32,
 ):
-    """Tiles of members ``b0 <= b < b1`` recomputed from their cells: ``tile_min`` (earliest
+    """Tiles of the members with ``sel[b]`` recomputed from their cells: ``tile_min`` (earliest
     arrival or ignition), ``tile_max`` (latest arrival of a burnable cell, -inf if none), not
     done, and every cell stale with every candidate (relaxed once in full). After anything
     that changes a member outside the windows: parameters, an ignition, a reset, a load."""
-    ny, nx = arrival.shape[1], arrival.shape[2]
+    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
     tny, tnx = tile_min.shape[1], tile_min.shape[2]
-    for b, ty, tx in ti.ndrange((b0, b1), tny, tnx):
+    for b, ty, tx in ti.ndrange(nb, tny, tnx):
+        if sel[b] == 0:
+            continue
         lo = INF
         hi = -INF
         for c in range(TILE * TILE):
@@ -150,8 +151,9 @@ def refresh_member_tiles(
         tile_max[(b * tny + ty) * tnx + tx] = hi
         tile_done[b, ty, tx] = ti.u8(0)
         stale[(b * tny + ty) * tnx + tx] = ~ti.u64(0)
-    for b in range(b0, b1):
-        touched[b] += ny * nx
+    for b in range(nb):
+        if sel[b] != 0:
+            touched[b] += ny * nx
 
 
 @ti.kernel
@@ -188,7 +190,8 @@ def burnout_member_trees(
 
 @ti.kernel
 def reset_member(
-    b: ti.i32,
+    b0: ti.i32,
+    b1: ti.i32,
     arrival: F32,
     origin: I32,
     t_origin: F32,
@@ -206,23 +209,50 @@ def reset_member(
     stats: I32,
     touched: I32,
 ):
-    """Member ``b`` back to no fire: no arrival, no ignition, every ray its own cell, front
-    values zero, every tree unburnt (parameters and trees stay)."""
+    """Members ``b0 <= b < b1`` back to no fire: no arrival, no ignition, every ray its own cell,
+    front values zero, every tree unburnt (parameters and trees stay)."""
     ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
     ny, nx = arrival.shape[1], arrival.shape[2]
-    for iy, ix in ti.ndrange(ny, nx):
+    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
         _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
         ignition[b, iy, ix] = INF
         ros[b, iy, ix] = 0.0
         intensity[b, iy, ix] = 0.0
         flame[b, iy, ix] = 0.0
-    for i in range(tree_state.shape[1]):
+    for b, i in ti.ndrange((b0, b1), tree_state.shape[1]):
         tree_state[b, i] = ti.u8(_T_UNBURNT)
         tree_time[b, i] = INF
         tree_frac[b, i] = 1.0
-    for j in range(stats.shape[1]):
-        stats[b, j] = 0
-    touched[b] += ny * nx
+    for b in range(b0, b1):
+        for j in range(stats.shape[1]):
+            stats[b, j] = 0
+        touched[b] += ny * nx
+
+
+@ti.kernel
+def fill_member_params(
+    sel: I32,
+    vals: F32,
+    new_a: F32,
+    new_bx: F32,
+    new_by: F32,
+    ros_head: F32,
+    intensity_per_ros: F32,
+    residence: F32,
+    crown_active: U8,
+):
+    """Spatially uniform parameters of the members with ``sel[b]``: ``vals[b]`` = (A, Bx, By, head
+    rate, H w, residence, crown active) for every cell (the slowness goes to the upload buffers)."""
+    nb, ny, nx = new_a.shape[0], new_a.shape[1], new_a.shape[2]
+    for b, iy, ix in ti.ndrange(nb, ny, nx):
+        if sel[b] != 0:
+            new_a[b, iy, ix] = vals[b, 0]
+            new_bx[b, iy, ix] = vals[b, 1]
+            new_by[b, iy, ix] = vals[b, 2]
+            ros_head[b, iy, ix] = vals[b, 3]
+            intensity_per_ros[b, iy, ix] = vals[b, 4]
+            residence[b, iy, ix] = vals[b, 5]
+            crown_active[b, iy, ix] = ti.u8(vals[b, 6])
 
 
 # ------------------------------------------------------------------ slice copies
@@ -266,3 +296,70 @@ def range_in(dst: ANY, src: ANY, start: ti.i32):
     """``dst[start : start + len(src)] = src`` for flat arrays (any dtype)."""
     for i in range(src.shape[0]):
         dst[start + i] = src[i]
+
+
+@ti.kernel
+def apply_ignitions(
+    ign: F32,
+    member: I32,
+    t_member: F32,
+    cell_m: ti.f32,
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    ignition: F32,
+    slow_a: F32,
+    residence: F32,
+    burn_state: U8,
+    count: I32,
+):
+    """Ignitions ``ign[k] = (x_m, y_m, t_s, radius_m)`` of members ``member[k]``: the burnable cell
+    holding the point and every burnable cell whose centre lies within the radius, at ``t_s`` (at
+    once, with its burn state, if ``t_s`` is not after the member's clock). Work: the cells of each
+    ignition's bounding box. Serial, so overlapping ignitions apply in order."""
+    ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    ti.loop_config(serialize=True)
+    for k in range(member.shape[0]):
+        b = member[k]
+        x, y, t, r = ign[k, 0], ign[k, 1], ign[k, 2], ign[k, 3]
+        now = t_member[b]
+        px = ti.min(ti.max(ti.i32(ti.floor(x / cell_m)), 0), nx - 1)
+        py = ti.min(ti.max(ti.i32(ti.floor(y / cell_m)), 0), ny - 1)
+        x0 = ti.max(ti.i32(ti.floor((x - r) / cell_m)), 0)
+        x1 = ti.min(ti.i32(ti.floor((x + r) / cell_m)), nx - 1)
+        y0 = ti.max(ti.i32(ti.floor((y - r) / cell_m)), 0)
+        y1 = ti.min(ti.i32(ti.floor((y + r) / cell_m)), ny - 1)
+        n = 0
+        for iy in range(ti.min(y0, py), ti.max(y1, py) + 1):
+            for ix in range(ti.min(x0, px), ti.max(x1, px) + 1):
+                dx = (ix + 0.5) * cell_m - x
+                dy = (iy + 0.5) * cell_m - y
+                inside = (dx * dx + dy * dy <= r * r) or (ix == px and iy == py)
+                if inside and slow_a[b, iy, ix] < INF:
+                    n += 1
+                    if t < ignition[b, iy, ix]:
+                        ignition[b, iy, ix] = t
+                    if t <= now and t < arrival[b, iy, ix]:
+                        _set_ray(b, iy, ix, _own_ray(iy, ix, t, t), ray)
+                        st = _BURNED
+                        if now < t + residence[b, iy, ix]:
+                            st = _BURNING
+                        burn_state[b, iy, ix] = ti.u8(st)
+        count[k] = n
+
+
+@ti.kernel
+def fill_spot_prob(sel: I32, prob: F32, slow_a: F32, spot_prob: F32):
+    """Ember ignition probability ``prob[b]`` on the burnable cells of members with ``sel[b]`` (0 elsewhere)."""
+    nb, ny, nx = slow_a.shape[0], slow_a.shape[1], slow_a.shape[2]
+    for b, iy, ix in ti.ndrange(nb, ny, nx):
+        if sel[b] != 0:
+            p = 0.0
+            if slow_a[b, iy, ix] < INF:
+                p = prob[b]
+            spot_prob[b, iy, ix] = p

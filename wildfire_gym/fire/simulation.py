@@ -284,9 +284,11 @@ class FireSimulation:
                 if iv.t_s <= 0 and iv.kind in ("fireline", "wetline", "retardant"):
                     self._edit(b, iv, upload=False)
         self._refresh(members, trees=True)
+        igs = [(b, ig) for b in members for ig in self._members[b].run.ignitions]
+        if igs:
+            self.engine.ignite_many([b for b, _ in igs], [ig.x_m for _, ig in igs], [ig.y_m for _, ig in igs],
+                                    [ig.t_s for _, ig in igs], [ig.radius_m for _, ig in igs])
         for b in members:
-            for ig in self._members[b].run.ignitions:
-                self.engine.ignite(b, ig.x_m, ig.y_m, ig.t_s, ig.radius_m)
             self._update_next_event(b)
 
     @property
@@ -400,9 +402,10 @@ class FireSimulation:
         return {"b": b, "n": n, "uniform": uniform, "cells": out, "moisture": group_moisture,
                 "table": m.table, "has_canopy": st["has_canopy"]}
 
-    def _evaluate(self, inputs: list[dict]) -> list[dict[str, np.ndarray]]:
+    def _evaluate(self, inputs: list[dict], scalars: bool = False) -> list[dict[str, np.ndarray]]:
         """The spread parameters of several members from one vectorised pass per group of members
-        sharing a fuel table and (uniform) moisture."""
+        sharing a fuel table and (uniform) moisture; with ``scalars`` a uniform member's values
+        are 0-d (the engine fills them on the device), else grids."""
         groups: dict[tuple, list[int]] = {}
         for i, inp in enumerate(inputs):
             key = (id(inp["table"]), inp["moisture"] if inp["moisture"] is not None else ("member", inp["b"]))
@@ -427,8 +430,10 @@ class FireSimulation:
         out = []
         for inp, res in zip(inputs, results, strict=True):
             assert res is not None
-            out.append({k: (np.broadcast_to(v[0], self.shape) if inp["uniform"] else v.reshape(self.shape))
-                        for k, v in res.items()})
+            if inp["uniform"]:
+                out.append({k: (v[0] if scalars else np.broadcast_to(v[0], self.shape)) for k, v in res.items()})
+            else:
+                out.append({k: v.reshape(self.shape) for k, v in res.items()})
         return out
 
     def _parameters(self, table: FuelBedTable, c: dict[str, np.ndarray], moisture: FuelMoisture,
@@ -485,25 +490,15 @@ class FireSimulation:
         if not members:
             return
         times = self.engine.times_s
-        params = self._evaluate([self._member_inputs(b, float(times[b])) for b in members])
-        if len(members) == self.batch and members == list(range(self.batch)):
-            stacked = [np.stack([np.broadcast_to(p[n], self.shape) for p in params]) for n in self._ENGINE_FIELDS]
-            crown = {}
-            if self.crown_fire:
-                crown = {k: np.stack([np.broadcast_to(p[k], self.shape) for p in params])
-                         for k in ("crown_ros_m_s", "crown_active_ros_m_s")}
-            self.engine.set_spread_params(*stacked, **crown, b=None)
-        else:
-            for b, p in zip(members, params, strict=True):
-                self.engine.set_spread_params(*(p[n] for n in self._ENGINE_FIELDS), crown_ros_m_s=p.get("crown_ros_m_s"),
-                                              crown_active_ros_m_s=p.get("crown_active_ros_m_s"), b=b)
+        params = self._evaluate([self._member_inputs(b, float(times[b])) for b in members], scalars=True)
+        self.engine.set_member_params(members, params)
         for b in members:
             if trees:
                 self._upload_trees(b, upload=False)
-            self._upload_spotting(b)
             self._members[b].params_t = float(times[b])
         if trees:
             self.engine.upload_trees()
+        self._upload_spotting(members)
 
     def _upload_trees(self, b: int, upload: bool = True) -> None:
         m = self._members[b]
@@ -535,27 +530,32 @@ class FireSimulation:
             m.torch = (ALBINI_SPECIES.get(dominant, "ponderosa_pine"), dbh_m, height, cover_h)
         return m.torch
 
-    def _upload_spotting(self, b: int) -> None:
-        m = self._members[b]
-        weather = m.weather or weather_at(m.run, float(self.engine.times_s[b]))
-        t = m.land.trees
-        n_embers = EMBERS_PER_TORCHING_TREE if (self.spotting and self.crown_fire and len(t)) else 0
-        mean_m, sd_m = 1.0, 0.0
-        if n_embers:
-            species, dbh_m, height, cover_h = self._torching_source(b)
-            u20 = float(wind_20ft_mps(m.run, weather.wind_speed_mps, OPEN_FUEL_DEPTH_M))
-            dmax = float(torching_tree_max_spot_distance(species, dbh_m, height, cover_h, u20))
-            if dmax > self.cell_m:
-                mu, sigma = spot_distance_lognormal_params(dmax)
-                mu, sigma = float(mu), float(sigma)
-                mean_m = math.exp(mu + 0.5 * sigma**2)
-                sd_m = mean_m * math.sqrt(math.expm1(sigma**2))
-            else:
-                n_embers = 0
-        burnable = self._static(b)["burnable"]
-        prob = np.where(burnable, ignition_probability(weather.d1h, m.run.weather.air_temperature_c), 0.0)
-        self.engine.set_spotting(b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0,
-                                 SPOT_DIRECTION_SD_DEG, SPOT_IGNITION_DELAY_S, m.run.seed, prob)
+    def _upload_spotting(self, members: Sequence[int]) -> None:
+        """Ember flight and ignition probability of ``members`` from their weather (one upload)."""
+        rows = []
+        for b in members:
+            m = self._members[b]
+            weather = m.weather or weather_at(m.run, float(self.engine.times_s[b]))
+            t = m.land.trees
+            n_embers = EMBERS_PER_TORCHING_TREE if (self.spotting and self.crown_fire and len(t)) else 0
+            mean_m, sd_m = 1.0, 0.0
+            if n_embers:
+                species, dbh_m, height, cover_h = self._torching_source(b)
+                u20 = float(wind_20ft_mps(m.run, weather.wind_speed_mps, OPEN_FUEL_DEPTH_M))
+                dmax = float(torching_tree_max_spot_distance(species, dbh_m, height, cover_h, u20))
+                if dmax > self.cell_m:
+                    mu, sigma = spot_distance_lognormal_params(dmax)
+                    mu, sigma = float(mu), float(sigma)
+                    mean_m = math.exp(mu + 0.5 * sigma**2)
+                    sd_m = mean_m * math.sqrt(math.expm1(sigma**2))
+                else:
+                    n_embers = 0
+            prob = float(ignition_probability(weather.d1h, m.run.weather.air_temperature_c))
+            rows.append((b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0, SPOT_DIRECTION_SD_DEG,
+                         SPOT_IGNITION_DELAY_S, m.run.seed, prob))
+        if rows:
+            cols = list(zip(*rows, strict=True))
+            self.engine.set_spotting_many(*cols)
 
     def _drift_step_s(self, b: int) -> float | None:
         """Longest interval between parameter updates of member ``b`` while its moisture drifts, s."""
