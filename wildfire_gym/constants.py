@@ -117,6 +117,9 @@ ROTHERMEL_1991_CROWN_MULTIPLIER: float = 3.34
 """-; crown ROS = 3.34 x surface ROS of fuel model 10 (Rothermel 1991)."""
 ROTHERMEL_1991_WAF: float = 0.4
 """-; midflame wind = 0.4 x 20-ft wind for the crown ROS (Rothermel 1991)."""
+ROTHERMEL_1991_CROWN_LB_PER_MPH: float = 0.125
+"""1/mph; crown fire length-to-breadth L/B = 1 + 0.125 U20 with the 20-ft wind in mi/h (Rothermel 1991,
+eq. 10; BehavePlus and FARSITE shape crown fires with it)."""
 CANOPY_HEAT_CONTENT_KJ_KG: float = 18000.0
 """kJ/kg; low heat of combustion of canopy fuel (Scott & Reinhardt 2001)."""
 CFB_FRACTION_AT_ACTIVE: float = 0.9

@@ -28,6 +28,7 @@ from ..constants import (
     CRUZ_CBD_EXP,
     CRUZ_MOISTURE_COEFF_PER_PCT,
     CRUZ_WIND_EXP,
+    ROTHERMEL_1991_CROWN_LB_PER_MPH,
     ROTHERMEL_1991_CROWN_MULTIPLIER,
     ROTHERMEL_1991_WAF,
     THOMAS_FLAME_COEFF_SI,
@@ -152,6 +153,16 @@ def rothermel_crown_ros(
         wind_limit=wind_limit,
     )
     return ROTHERMEL_1991_CROWN_MULTIPLIER * res.ros_m_per_s
+
+
+def crown_length_to_breadth(wind_20ft_mps: ArrayLike) -> np.ndarray:
+    """Length-to-breadth ratio of a crown fire, L/B = 1 + 0.125 U20 with U20 the 20-ft wind in mi/h
+    (Rothermel 1991, eq. 10; as BehavePlus and FARSITE use it); 1 without wind.
+
+    wind_20ft_mps :: m/s — 20-ft wind speed
+    """
+    u_mph = np.asarray(units.m_per_s_to_mph(np.maximum(np.asarray(wind_20ft_mps, dtype=np.float64), 0.0)))
+    return 1.0 + ROTHERMEL_1991_CROWN_LB_PER_MPH * u_mph
 
 
 def crown_fraction_burned(

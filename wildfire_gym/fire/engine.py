@@ -89,6 +89,10 @@ DEFAULT_SCORCH_FRACTION = 0.5
 BURNT_FOLIAGE_FRACTION = 0.05
 """A burning crown becomes BURNT when less than this fraction of its foliage is left."""
 
+UPLOAD_CHUNK = 16
+"""Members whose new spread coefficients are staged on the device at once (the staging buffer is
+this many grids, not the batch's)."""
+
 MAX_SWEEPS_PER_WINDOW = 100_000
 """Guard against a non-converging window (never reached in practice)."""
 
@@ -249,7 +253,9 @@ class FireSim:
         self.spot_prob = ti.ndarray(ti.f32, grid)
         # per scenario
         self._changed = ti.ndarray(ti.i32, (nb,))
-        self._new_slow = [ti.ndarray(ti.f32, grid) for _ in range(3)]  # uploaded (A, Bx, By), compared with the old
+        # uploaded (A, Bx, By) of up to UPLOAD_CHUNK members at a time, compared with the old
+        self._chunk = min(nb, UPLOAD_CHUNK)
+        self._new_slow = [ti.ndarray(ti.f32, (self._chunk, ny, nx)) for _ in range(3)]
         self._n_anchored = ti.ndarray(ti.i32, (nb,))
         self._t_min = ti.ndarray(ti.f32, (nb,))
         self._t_min_h = np.full(nb, -np.inf, np.float32)
@@ -374,49 +380,22 @@ class FireSim:
         """
         if b is not None:
             b = self._check_b(b)
-        v = _as_batch("ros_head_m_s", ros_head_m_s, self.batch, self.shape, b)
-        th = _as_batch("head_dir_deg", head_dir_deg, self.batch, self.shape, b)
-        lbv = _as_batch("lb", lb, self.batch, self.shape, b)
-        hw = _as_batch("intensity_per_ros_kj_m2", intensity_per_ros_kj_m2, self.batch, self.shape, b)
-        res = _as_batch("residence_s", residence_s, self.batch, self.shape, b)
-        if np.any(lbv < 1.0):
-            raise ScenarioError("lb", "length-to-breadth ratios >= 1", float(lbv.min()))
-        if np.any(hw < 0.0):
-            raise ScenarioError("intensity_per_ros_kj_m2", "values >= 0", float(hw.min()))
-        if np.any(res < 0.0):
-            raise ScenarioError("residence_s", "values >= 0", float(res.min()))
-        active = np.zeros(v.shape, bool)
+        given = {"ros_head_m_s": ros_head_m_s, "head_dir_deg": head_dir_deg, "lb": lb,
+                 "intensity_per_ros_kj_m2": intensity_per_ros_kj_m2, "residence_s": residence_s}
         if crown_ros_m_s is not None:
             if crown_active_ros_m_s is None:
                 raise ScenarioError("crown_active_ros_m_s", "the active crowning threshold with crown_ros_m_s", None)
-            cr = _as_batch("crown_ros_m_s", crown_ros_m_s, self.batch, self.shape, b)
-            r0 = _as_batch("crown_active_ros_m_s", crown_active_ros_m_s, self.batch, self.shape, b)
-            active = (cr >= r0) & (cr > 0.0) & (v > 0.0)
-            v = np.where(active, np.maximum(v, cr), v)
-        a, bx, by = slowness_coefficients(v, th, lbv)
-        vmax = np.max(np.where(v > 0, v, 0.0), axis=(-2, -1))
-        uploads = [
-            (self._new_slow[0], a), (self._new_slow[1], bx), (self._new_slow[2], by),
-            (self.ros_head, np.where(v > 0, v, 0.0).astype(np.float32)),
-            (self.intensity_per_ros, hw.astype(np.float32)),
-            (self.residence, res.astype(np.float32)),
-        ]
-        if b is None:
-            for dst, src in uploads:
-                dst.from_numpy(np.ascontiguousarray(src, np.float32))
-            self.crown_active.from_numpy(active.astype(np.uint8))
-            self._vmax[:] = vmax
-        else:
-            for dst, src in uploads:
-                self._tmp_f32.from_numpy(np.ascontiguousarray(src, np.float32))
-                K.copy_slice_in_f32(dst, self._tmp_f32, b)
-            self._tmp_u8.from_numpy(active.astype(np.uint8))
-            K.copy_slice_in_u8(self.crown_active, self._tmp_u8, b)
-            self._vmax[b] = float(vmax)
-        b0, b1 = (0, self.batch) if b is None else (b, b + 1)
-        self._set_slowness(b0, b1)
-        self._refresh_members(b0, b1)
-        self._touched_add(b0, b1, 8 * self.shape[0] * self.shape[1])
+            given.update(crown_ros_m_s=crown_ros_m_s, crown_active_ros_m_s=crown_active_ros_m_s)
+        if b is not None:
+            self.set_member_params([b], [given])
+            return
+        arrays = {k: np.asarray(v, np.float64) for k, v in given.items()}
+        for k, v in arrays.items():
+            if v.ndim not in (0, 2, 3) or (v.ndim == 3 and v.shape != (self.batch, *self.shape)):
+                raise ScenarioError(k, f"a scalar or an array of shape {self.shape} or {(self.batch, *self.shape)}",
+                                    v.shape)
+        per = [{k: (v[m] if v.ndim == 3 else v) for k, v in arrays.items()} for m in range(self.batch)]
+        self.set_member_params(list(range(self.batch)), per)
 
     _PARAM_KEYS = ("ros_head_m_s", "head_dir_deg", "lb", "intensity_per_ros_kj_m2", "residence_s",
                    "crown_ros_m_s", "crown_active_ros_m_s")
@@ -429,39 +408,52 @@ class FireSim:
         members = [self._check_b(b) for b in members]
         if len(members) != len(params):
             raise ScenarioError("params", f"{len(members)} parameter sets (one per member)", len(params))
-        scalar = [all(np.ndim(p.get(k, 0.0)) == 0 for k in self._PARAM_KEYS) for p in params]
-        uni = [(b, p) for b, p, s in zip(members, params, scalar, strict=True) if s]
-        for b, p, s in zip(members, params, scalar, strict=True):
-            if not s:
-                self._upload_member_grids(b, p)
-        if uni:
-            col = {k: np.array([float(p.get(k, 0.0)) for _, p in uni]) for k in self._PARAM_KEYS}
-            if "crown_ros_m_s" in uni[0][1]:
-                col["crown_active_ros_m_s"] = np.array([float(p["crown_active_ros_m_s"]) for _, p in uni])
-            else:
-                col["crown_active_ros_m_s"] = np.full(len(uni), np.inf)
-            self._check_params(col["lb"], col["intensity_per_ros_kj_m2"], col["residence_s"])
-            v = col["ros_head_m_s"]
-            cr = col["crown_ros_m_s"]
-            active = (cr >= col["crown_active_ros_m_s"]) & (cr > 0.0) & (v > 0.0)
-            v = np.where(active, np.maximum(v, cr), v)
-            a, bx, by = slowness_coefficients(v, col["head_dir_deg"], col["lb"])
-            vals = np.zeros((self.batch, 7), np.float32)
-            sel = np.zeros(self.batch, np.int32)
-            idx = np.array([b for b, _ in uni])
-            vals[idx] = np.stack([a, bx, by, np.where(v > 0, v, 0.0), col["intensity_per_ros_kj_m2"],
-                                  col["residence_s"], active.astype(np.float64)], axis=1)
-            sel[idx] = 1
-            self._vmax[idx] = np.where(v > 0, v, 0.0)
-            self._tmp(ti.f32, (self.batch, 7), "vals").from_numpy(vals)
-            self._tmp(ti.i32, (self.batch,), "sel").from_numpy(sel)
-            KM.fill_member_params(self._tmp(ti.i32, (self.batch,), "sel"), self._tmp(ti.f32, (self.batch, 7), "vals"),
-                                  *self._new_slow, self.ros_head, self.intensity_per_ros, self.residence,
-                                  self.crown_active)
+        if len(set(members)) != len(members):
+            raise ScenarioError("members", "distinct member indices", members)
+        by_member = dict(zip(members, params, strict=True))
         for b0, b1 in _runs_of(sorted(members)):
-            self._set_slowness(b0, b1)
-            self._refresh_members(b0, b1)
-            self._touched_add(b0, b1, 8 * self.shape[0] * self.shape[1])
+            for c0 in range(b0, b1, self._chunk):
+                c1 = min(b1, c0 + self._chunk)
+                self._stage_params(c0, c1, [by_member[b] for b in range(c0, c1)])
+                self._set_slowness(c0, c1)
+                self._refresh_members(c0, c1)
+                self._touched_add(c0, c1, 8 * self.shape[0] * self.shape[1])
+
+    def _stage_params(self, b0: int, b1: int, params: list[dict[str, object]]) -> None:
+        """Parameters of members ``b0..b1-1`` (at most one chunk): uniform ones filled on the device in
+        one launch, the others copied slice by slice; coefficients go to the staging buffer."""
+        scalar = [all(np.ndim(p.get(k, 0.0)) == 0 for k in self._PARAM_KEYS) for p in params]
+        for b, p, s in zip(range(b0, b1), params, scalar, strict=True):
+            if not s:
+                self._upload_member_grids(b, b - b0, p)
+        uni = [(b, p) for b, p, s in zip(range(b0, b1), params, scalar, strict=True) if s]
+        if not uni:
+            return
+        col = {k: np.array([float(p.get(k, 0.0)) for _, p in uni]) for k in self._PARAM_KEYS[:6]}
+        col["crown_active_ros_m_s"] = np.array([float(p.get("crown_active_ros_m_s", np.inf)) for _, p in uni])
+        for k in self._PARAM_KEYS:
+            if not np.all(np.isfinite(col[k]) | (k == "crown_active_ros_m_s")):
+                raise ScenarioError(k, "finite values", "NaN or inf")
+        self._check_params(col["lb"], col["intensity_per_ros_kj_m2"], col["residence_s"])
+        v = col["ros_head_m_s"]
+        cr = col["crown_ros_m_s"]
+        active = (cr >= col["crown_active_ros_m_s"]) & (cr > 0.0) & (v > 0.0)
+        v = np.where(active, np.maximum(v, cr), v)
+        a, bx, by = slowness_coefficients(v, col["head_dir_deg"], col["lb"])
+        n = b1 - b0
+        vals = np.zeros((self._chunk, 7), np.float32)
+        sel = np.zeros(self._chunk, np.int32)
+        idx = np.array([b - b0 for b, _ in uni])
+        vals[idx] = np.stack([a, bx, by, np.where(v > 0, v, 0.0), col["intensity_per_ros_kj_m2"],
+                              col["residence_s"], active.astype(np.float64)], axis=1)
+        sel[idx] = 1
+        self._vmax[idx + b0] = np.where(v > 0, v, 0.0)
+        vals_d = self._tmp(ti.f32, (self._chunk, 7), "vals")
+        sel_d = self._tmp(ti.i32, (self._chunk,), "chunk_sel")
+        vals_d.from_numpy(vals)
+        sel_d.from_numpy(sel)
+        KM.fill_member_params(b0, n, sel_d, vals_d, *self._new_slow, self.ros_head, self.intensity_per_ros,
+                              self.residence, self.crown_active)
 
     @staticmethod
     def _check_params(lbv: np.ndarray, hw: np.ndarray, res: np.ndarray) -> None:
@@ -472,7 +464,7 @@ class FireSim:
         if np.any(res < 0.0):
             raise ScenarioError("residence_s", "values >= 0", float(np.min(res)))
 
-    def _upload_member_grids(self, b: int, p: dict[str, object]) -> None:
+    def _upload_member_grids(self, b: int, slot: int, p: dict[str, object]) -> None:
         """Member ``b``'s per-cell parameters into the upload buffers (installed by :meth:`_set_slowness`)."""
         shape = self.shape
         v = _as_batch("ros_head_m_s", p["ros_head_m_s"], self.batch, shape, b)
@@ -488,15 +480,15 @@ class FireSim:
             active = (cr >= r0) & (cr > 0.0) & (v > 0.0)
             v = np.where(active, np.maximum(v, cr), v)
         a, bx, by = slowness_coefficients(v, th, lbv)
-        for dst, src in ((self._new_slow[0], a), (self._new_slow[1], bx), (self._new_slow[2], by),
-                         (self.ros_head, np.where(v > 0, v, 0.0)), (self.intensity_per_ros, hw),
-                         (self.residence, res)):
+        for dst, src in ((self._new_slow[0], a), (self._new_slow[1], bx), (self._new_slow[2], by)):
+            self._member_in(dst, slot, np.asarray(src, np.float32))
+        for dst, src in ((self.ros_head, np.where(v > 0, v, 0.0)), (self.intensity_per_ros, hw), (self.residence, res)):
             self._member_in(dst, b, np.asarray(src, np.float32))
         self._member_in(self.crown_active, b, active.astype(np.uint8))
         self._vmax[b] = float(np.max(np.where(v > 0, v, 0.0)))
 
     def _set_slowness(self, b0: int, b1: int) -> None:
-        """Install the uploaded coefficients (``_new_slow``) in members ``b0..b1-1``,
+        """Install the staged coefficients (``_new_slow[b - b0]``) in members ``b0..b1-1``,
         re-anchoring burning fires where they changed (:func:`kernels.set_slowness`) at each
         member's own time; a member re-anchored then gets no arrival earlier than that."""
         t_now = self._times.astype(np.float32)
@@ -595,7 +587,7 @@ class FireSim:
         sel_d.from_numpy(sel)
         prob_d = self._tmp(ti.f32, (self.batch,), "prob")
         prob_d.from_numpy(prob)
-        KM.fill_spot_prob(sel_d, prob_d, self.slow_a, self.spot_prob)
+        KM.fill_spot_prob(min(bs), max(bs) + 1, sel_d, prob_d, self.slow_a, self.spot_prob)
 
     def set_trees(
         self,
@@ -740,7 +732,8 @@ class FireSim:
         if dirty.any():  # tiles recomputed once per member after outside changes, one launch
             sel = self._tmp(ti.i32, (self.batch,), "sel")
             sel.from_numpy(dirty.astype(np.int32))
-            KM.refresh_member_tiles(sel, self.arrival, self.ignition, self.slow_a, self._tile_min,
+            idx = np.flatnonzero(dirty)
+            KM.refresh_member_tiles(int(idx[0]), int(idx[-1]) + 1, sel, self.arrival, self.ignition, self.slow_a, self._tile_min,
                                     self._tile_max, self._tile_done, self._stale, self._dirs, self._touched)
             self._dirty[dirty] = False
         target = np.where(moving, until, self._times)

@@ -722,7 +722,8 @@ def set_slowness(
     n_anchored: I32,
     n_changed: I32,
 ):
-    """Install new travel-time coefficients in the members ``b0 <= b < b1`` (each at its time
+    """Install new travel-time coefficients ``new_*[b - b0]`` (a staging buffer of ``b1 - b0``
+    members) in the members ``b0 <= b < b1`` (each at its time
     ``t_member[b]``), re-anchoring the rays of the fire burning there (see :func:`wildfire_gym.fire.spread_ref.reanchor`).
 
     Every cell burned by ``t_now`` that is still burnable and has a cell of changed
@@ -735,32 +736,32 @@ def set_slowness(
         n_anchored[b] = 0
         n_changed[b] = 0
     for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
-        if (new_a[b, iy, ix] != slow_a[b, iy, ix] or new_bx[b, iy, ix] != slow_bx[b, iy, ix]
-                or new_by[b, iy, ix] != slow_by[b, iy, ix]):
+        if (new_a[b - b0, iy, ix] != slow_a[b, iy, ix] or new_bx[b - b0, iy, ix] != slow_bx[b, iy, ix]
+                or new_by[b - b0, iy, ix] != slow_by[b, iy, ix]):
             ti.atomic_add(n_changed[b], 1)
     for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
         t_now = t_member[b]
         ta = arrival[b, iy, ix]
-        if ta <= t_now and new_a[b, iy, ix] < INF:
+        if ta <= t_now and new_a[b - b0, iy, ix] < INF:
             changed = 0
             for k in ti.static(range(9)):
                 jy = iy + k // 3 - 1
                 jx = ix + k % 3 - 1
                 if 0 <= jy < ny and 0 <= jx < nx:
-                    if (new_a[b, jy, jx] != slow_a[b, jy, jx] or new_bx[b, jy, jx] != slow_bx[b, jy, jx]
-                            or new_by[b, jy, jx] != slow_by[b, jy, jx]):
+                    if (new_a[b - b0, jy, jx] != slow_a[b, jy, jx] or new_bx[b - b0, jy, jx] != slow_bx[b, jy, jx]
+                            or new_by[b - b0, jy, jx] != slow_by[b, jy, jx]):
                         changed = 1
             if changed != 0:
                 t_o = t_now
                 if slow_a[b, iy, ix] < INF:
                     t_o = _anchor_time(ta, t_now, slow_a[b, iy, ix], slow_bx[b, iy, ix], slow_by[b, iy, ix],
-                                       new_a[b, iy, ix], new_bx[b, iy, ix], new_by[b, iy, ix])
+                                       new_a[b - b0, iy, ix], new_bx[b - b0, iy, ix], new_by[b - b0, iy, ix])
                 _set_ray(b, iy, ix, _own_ray(iy, ix, ta, t_o), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
                 ti.atomic_add(n_anchored[b], 1)
     for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
-        slow_a[b, iy, ix] = new_a[b, iy, ix]
-        slow_bx[b, iy, ix] = new_bx[b, iy, ix]
-        slow_by[b, iy, ix] = new_by[b, iy, ix]
+        slow_a[b, iy, ix] = new_a[b - b0, iy, ix]
+        slow_bx[b, iy, ix] = new_bx[b - b0, iy, ix]
+        slow_by[b, iy, ix] = new_by[b - b0, iy, ix]
 
 
 @ti.kernel

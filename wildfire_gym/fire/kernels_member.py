@@ -116,6 +116,8 @@ def forget_member_beyond(
 
 @ti.kernel
 def refresh_member_tiles(
+    b0: ti.i32,
+    b1: ti.i32,
     sel: I32,
     arrival: F32,
     ignition: F32,
@@ -127,13 +129,13 @@ def refresh_member_tiles(
     dirs: I32,
     touched: I32,
 ):
-    """Tiles of the members with ``sel[b]`` recomputed from their cells: ``tile_min`` (earliest
+    """Tiles of the members ``b0 <= b < b1`` with ``sel[b]`` recomputed from their cells: ``tile_min`` (earliest
     arrival or ignition), ``tile_max`` (latest arrival of a burnable cell, -inf if none), not
     done, and every cell stale with every candidate (relaxed once in full). After anything
     that changes a member outside the windows: parameters, an ignition, a reset, a load."""
-    nb, ny, nx = arrival.shape[0], arrival.shape[1], arrival.shape[2]
+    ny, nx = arrival.shape[1], arrival.shape[2]
     tny, tnx = tile_min.shape[1], tile_min.shape[2]
-    for b, ty, tx in ti.ndrange(nb, tny, tnx):
+    for b, ty, tx in ti.ndrange((b0, b1), tny, tnx):
         if sel[b] == 0:
             continue
         lo = INF
@@ -151,7 +153,7 @@ def refresh_member_tiles(
         tile_max[(b * tny + ty) * tnx + tx] = hi
         tile_done[b, ty, tx] = ti.u8(0)
         stale[(b * tny + ty) * tnx + tx] = ~ti.u64(0)
-    for b in range(nb):
+    for b in range(b0, b1):
         if sel[b] != 0:
             touched[b] += ny * nx
 
@@ -231,6 +233,8 @@ def reset_member(
 
 @ti.kernel
 def fill_member_params(
+    b0: ti.i32,
+    n: ti.i32,
     sel: I32,
     vals: F32,
     new_a: F32,
@@ -241,18 +245,20 @@ def fill_member_params(
     residence: F32,
     crown_active: U8,
 ):
-    """Spatially uniform parameters of the members with ``sel[b]``: ``vals[b]`` = (A, Bx, By, head
-    rate, H w, residence, crown active) for every cell (the slowness goes to the upload buffers)."""
-    nb, ny, nx = new_a.shape[0], new_a.shape[1], new_a.shape[2]
-    for b, iy, ix in ti.ndrange(nb, ny, nx):
-        if sel[b] != 0:
-            new_a[b, iy, ix] = vals[b, 0]
-            new_bx[b, iy, ix] = vals[b, 1]
-            new_by[b, iy, ix] = vals[b, 2]
-            ros_head[b, iy, ix] = vals[b, 3]
-            intensity_per_ros[b, iy, ix] = vals[b, 4]
-            residence[b, iy, ix] = vals[b, 5]
-            crown_active[b, iy, ix] = ti.u8(vals[b, 6])
+    """Spatially uniform parameters of members ``b0 + k`` (``k < n``) with ``sel[k]``: ``vals[k]`` =
+    (A, Bx, By, head rate, H w, residence, crown active) for every cell; the coefficients go to
+    slot ``k`` of the staging buffers ``new_*``."""
+    ny, nx = new_a.shape[1], new_a.shape[2]
+    for k, iy, ix in ti.ndrange(n, ny, nx):
+        if sel[k] != 0:
+            b = b0 + k
+            new_a[k, iy, ix] = vals[k, 0]
+            new_bx[k, iy, ix] = vals[k, 1]
+            new_by[k, iy, ix] = vals[k, 2]
+            ros_head[b, iy, ix] = vals[k, 3]
+            intensity_per_ros[b, iy, ix] = vals[k, 4]
+            residence[b, iy, ix] = vals[k, 5]
+            crown_active[b, iy, ix] = ti.u8(vals[k, 6])
 
 
 # ------------------------------------------------------------------ slice copies
@@ -354,10 +360,11 @@ def apply_ignitions(
 
 
 @ti.kernel
-def fill_spot_prob(sel: I32, prob: F32, slow_a: F32, spot_prob: F32):
-    """Ember ignition probability ``prob[b]`` on the burnable cells of members with ``sel[b]`` (0 elsewhere)."""
-    nb, ny, nx = slow_a.shape[0], slow_a.shape[1], slow_a.shape[2]
-    for b, iy, ix in ti.ndrange(nb, ny, nx):
+def fill_spot_prob(b0: ti.i32, b1: ti.i32, sel: I32, prob: F32, slow_a: F32, spot_prob: F32):
+    """Ember ignition probability ``prob[b]`` on the burnable cells of members ``b0 <= b < b1`` with
+    ``sel[b]`` (0 elsewhere)."""
+    ny, nx = slow_a.shape[1], slow_a.shape[2]
+    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
         if sel[b] != 0:
             p = 0.0
             if slow_a[b, iy, ix] < INF:

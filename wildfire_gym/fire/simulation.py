@@ -12,9 +12,12 @@ spread parameters with the numpy physics reference:
    sheltered by the canopy the trees make (Albini & Baughman 1979; Andrews 2012);
 5. Rothermel surface spread (head rate, direction, length-to-breadth, heat per unit area,
    residence time) via :func:`~wildfire_gym.fire.rothermel.surface_fire_grid`;
-6. crown fire: active where the surface intensity reaches Van Wagner's (1977) initiation
-   intensity under the canopy base and Cruz et al.'s (2005) crown rate reaches the
-   active threshold ``3 / CBD``; there the head rate is the crown rate;
+6. crown fire where the surface intensity reaches Van Wagner's (1977) initiation intensity
+   under the canopy base: passive (torching) below the active threshold ``3 / CBD``, with
+   Cruz et al.'s (2005) passive rate where it beats the surface rate; active above it, with
+   Cruz et al.'s active rate, downwind, shaped by Rothermel's (1991) crown L/B from the
+   20-ft wind; crown rates are map rates, compared with the surface rate projected on the
+   map, and an active cell's intensity includes the canopy fuel (Scott & Reinhardt 2001);
 7. per tree: the initiation intensity of its own crown base (torching), and spotting
    from torching trees (Albini 1979 maximum distance, lognormal landing distances,
    Schroeder 1969 ignition probability).
@@ -44,7 +47,9 @@ from .crown import (
     active_crown_threshold_ros,
     critical_surface_intensity,
     crown_fire_intensity,
+    crown_length_to_breadth,
     cruz_active_crown_ros,
+    cruz_passive_crown_ros,
 )
 from .moisture import FuelMoisture, wetted_fuel_moisture
 from .rothermel import FuelBedTable, surface_fire_grid
@@ -458,6 +463,7 @@ class FireSimulation:
         if not with_canopy:
             out["crown_ros_m_s"] = np.zeros_like(ros)
             out["crown_active_ros_m_s"] = np.full_like(ros, NO_CANOPY_THRESHOLD_M_S)
+            out["crown_fire_type"] = np.zeros(ros.shape, np.int8)
             return out
         cbd = c["cbd"]
         crown_ros = cruz_active_crown_ros(c["u20"] * WIND_10M_PER_20FT, cbd, c["d1"])
@@ -465,15 +471,31 @@ class FireSimulation:
         i0 = critical_surface_intensity(c["cbh"], c["foliar_pct"])
         initiates = (cbd > 0) & (res.heat_per_unit_area_kj_m2 * ros >= i0)
         active = initiates & (crown_ros >= r0)
+        passive = initiates & ~active
+        surface_map = out["ros_head_m_s"]
+        # Crown rates (Cruz et al. 2005) are rates over the map (no slope term), compared with the
+        # surface head rate projected onto the map (the same frame).
+        # Passive crown fire: Cruz et al.'s (2005, eqs. 4-5) passive rate where it exceeds the surface
+        # rate; the fire keeps the surface fire's direction and shape.
+        passive_ros = np.where(passive, cruz_passive_crown_ros(crown_ros, cbd), 0.0)
+        # Active crown fire: its own shape, downwind with L/B = 1 + 0.125 U20 (Rothermel 1991, eq. 10,
+        # as FARSITE and FlamMap use it), where the crown rate beats the surface rate.
+        crowned = active & (crown_ros > surface_map)
+        downwind = (np.asarray(c["wind_from"], np.float64) + 180.0) % 360.0
+        out["ros_head_m_s"] = np.where(crowned, crown_ros, np.maximum(surface_map, passive_ros))
+        out["head_dir_deg"] = np.where(crowned, downwind, out["head_dir_deg"])
+        out["lb"] = np.where(crowned, crown_length_to_breadth(c["u20"]), out["lb"])
         out["crown_ros_m_s"] = np.where(active, crown_ros, 0.0)
-        # An active crown fire burns the canopy fuel too: I = (H_A + W_c h_c) R with CFB = 1
-        # (Scott & Reinhardt 2001, eq. 22); W_c = CBD x canopy depth.
+        # An active crown fire burns the canopy fuel too: I = (H_A + W_c h_c) R with CFB = 1 (Scott &
+        # Reinhardt 2001, eq. 22), W_c = CBD x canopy depth; R is then the crown (map) rate, so no slope
+        # projection. A passive or surface fire keeps H_A per unit of map rate (H_A / projection).
         canopy_load = cbd * np.maximum(c["ch"] - c["cbh"], 0.0)
         out["intensity_per_ros_kj_m2"] = np.where(
             active, crown_fire_intensity(1.0, res.heat_per_unit_area_kj_m2, canopy_load),
             out["intensity_per_ros_kj_m2"])
         # No canopy: the threshold is unreachable; a large finite number keeps the engine's checks simple.
         out["crown_active_ros_m_s"] = np.where(np.isfinite(r0), r0, NO_CANOPY_THRESHOLD_M_S)
+        out["crown_fire_type"] = np.where(active, 2, np.where(passive, 1, 0)).astype(np.int8)
         return out
 
     def spread_params(self, b: int, t_s: float) -> dict[str, np.ndarray]:
