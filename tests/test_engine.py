@@ -44,7 +44,7 @@ def setup(sim: FireSim, b: int, seed: int, trees: bool = False) -> None:
         sim.set_trees(b, rng.uniform(0, N * CELL, k), rng.uniform(0, N * CELL, k),
                       rng.uniform(0.5, 4.0, k), rng.uniform(300.0, 900.0, k))
         sim.set_spotting(b, n_embers=20, distance_mean_m=40.0, distance_sd_m=20.0,
-                         direction_deg=float(rng.uniform(0, 360)), direction_sd_deg=15.0,
+                         direction_deg=float(rng.uniform(0, 360)), lateral_spread_deg=15.0,
                          delay_s=10.0, seed=seed, ignition_prob=0.5)
     for iy, ix, t in ignition_cells(seed):
         sim.ignite(b, (ix + 0.5) * CELL, (iy + 0.5) * CELL, t)
@@ -301,7 +301,7 @@ def spot_sim(seed: int, prob: float, batch: int = 1, b: int = 0) -> FireSim:
     sim.set_spread_params(ros, 0.0, 1.0, 20000.0, 30.0, b=b)  # 1000 kW/m at 0.05 m/s
     sim.set_trees(b, [41.0], [41.0], [2.0], [100.0])
     sim.set_spotting(b, n_embers=400, distance_mean_m=80.0, distance_sd_m=30.0, direction_deg=45.0,
-                     direction_sd_deg=10.0, delay_s=5.0, seed=seed, ignition_prob=prob)
+                     lateral_spread_deg=10.0, delay_s=5.0, seed=seed, ignition_prob=prob)
     sim.ignite(b, 41.0, 41.0, 0.0)
     return sim
 
@@ -346,7 +346,13 @@ def test_spotting_probability_zero_and_half() -> None:
     half.advance(20.0)
     full = spot_sim(seed=5, prob=1.0)
     full.advance(20.0)
-    assert len(spot_landings(half)) == pytest.approx(0.5 * len(spot_landings(full)), rel=0.2)
+    # the same embers land in the same places whatever the probability: the cells a half chance
+    # ignites are a subset of those a certain one does; a cell hit by k embers ignites with
+    # probability 1 - 0.5**k, so the count lies between half of the cells and 1 - 0.5**k_max of them
+    h = {tuple(p) for p in spot_landings(half)}
+    f = {tuple(p) for p in spot_landings(full)}
+    assert h <= f
+    assert 0.4 * len(f) <= len(h) <= 0.8 * len(f)
 
 
 # ------------------------------------------------------------------------------------------

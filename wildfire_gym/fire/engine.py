@@ -96,7 +96,7 @@ this many grids, not the batch's)."""
 MAX_SWEEPS_PER_WINDOW = 100_000
 """Guard against a non-converging window (never reached in practice)."""
 
-_N_SPOT = 6
+_N_SPOT = 7
 
 SCHEDULES = ("serial", "batched")
 """Ways to drive the windows (see :class:`FireSim`)."""
@@ -517,70 +517,71 @@ class FireSim:
         distance_mean_m: float,
         distance_sd_m: float,
         direction_deg: float,
-        direction_sd_deg: float,
+        lateral_spread_deg: float,
         delay_s: float,
         seed: int,
         ignition_prob: object,
+        max_distance_m: float = math.inf,
     ) -> None:
-        """Spotting for scenario ``b``: embers per torching tree and their flight.
+        """Spotting for member ``b``: embers per torching tree and their flight.
 
-        Distance lognormal with mean ``distance_mean_m`` and standard deviation
-        ``distance_sd_m`` (m); direction ``direction_deg`` (compass, where embers go,
-        i.e. downwind) plus a normal spread ``direction_sd_deg``; a landing cell ignites
-        ``delay_s`` after the torching with probability ``ignition_prob`` (scalar or
+        The sampler of :mod:`wildfire_gym.fire.spotting`: distance lognormal with mean
+        ``distance_mean_m`` and standard deviation ``distance_sd_m`` (m), clipped at
+        ``max_distance_m``; direction ``direction_deg`` (compass, where embers go, i.e.
+        downwind) plus a uniform deviation within +-``lateral_spread_deg``; a landing cell
+        ignites ``delay_s`` after the torching with probability ``ignition_prob`` (scalar or
         [ny, nx], in [0, 1]). ``seed`` (uint32) makes the draws reproducible.
         """
         b = self._check_b(b)
-        if int(n_embers) < 0:
-            raise ScenarioError("n_embers", "an integer >= 0", n_embers)
-        if not distance_mean_m > 0:
-            raise ScenarioError("distance_mean_m", "a positive distance in metres", distance_mean_m)
-        if not distance_sd_m >= 0:
-            raise ScenarioError("distance_sd_m", "a distance >= 0 in metres", distance_sd_m)
-        if not delay_s >= 0:
-            raise ScenarioError("delay_s", "a time >= 0 in seconds", delay_s)
         p = _as_batch("ignition_prob", ignition_prob, self.batch, self.shape, b)
         if np.any((p < 0) | (p > 1)):
             raise ScenarioError("ignition_prob", "probabilities in [0, 1]", (float(p.min()), float(p.max())))
-        sigma2 = math.log1p((distance_sd_m / distance_mean_m) ** 2)
-        mu = math.log(distance_mean_m) - 0.5 * sigma2
-        self._spot_par_h[b] = (n_embers, mu, math.sqrt(sigma2), direction_deg, direction_sd_deg, delay_s)
-        self._spot_seed_h[b] = np.uint32(int(seed) & 0xFFFFFFFF)
+        self._set_spot_row(b, n_embers, distance_mean_m, distance_sd_m, direction_deg, lateral_spread_deg,
+                           delay_s, seed, max_distance_m)
         self._spot_par.from_numpy(self._spot_par_h)
         self._spot_seed.from_numpy(self._spot_seed_h)
-        self._tmp_f32.from_numpy(p.astype(np.float32))
-        K.copy_slice_in_f32(self.spot_prob, self._tmp_f32, b)
+        self._member_in(self.spot_prob, b, p.astype(np.float32))
+
+    def _set_spot_row(self, b: int, n_embers: int, mean: float, sd: float, direction_deg: float,
+                      lateral_spread_deg: float, delay: float, seed: int, dmax: float) -> None:
+        if int(n_embers) < 0:
+            raise ScenarioError("n_embers", "an integer >= 0", n_embers)
+        if not mean > 0:
+            raise ScenarioError("distance_mean_m", "a positive distance in metres", mean)
+        if not sd >= 0:
+            raise ScenarioError("distance_sd_m", "a distance >= 0 in metres", sd)
+        if not delay >= 0:
+            raise ScenarioError("delay_s", "a time >= 0 in seconds", delay)
+        if not 0 <= lateral_spread_deg <= 180:
+            raise ScenarioError("lateral_spread_deg", "an angle in [0, 180] degrees", lateral_spread_deg)
+        if not dmax > 0:
+            raise ScenarioError("max_distance_m", "a positive distance in metres", dmax)
+        sigma2 = math.log1p((sd / mean) ** 2)
+        mu = math.log(mean) - 0.5 * sigma2
+        self._spot_par_h[b] = (int(n_embers), mu, math.sqrt(sigma2), direction_deg, lateral_spread_deg, delay,
+                               min(float(dmax), float(np.finfo(np.float32).max)))
+        self._spot_seed_h[b] = np.uint32(int(seed) & 0xFFFFFFFF)
 
     def set_spotting_many(self, members: Sequence[int], n_embers: Sequence[int], distance_mean_m: Sequence[float],
                           distance_sd_m: Sequence[float], direction_deg: Sequence[float],
-                          direction_sd_deg: Sequence[float], delay_s: Sequence[float], seed: Sequence[int],
-                          ignition_prob: Sequence[float]) -> None:
+                          lateral_spread_deg: Sequence[float], delay_s: Sequence[float], seed: Sequence[int],
+                          ignition_prob: Sequence[float], max_distance_m: Sequence[float]) -> None:
         """:meth:`set_spotting` for several members (one probability per member, on its burnable
         cells), with one upload for all of them."""
         bs = [self._check_b(b) for b in members]
+        if not bs:
+            return
         sel = np.zeros(self.batch, np.int32)
         prob = np.zeros(self.batch, np.float32)
         for k, b in enumerate(bs):
-            ne, mean, sd, delay, p = int(n_embers[k]), float(distance_mean_m[k]), float(distance_sd_m[k]), \
-                float(delay_s[k]), float(ignition_prob[k])
-            if ne < 0:
-                raise ScenarioError("n_embers", "an integer >= 0", ne)
-            if not mean > 0:
-                raise ScenarioError("distance_mean_m", "a positive distance in metres", mean)
-            if not sd >= 0:
-                raise ScenarioError("distance_sd_m", "a distance >= 0 in metres", sd)
-            if not delay >= 0:
-                raise ScenarioError("delay_s", "a time >= 0 in seconds", delay)
+            p = float(ignition_prob[k])
             if not 0 <= p <= 1:
                 raise ScenarioError("ignition_prob", "a probability in [0, 1]", p)
-            sigma2 = math.log1p((sd / mean) ** 2)
-            mu = math.log(mean) - 0.5 * sigma2
-            self._spot_par_h[b] = (ne, mu, math.sqrt(sigma2), float(direction_deg[k]), float(direction_sd_deg[k]), delay)
-            self._spot_seed_h[b] = np.uint32(int(seed[k]) & 0xFFFFFFFF)
+            self._set_spot_row(b, int(n_embers[k]), float(distance_mean_m[k]), float(distance_sd_m[k]),
+                               float(direction_deg[k]), float(lateral_spread_deg[k]), float(delay_s[k]),
+                               int(seed[k]), float(max_distance_m[k]))
             sel[b] = 1
             prob[b] = p
-        if not bs:
-            return
         self._spot_par.from_numpy(self._spot_par_h)
         self._spot_seed.from_numpy(self._spot_seed_h)
         sel_d = self._tmp(ti.i32, (self.batch,), "sel")

@@ -534,11 +534,13 @@ def _resolve_tree(
 ):
     """Crown state of tree ``n`` whose cell burned by ``t_window``; embers from the ones that torch.
 
-    ``spot_par[b] = (n_embers, log_mean, log_sigma, direction_deg, direction_sigma_deg,
-    delay_s)``: distance ``exp(log_mean + log_sigma z)`` m, compass direction
-    ``direction_deg + direction_sigma_deg z'``; the landing cell ignites at
-    ``t_torch + delay_s`` with probability ``spot_prob`` there (the draw depends only on the
-    scenario's seed, the tree id and the ember index). ``spotted[b]`` is set when an ember
+    ``spot_par[b] = (n_embers, log_mean, log_sigma, direction_deg, lateral_spread_deg,
+    delay_s, max_distance_m)``: the sampler of :func:`wildfire_gym.fire.spotting.spot_landing_offsets`
+    on the ember's uniforms ``u1..u4``: distance ``min(exp(log_mean + log_sigma z), max_distance_m)``
+    m with ``z`` Box-Muller of ``(u1, u2)``, compass direction ``direction_deg + lateral_spread_deg
+    (2 u3 - 1)``; the landing cell ignites at ``t_torch + delay_s`` where ``u4 < spot_prob`` there
+    (:func:`~wildfire_gym.fire.spotting.ember_ignites`; the draws depend only on the member's seed,
+    the tree id and the ember index). ``spotted[b]`` is set when an ember
     lowered an ignition time to at most ``tw`` (the window must then be relaxed again);
     ``stale`` marks the landing cell's tile for relaxation.
     """
@@ -562,18 +564,18 @@ def _resolve_tree(
                     u1 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(0))
                     u2 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(1))
                     u3 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(2))
-                    rad = ti.sqrt(-2.0 * ti.log(u1))
-                    z1 = rad * ti.cos(6.283185307179586 * u2)
-                    z2 = rad * ti.sin(6.283185307179586 * u2)
-                    dist = ti.exp(spot_par[b, 1] + spot_par[b, 2] * z1)
-                    ang = (spot_par[b, 3] + spot_par[b, 4] * z2) * 0.017453292519943295
+                    u4 = _uniform(seed, ti.u32(n), ti.u32(e), ti.u32(3))
+                    # the sampler of fire/spotting.py (spot_landing_offsets, ember_ignites) on these uniforms
+                    z1 = ti.sqrt(-2.0 * ti.log(u1)) * ti.cos(6.283185307179586 * u2)
+                    dist = ti.min(ti.exp(spot_par[b, 1] + spot_par[b, 2] * z1), spot_par[b, 6])
+                    ang = (spot_par[b, 3] + spot_par[b, 4] * (2.0 * u3 - 1.0)) * 0.017453292519943295
                     lx = tree_xy[b, n, 0] + dist * ti.sin(ang)
                     ly = tree_xy[b, n, 1] + dist * ti.cos(ang)
                     if 0.0 <= lx < nx * cell_m and 0.0 <= ly < ny * cell_m:
                         jx = ti.min(ti.i32(lx / cell_m), nx - 1)
                         jy = ti.min(ti.i32(ly / cell_m), ny - 1)
                         t_land = t_cell + spot_par[b, 5]
-                        if slow_a[b, jy, jx] < INF and u3 < spot_prob[b, jy, jx]:
+                        if slow_a[b, jy, jx] < INF and u4 < spot_prob[b, jy, jx]:
                             if arrival[b, jy, jx] > t_land:
                                 ti.atomic_min(ignition[b, jy, jx], t_land)
                                 ti.atomic_min(tile_min[b, jy // TILE, jx // TILE], t_land)

@@ -81,8 +81,9 @@ OPEN_FUEL_DEPTH_M = 0.3
 NO_CANOPY_THRESHOLD_M_S = 1.0e6
 """Active-crowning threshold used where there is no canopy (unreachable), m/s."""
 
-SPOT_DIRECTION_SD_DEG = 10.0
-"""Angular spread of ember landing bearings about the downwind direction, degrees."""
+SPOT_LATERAL_SPREAD_DEG = 10.0
+"""Half-width (degrees) of the uniform spread of ember bearings about downwind, as
+:func:`~wildfire_gym.fire.spotting.spot_landing_offsets` draws them (a modelling choice)."""
 
 SPOT_IGNITION_DELAY_S = 120.0
 """Time from an ember's landing to a spreading spot fire, s (flight plus ignition; a modelling choice)."""
@@ -560,7 +561,7 @@ class FireSimulation:
             weather = m.weather or weather_at(m.run, float(self.engine.times_s[b]))
             t = m.land.trees
             n_embers = EMBERS_PER_TORCHING_TREE if (self.spotting and self.crown_fire and len(t)) else 0
-            mean_m, sd_m = 1.0, 0.0
+            mean_m, sd_m, dmax = 1.0, 0.0, 1.0
             if n_embers:
                 species, dbh_m, height, cover_h = self._torching_source(b)
                 u20 = float(wind_20ft_mps(m.run, weather.wind_speed_mps, OPEN_FUEL_DEPTH_M))
@@ -573,8 +574,8 @@ class FireSimulation:
                 else:
                     n_embers = 0
             prob = float(ignition_probability(weather.d1h, m.run.weather.air_temperature_c))
-            rows.append((b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0, SPOT_DIRECTION_SD_DEG,
-                         SPOT_IGNITION_DELAY_S, m.run.seed, prob))
+            rows.append((b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0, SPOT_LATERAL_SPREAD_DEG,
+                         SPOT_IGNITION_DELAY_S, m.run.seed, prob, dmax))
         if rows:
             cols = list(zip(*rows, strict=True))
             self.engine.set_spotting_many(*cols)
