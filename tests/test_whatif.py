@@ -15,16 +15,18 @@ from wildfire_gym.fire.houses import (
     EXPOSURE_RADIUS_M,
     FLAME_TEMPERATURE_K,
     PILOTED_IGNITION_FLUX_KW_M2,
+    anderson_residence_time_s,
     blackbody_emissive_power_kw_m2,
     ember_ignition_probability,
     flame_panel_view_factor,
     house_exposure,
     radiant_flux_kw_m2,
+    time_to_piloted_ignition_s,
 )
 from wildfire_gym.scenario import scenario_from_dict
 from wildfire_gym.whatif import load_whatif, run_members, run_whatif, whatif_from_dict
 from wildfire_gym.whatif.metrics import FLP_EDGES_M, flame_length_class
-from wildfire_gym.whatif.schema import DefensibleSpace, Ensemble, IgnitionSet, Thinning, Variant
+from wildfire_gym.whatif.schema import DefensibleSpace, Ensemble, Thinning, Variant
 from wildfire_gym.whatif.variants import (
     HIZ_ZONE0_M,
     HIZ_ZONE1_M,
@@ -186,7 +188,6 @@ def test_member_runs_are_seeded_and_paired(grass_file):
 
     sc = load_scenario(grass_file)
     land = build_world(sc)
-    ig = IgnitionSet.__new__(IgnitionSet)
     ig = whatif_from_dict(_wi(grass_file, variants=[{"name": "a"}])).ignitions
     ens = Ensemble(members=5, seed=9, ignition_sd_m=20, wind_speed_sd_mps=1, wind_from_sd_deg=10, moisture_sd=0.1)
     a = member_runs(sc, land, None, ig, ens)
@@ -298,6 +299,32 @@ def test_radiant_panel_reference_values():
     assert radiant_flux_kw_m2(10.0, 10.0) == pytest.approx(e / (2 * math.sqrt(2)), rel=1e-12)
     assert radiant_flux_kw_m2(10.0, 0.0) == 0.0
     assert ember_ignition_probability(np.array([0, 1, 10]), 0.1) == pytest.approx([0.0, 0.1, 1 - 0.9**10], rel=1e-12)
+
+
+def test_time_to_ignition_and_residence():
+    # (pi/4) k rho c ((623 - 293) / q)^2 with k rho c = 0.25: 8.55 s at 50 kW/m^2, never at 12 kW/m^2.
+    assert time_to_piloted_ignition_s(50.0) == pytest.approx(math.pi / 4 * 0.25 * (330 / 50) ** 2, rel=1e-12)
+    assert np.isinf(time_to_piloted_ignition_s(12.0))
+    assert time_to_piloted_ignition_s(100.0) == pytest.approx(time_to_piloted_ignition_s(50.0) / 4, rel=1e-12)
+    # Anderson (1969): 384 / sigma min; FM1's 3500 1/ft gives 6.58 s.
+    assert anderson_residence_time_s(3500 / 0.3048) == pytest.approx(384 / 3500 * 60, rel=1e-9)
+
+
+def test_short_flames_do_not_ignite_by_radiation():
+    arr = np.full((21, 21), np.inf, np.float32)
+    fl = np.zeros((21, 21), np.float32)
+    arr[:, 12] = 100.0
+    fl[:, 12] = 9.0  # 10 m away: about 39 kW/m^2, ignition after ~13 s
+    hx_long = house_exposure(_one_house(), 10.0, arr, fl, residence_s=np.full((21, 21), 60.0))
+    hx_short = house_exposure(_one_house(), 10.0, arr, fl, residence_s=np.full((21, 21), 5.0))
+    assert hx_long.p_ignition[0] == 1.0 and hx_short.p_ignition[0] == 0.0
+    assert hx_long.max_flux_kw_m2[0] == pytest.approx(hx_short.max_flux_kw_m2[0], rel=1e-12)
+    # A fuel-free clearance keeps a flame from touching the wall.
+    fl[:, 12] = 0.0
+    fl[:, 11] = 2.0
+    arr[:, 11] = 50.0
+    assert house_exposure(_one_house(), 10.0, arr, fl).flame_contact[0]
+    assert not house_exposure(_one_house(), 10.0, arr, fl, clearance_m=2.5).flame_contact[0]
 
 
 def _one_house(x=105.0, y=105.0):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..fire.houses import house_exposure
+from ..fire.houses import house_exposure, residence_time_grid_s
 from ..fire.state import FireSnapshot
 from ..scenario import Scenario
 from ..world.landscape import Landscape
@@ -146,13 +146,18 @@ def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = 
     total = len(members)
     log.info("what-if %s: %d variants, %d members, %d distinct worlds", wi.name, len(results), total, len(worlds))
     t_var = np.zeros(len(results))
+    residence: dict[int, np.ndarray] = {}
 
     def on_member(i: int, land: Landscape, snap: FireSnapshot) -> None:
         vi, k = owners[i]
         res = results[vi]
         t0 = time.perf_counter()
+        key = id(res.landscape)
+        if key not in residence:
+            residence[key] = residence_time_grid_s(res.landscape.fuel_code, res.landscape.fuel_models)
         hx = house_exposure(land.structures, land.cell_m, snap.arrival_time_s, snap.flame_length_m,
-                            land.trees.x_m, land.trees.y_m, snap.tree_state, res.zone0, time_s=snap.time_s)
+                            land.trees.x_m, land.trees.y_m, snap.tree_state, res.zone0, residence[key],
+                            clearance_m=HIZ_ZONE0_M if res.zone0 else 0.0, time_s=snap.time_s)
         res.acc.add(k, land, snap, hx)
         t_var[vi] += time.perf_counter() - t0
 
