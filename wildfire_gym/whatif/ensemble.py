@@ -75,7 +75,6 @@ class VariantResult:
     landscape: Landscape
     runs: list
     acc: EnsembleAccumulator
-    wall_s: float = 0.0
     zone0: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -114,8 +113,10 @@ def base_landscape(wi: WhatIf) -> Landscape:
 
 
 def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = None, batch: int = DEFAULT_BATCH,
-               progress: Callable[[int, int], None] | None = None) -> StudyResult:
-    """Run every variant of ``wi``; ``progress(done, total)`` after each engine batch."""
+               progress: Callable[[int, int], None] | None = None,
+               on_member: Callable[[VariantResult, int, Landscape, FireSnapshot], None] | None = None) -> StudyResult:
+    """Run every variant of ``wi``; ``progress(done, total)`` after each engine batch;
+    ``on_member(variant_result, member, landscape, snapshot)`` sees every member's final state."""
     from ..errors import ScenarioError
 
     t_start = time.perf_counter()
@@ -148,7 +149,7 @@ def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = 
     t_var = np.zeros(len(results))
     residence: dict[int, np.ndarray] = {}
 
-    def on_member(i: int, land: Landscape, snap: FireSnapshot) -> None:
+    def accumulate(i: int, land: Landscape, snap: FireSnapshot) -> None:
         vi, k = owners[i]
         res = results[vi]
         t0 = time.perf_counter()
@@ -159,13 +160,15 @@ def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = 
                             land.trees.x_m, land.trees.y_m, snap.tree_state, res.zone0, residence[key],
                             clearance_m=HIZ_ZONE0_M if res.zone0 else 0.0, time_s=snap.time_s)
         res.acc.add(k, land, snap, hx)
+        if on_member is not None:
+            on_member(res, k, land, snap)
         t_var[vi] += time.perf_counter() - t0
 
-    run_members(members, on_member, arch=arch, batch=batch, spotting=wi.spotting, crown_fire=wi.crown_fire,
+    run_members(members, accumulate, arch=arch, batch=batch, spotting=wi.spotting, crown_fire=wi.crown_fire,
                 progress=(lambda done: progress(done, total)) if progress else None)
     wall = time.perf_counter() - t_start
     for vi, r in enumerate(results):
-        r.wall_s = float(t_var[vi])
+        r.extra["metrics_s"] = float(t_var[vi])
     return StudyResult(wi, land0, results, wall, total)
 
 
