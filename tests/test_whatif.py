@@ -285,9 +285,16 @@ def test_fuel_break_and_spotting(spot_file):
     assert np.nanmax(acc.conditional_flame_length_m()) < 30.0  # the break is wider than the flame
     assert acc.burn_count[:, :29].sum() > 0
     assert acc.burn_count[:, 32:].sum() == 0  # stopped: nothing east of the break burned
-    on = run_whatif(whatif_from_dict({"base": str(spot_file), "spotting": True, **common}), arch="cpu")
+    wi_on = whatif_from_dict({"base": str(spot_file), "spotting": True, **common})
+    seen = []
+    on = run_whatif(wi_on, arch="cpu", batch=3, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(3, 4), (4, 4)]
     crossed = on.variants[0].acc.burn_count[:, 32:].max()
     assert crossed >= 1  # firebrands carry the fire over a break narrower than their distance
+    # Embers are seeded per member: the batched ensemble equals its members burned one by one.
+    alone = run_whatif(wi_on, arch="cpu", batch=1)
+    np.testing.assert_array_equal(on.variants[0].acc.burn_count, alone.variants[0].acc.burn_count)
+    np.testing.assert_array_equal(on.variants[0].acc.members["trees_burnt"], alone.variants[0].acc.members["trees_burnt"])
 
 
 # ----------------------------------------------------------------------------- houses

@@ -9,6 +9,8 @@ the comparison table, GeoTIFFs, per-house files, maps and an HTML report.
 from __future__ import annotations
 
 from .ensemble import StudyResult, VariantResult, run_members, run_whatif
+from .report import write_report
 from .schema import WhatIf, load_whatif, whatif_from_dict
 
-__all__ = ["StudyResult", "VariantResult", "WhatIf", "load_whatif", "run_members", "run_whatif", "whatif_from_dict"]
+__all__ = ["StudyResult", "VariantResult", "WhatIf", "load_whatif", "run_members", "run_whatif", "whatif_from_dict",
+           "write_report"]
