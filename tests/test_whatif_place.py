@@ -201,3 +201,28 @@ def test_whatif_on_the_demo_valley(tmp_path):
         assert 0 < bp.max() <= 1 and bp.min() >= 0
     brk = res.variants[1].landscape
     assert (brk.fuel_code == 99).sum() > (res.base.fuel_code == 99).sum()
+
+
+def test_landfire_canopy_rasters_are_scaled_and_aligned(place, tmp_path):
+    d, _, _, _ = place
+    tf, nx, ny = _albers_grid(30.0)
+    cx = tf.c + (np.arange(nx) + 0.5) * 30.0
+    cy = tf.f - (np.arange(ny) + 0.5) * 30.0
+    gx, gy = np.meshgrid(cx, cy)
+    ue, un = transform(ALBERS, UTM, gx.ravel().tolist(), gy.ravel().tolist())
+    ch = (150.0 + 0.1 * (np.asarray(ue) - W0)).reshape(gx.shape)  # m x 10, linear in the grid's x
+    for name, arr in (("cc", np.full(gx.shape, 50.0)), ("ch", ch), ("cbh", np.full(gx.shape, 40.0)),
+                      ("cbd", np.full(gx.shape, 12.0))):
+        _write(tmp_path / f"{name}.tif", arr.astype(np.float32), ALBERS, tf, -9999.0)
+    canopy = {"cover": str(tmp_path / "cc.tif"), "height": str(tmp_path / "ch.tif"),
+              "base_height": str(tmp_path / "cbh.tif"), "bulk_density": str(tmp_path / "cbd.tif")}
+    land = load_place(_variant(d, tmp_path, canopy=canopy))
+    c = land.canopy
+    np.testing.assert_allclose(c.cover, 0.5, atol=1e-6)
+    np.testing.assert_allclose(c.base_height_m, 4.0, atol=1e-5)
+    np.testing.assert_allclose(c.bulk_density_kg_m3, 0.12, atol=1e-6)
+    e = W0 + (np.arange(NX) + 0.5) * CELL
+    np.testing.assert_allclose(c.height_m, np.broadcast_to(15.0 + 0.01 * (e - W0), (NY, NX)), atol=1e-3)
+    with pytest.raises(ScenarioError) as exc:
+        load_place(_variant(d, tmp_path, canopy={"cover": canopy["cover"]}))
+    assert exc.value.field == "canopy.height"

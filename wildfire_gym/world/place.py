@@ -8,6 +8,10 @@ A place file (YAML) names the inputs; each may come in its own CRS and resolutio
   resampled by nearest neighbour (the source cell under each target cell centre);
 * ``trees`` (optional): a CSV with columns ``x, y, species, height_m, crown_base_m, crown_diameter_m``
   in ``trees_crs`` (default: the grid's CRS);
+* ``canopy`` (optional): LANDFIRE-style canopy rasters, all four: cover (CC, percent), height (CH),
+  base height (CBH) and bulk density (CBD), scaled to SI by ``canopy_scales`` (LANDFIRE stores CH
+  and CBH in 0.1 m, CBD in 0.01 kg/m^3); they replace the canopy the trees would make (the trees
+  still torch and loft embers);
 * ``houses`` (optional): GeoJSON polygons of house footprints, in WGS 84 longitude/latitude as
   RFC 7946 requires unless ``houses_crs`` says otherwise.
 
@@ -51,6 +55,26 @@ TREE_COLUMNS = ("x", "y", "species", "height_m", "crown_base_m", "crown_diameter
 
 
 @dataclass(frozen=True)
+class CanopyPaths:
+    """Four canopy GeoTIFFs (any CRS and resolution), resampled bilinearly."""
+
+    cover: str = spec(doc="canopy cover raster")
+    height: str = spec(doc="canopy height raster")
+    base_height: str = spec(doc="canopy base height raster")
+    bulk_density: str = spec(doc="canopy bulk density raster")
+
+
+@dataclass(frozen=True)
+class CanopyScales:
+    """Factors from raster values to SI (defaults: LANDFIRE's encodings)."""
+
+    cover: float = spec(0.01, gt=0, doc="to a fraction (LANDFIRE CC is percent)")
+    height: float = spec(0.1, gt=0, doc="to m (LANDFIRE CH is m x 10)")
+    base_height: float = spec(0.1, gt=0, doc="to m (LANDFIRE CBH is m x 10)")
+    bulk_density: float = spec(0.01, gt=0, doc="to kg/m^3 (LANDFIRE CBD is kg/m^3 x 100)")
+
+
+@dataclass(frozen=True)
 class PlaceConfig:
     """A real place's inputs and the grid they are reprojected onto."""
 
@@ -62,6 +86,8 @@ class PlaceConfig:
     bounds: tuple[float, float, float, float] | None = spec(None, doc="[west, south, east, north] in the grid CRS")
     trees: str | None = spec(None, doc="tree list CSV")
     trees_crs: str | None = spec(None, doc="CRS of the tree coordinates; default the grid's")
+    canopy: CanopyPaths | None = None
+    canopy_scales: CanopyScales = field(default_factory=CanopyScales)
     houses: str | None = spec(None, doc="house footprints GeoJSON")
     houses_crs: str | None = spec(None, doc="CRS of the footprints; default WGS 84 (RFC 7946)")
     house_height_m: float = spec(6.0, gt=1, le=100, doc="eave height given to every house, m")
@@ -309,7 +335,6 @@ def place_from_config(cfg: PlaceConfig, base_dir: Path | None = None, source: st
     from ..fuel_models import known_fuel_codes
     from ..io.geotiff import crs_linear_unit_m
     from ..scenario import scenario_from_dict
-    from .canopy import canopy_rasters
     from .fuels import fuel_models_for
     from .terrain import slope_aspect
 
@@ -331,6 +356,19 @@ def place_from_config(cfg: PlaceConfig, base_dir: Path | None = None, source: st
         grid = grid_for(cfg, dem, fuel, dst_crs)
         elevation = _reproject(dem, grid, cfg.cell_m, dst_crs, "bilinear", "float32", float("nan"))
         raw_fuel = _reproject(fuel, grid, cfg.cell_m, dst_crs, "nearest", "int32", FUEL_NODATA)
+    canopy_in: dict[str, np.ndarray] = {}
+    if cfg.canopy is not None:
+        for name in ("cover", "height", "base_height", "bulk_density"):
+            path = resolve(getattr(cfg.canopy, name)) or ""
+            with _open(path, f"canopy {name}") as src:
+                arr = _reproject(src, grid, cfg.cell_m, dst_crs, "bilinear", "float32", float("nan"))
+            if np.isnan(arr).mean() > 0.5:
+                raise RasterError(f"{path}: the canopy {name} raster leaves most of the grid empty; expected it to "
+                                  "cover the bounds")
+            arr = np.nan_to_num(arr, nan=0.0) * getattr(cfg.canopy_scales, name)
+            if (arr < 0).any():
+                raise RasterError(f"{path}: negative canopy {name} values; expected values >= 0")
+            canopy_in[name] = arr.astype(np.float64)
     if np.isnan(elevation).any():
         frac = float(np.isnan(elevation).mean())
         raise RasterError(f"{dem_path}: the DEM leaves {frac:.1%} of the grid without elevation; expected it to cover "
@@ -364,9 +402,24 @@ def place_from_config(cfg: PlaceConfig, base_dir: Path | None = None, source: st
     sc = dataclasses.replace(sc, source=source)
     return Landscape(scenario=sc, cell_m=cell, elevation_m=elevation, slope_deg=slope.astype(np.float32),
                      aspect_deg=aspect.astype(np.float32), fuel_code=codes, fuel_models=models,
-                     canopy=canopy_rasters(trees, (ny, nx), cell), trees=trees, structures=houses,
+                     canopy=_canopy(canopy_in, trees, (ny, nx), cell), trees=trees, structures=houses,
                      crs_wkt=dst_crs.to_wkt(), origin_xy=(w0, s0),
                      meta={"place": dataclasses.asdict(cfg), "grid": {"west": w0, "south": s0, "nx": nx, "ny": ny}})
+
+
+def _canopy(given: dict[str, np.ndarray], trees: Trees, shape: tuple[int, int], cell_m: float) -> Any:
+    from .canopy import canopy_rasters
+    from .landscape import CanopyRasters
+
+    if not given:
+        return canopy_rasters(trees, shape, cell_m)
+    cover = np.clip(given["cover"], 0.0, 1.0)
+    height = given["height"]
+    base = np.minimum(given["base_height"], height)
+    cbd = np.where(height > 0, given["bulk_density"], 0.0)
+    f32 = np.float32
+    return CanopyRasters(cover=cover.astype(f32), height_m=height.astype(f32), base_height_m=base.astype(f32),
+                         bulk_density_kg_m3=cbd.astype(f32))
 
 
 def load_place(path: str | Path) -> Landscape:
