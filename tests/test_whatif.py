@@ -114,6 +114,9 @@ def test_bad_whatif_names_the_field(grass_file, change, field):
      "variants[0].fuel_breaks[0].fuel_model"),
     ({"name": "a", "ignitions": {"points": [{"x_m": 30, "y_m": 250}]}}, "variants[0].ignitions.points[0].y_m"),
     ({"name": "a", "weather": {"shifts": [{"t_s": 9000, "wind_from_deg": 180}]}}, "variants[0].weather.shifts[0].t_s"),
+    ({"name": "a", "fuel_breaks": [{"points_m": [[100, 0], [100, 200]], "width_m": 100}],
+      "ignitions": {"areas": [{"area_m": [[60, 10], [140, 10], [140, 190], [60, 190]]}]}},
+     "variants[0].ignitions.areas[0].area_m"),
 ])
 def test_whatif_checked_against_the_grid(grass_file, variant, field, tmp_path):
     p = tmp_path / "bad.yaml"

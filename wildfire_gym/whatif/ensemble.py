@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import MISSING
 from ..fire.houses import house_exposure, residence_time_grid_s
 from ..fire.state import FireSnapshot
 from ..scenario import Scenario
@@ -112,6 +113,24 @@ def base_landscape(wi: WhatIf) -> Landscape:
     return land
 
 
+def _check_ignition_cells(wi: WhatIf, vi: int, land: Landscape) -> None:
+    """Areas and random ignitions need burnable cells to start on (in the variant's own world)."""
+    from ..errors import ScenarioError
+    from ..world.edits import polygon_mask
+    from .variants import burnable_cells
+
+    v = wi.variants[vi]
+    ig = wi.variant_ignitions(v)
+    where = f"variants[{vi}].ignitions" if v.ignitions is not None else "ignitions"
+    burnable = burnable_cells(land)
+    for k, a in enumerate(ig.areas):
+        if not (polygon_mask(a.area_m, land.shape, land.cell_m) & burnable).any():
+            raise ScenarioError(f"{where}.areas[{k}].area_m", f"a polygon holding burnable cells (in variant "
+                                f"{v.name!r})", a.area_m)
+    if ig.random is not None and not burnable.any():
+        raise ScenarioError(f"{where}.random", f"burnable cells somewhere (variant {v.name!r} has none)", MISSING)
+
+
 def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = None, batch: int = DEFAULT_BATCH,
                progress: Callable[[int, int], None] | None = None,
                on_member: Callable[[VariantResult, int, Landscape, FireSnapshot], None] | None = None) -> StudyResult:
@@ -136,6 +155,10 @@ def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = 
         if key not in worlds:
             worlds[key] = variant_world(land0, v, seed=wi.ensemble.seed) if v.edits_world else land0
         land = worlds[key]
+        try:
+            _check_ignition_cells(wi, vi, land)
+        except ScenarioError as exc:
+            raise (exc.with_source(wi.source) if wi.source else exc) from None
         ens = wi.variant_ensemble(v)
         runs = member_runs(sc0, land, v.weather, wi.variant_ignitions(v), ens)
         acc = EnsembleAccumulator(land.shape, ens.members, len(land.structures))

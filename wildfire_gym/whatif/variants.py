@@ -255,7 +255,8 @@ class MemberRun:
     seed: int
 
 
-def _burnable_cells(land: Landscape) -> np.ndarray:
+def burnable_cells(land: Landscape) -> np.ndarray:
+    """Boolean ``[ny, nx]``: cells whose fuel model burns."""
     burnable = np.array([land.fuel_models[int(c)].burnable for c in np.unique(land.fuel_code)])
     codes = np.unique(land.fuel_code)
     return np.isin(land.fuel_code, codes[burnable])
@@ -281,7 +282,7 @@ def member_runs(base: Scenario, land: Landscape, weather: WeatherVariant | None,
         moist = dataclasses.replace(moist, **{k: v for k, v in dataclasses.asdict(weather.moisture).items()
                                               if v is not None})
     schedule = tuple(weather.shifts) if weather is not None and weather.shifts else tuple(w.schedule)
-    burnable = _burnable_cells(land)
+    burnable = burnable_cells(land)
     w_m, h_m = land.size_m
     eps = 1e-6 * land.cell_m
     out = []
