@@ -213,7 +213,8 @@ def grass_study(grass_file):
                                                      "wind_from_sd_deg": 15, "wind_speed_sd_mps": 1.0},
                               variants=[{"name": "baseline"},
                                         {"name": "cleared", "fuel_breaks": [{"points_m": [[230, 0], [230, 200]],
-                                                                             "width_m": 200}]}]))
+                                                                             "width_m": 200}]},
+                                        {"name": "defensible space", "defensible_space": {}}]))
     return wi, run_whatif(wi, arch="cpu", batch=4)
 
 
@@ -228,6 +229,15 @@ def test_removing_fuel_saves_the_houses(grass_study):
     assert (hb["earliest_arrival_s"] <= hb["median_arrival_s"]).all()
     s = cleared.acc.summary()
     assert s["houses_ignited_mean"] == 0.0 and base.acc.summary()["houses_ignited_mean"] >= 1.0
+
+
+def test_defensible_space_keeps_a_grass_fire_off_the_walls(grass_study):
+    _, res = grass_study
+    base, ds = res.by_name("baseline"), res.by_name("defensible space")
+    hb, hd = base.acc.house_table(), ds.acc.house_table()
+    assert (hd["p_reached"] == hb["p_reached"]).all() and (hb["p_reached"] > 0).all()  # the fire still comes
+    assert (hd["p_ignition"] == 0.0).all()  # no tree, no embers; short flames beyond 1.5 m of bare ground
+    assert ds.landscape is not res.base and base.landscape is res.base
 
 
 def test_ensemble_equals_its_members_one_by_one(grass_study):

@@ -41,11 +41,11 @@ FLAME_EMISSIVITY = 1.0
 
 PILOTED_IGNITION_FLUX_KW_M2 = 12.5
 """kW/m^2; critical incident radiant flux for piloted ignition of wood (the usual design value,
-e.g. Drysdale, An Introduction to Fire Dynamics; Cohen 2000 uses the same order for walls)."""
+e.g. Drysdale, An Introduction to Fire Dynamics)."""
 
 WOOD_KRHOC_KW2_S_M4_K2 = 0.25
-"""(kW/(m^2 K))^2 s; thermal inertia k rho c of softwood siding (of the order Drysdale tabulates
-for woods, 0.1-0.4)."""
+"""(kW/(m^2 K))^2 s; effective thermal inertia k rho c of wood siding, of the order fitted to
+piloted-ignition tests of woods (an assumption of this model, not a measured property of one wood)."""
 
 WOOD_PILOTED_IGNITION_TEMPERATURE_K = 623.0
 """K; surface temperature at piloted ignition of wood, about 350 C (Drysdale)."""

@@ -102,7 +102,8 @@ class PrescribedBurn:
 
 @dataclass(frozen=True)
 class DefensibleSpace:
-    """Home ignition zones around every house (distances from the footprint; see ``world.hiz``).
+    """Home ignition zones around every house (distances from the footprint; NFPA / Firewise zones,
+    see :mod:`wildfire_gym.whatif.variants`).
 
     * zone 0 (0-1.5 m): noncombustible: bare ground, no tree;
     * zone 1 (1.5-9 m): lean, clean and green: surface fuel ``zone1_fuel_model``, trees cut
