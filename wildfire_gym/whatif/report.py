@@ -238,6 +238,20 @@ def _bars(rows: list[dict[str, Any]], keys: list[tuple[str, str]]) -> bytes:
     return _png(fig)
 
 
+def _distribution_plot(study: StudyResult) -> bytes:
+    """Box plots of the members' burned area and expected houses ignited, per variant."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.0), layout="constrained")
+    names = [r.variant.name for r in study.variants]
+    for ax, (key, label) in zip(axes, (("burned_area_ha", "burned area per fire (ha)"),
+                                       ("houses_ignited", "houses ignited per fire (expected)"))):
+        ax.boxplot([r.acc.members[key] for r in study.variants])
+        ax.set_xticks(range(1, len(names) + 1), names, rotation=30, ha="right", fontsize=7)
+        ax.set_title(label, fontsize=9)
+    return _png(fig)
+
+
 def _house_plot(study: StudyResult) -> bytes:
     import matplotlib.pyplot as plt
 
@@ -269,6 +283,7 @@ def figures(study: StudyResult, rows: list[dict[str, Any]]) -> dict[str, bytes]:
                                             ("houses_ignited", "houses ignited"),
                                             ("canopy_fuel_consumed_t", "canopy fuel consumed (t)")]),
     }
+    out["plot_member_distributions.png"] = _distribution_plot(study)
     if len(vs) > 1:
         d = [r.acc.burn_probability() - vs[0].acc.burn_probability() for r in vs[1:]]
         out["map_difference_burn_probability.png"] = _map_panels(
@@ -329,6 +344,8 @@ def _inputs(study: StudyResult) -> dict[str, str]:
         plain = to_plain(wi)
         plain.pop("source", None)
         out["what-if (validated)"] = yaml.safe_dump(plain, sort_keys=False)
+    if wi.place and Path(wi.place).is_file():
+        out[f"place file ({wi.place})"] = Path(wi.place).read_text(encoding="utf-8")
     out["base scenario (validated)"] = yaml.safe_dump(study.base.scenario.to_dict(), sort_keys=False)
     return out
 
