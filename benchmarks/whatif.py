@@ -52,7 +52,7 @@ def main() -> None:
     land = build_world(sc)
     world_s = time.perf_counter() - t0
     wi = whatif_from_dict({
-        "name": "bench", "base": "default",  # the base is replaced by the landscape built above
+        "name": "bench", "base": "default",  # validation only: run_whatif burns the landscape built above
         "ignitions": {"random": {"count": 1}},
         "ensemble": {"members": args.members, "seed": 1, "wind_speed_sd_mps": 1.0, "wind_from_sd_deg": 15,
                      "moisture_sd": 0.1},
@@ -78,6 +78,7 @@ def main() -> None:
         "goal_s": GOAL_S,
         "mean_burned_ha": round(float(res.acc.summary()["burned_area_ha_mean"]), 2),
         "peak_rss_mib": round(peak_rss_mib(), 1),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "machine": machine_note(),
     }
     print(json.dumps(out, indent=2))
