@@ -235,6 +235,57 @@ def demo(
     typer.echo(f"demo done in {time.perf_counter() - t0:.1f} s; open {out}")
 
 
+
+def run_whatif_cli(file: str, out: Path, arch: str | None = None, batch: int = 32, images: bool = True,
+                   members: int | None = None, progress: bool | None = None) -> dict[str, Any]:
+    """Run a what-if file and write its report; returns the paths, the table text and the wall time."""
+    import dataclasses
+
+    from .whatif import load_whatif, run_whatif
+    from .whatif.report import comparison_rows, format_table, write_report
+
+    wi = load_whatif(file)
+    if members is not None:  # override every variant's ensemble size (quick looks)
+        wi = dataclasses.replace(
+            wi, ensemble=dataclasses.replace(wi.ensemble, members=members),
+            variants=[dataclasses.replace(v, ensemble=None if v.ensemble is None
+                                          else dataclasses.replace(v.ensemble, members=members))
+                      for v in wi.variants])
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def bar(done: int, total: int) -> None:
+        n = int(30 * done / max(total, 1))
+        sys.stderr.write(f"\r  members [{'#' * n}{'.' * (30 - n)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    study = run_whatif(wi, arch=arch, batch=batch, progress=bar if show else None)
+    paths = write_report(study, out, images=images)
+    return {"paths": paths, "table": format_table(comparison_rows(study)), "wall_s": study.wall_s,
+            "members": study.members_total}
+
+
+@app.command()
+@_friendly
+def whatif(
+    file: Annotated[str, typer.Argument(help="a what-if YAML file (see assets/whatif/)")],
+    out: OutOpt = Path("out/whatif"),
+    arch: Annotated[str | None, typer.Option(help="taichi arch: cpu or cuda (default: cuda if present)")] = None,
+    batch: Annotated[int, typer.Option(min=1, max=4096, help="members advanced together by one engine")] = 32,
+    members: Annotated[int | None, typer.Option(min=1, max=100000, help="override every variant's ensemble size")] = None,
+    images: Annotated[bool, typer.Option(help="write PNG maps and plots (and embed them in report.html)")] = True,
+) -> None:
+    """Compare variants of a world as seeded fire ensembles: table, risk GeoTIFFs, houses, maps, HTML report."""
+    if arch is not None and arch not in ("cpu", "cuda"):
+        from .errors import ScenarioError
+
+        raise ScenarioError("--arch", "cpu or cuda", arch)
+    r = run_whatif_cli(file, out, arch=arch, batch=batch, images=images, members=members)
+    typer.echo(r["table"])
+    typer.echo(f"{r['members']} fires in {r['wall_s']:.1f} s -> {out} (report: {r['paths']['report']})")
+
+
 def main() -> None:
     try:
         app()
