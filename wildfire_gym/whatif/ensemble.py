@@ -39,11 +39,17 @@ def run_members(members: Sequence[tuple[Landscape, Scenario]], on_member: Member
                 crown_fire: bool = True, progress: Callable[[int], None] | None = None) -> None:
     """Burn every member for its scenario's ``duration_s`` and call ``on_member(i, land, snap)``.
 
-    Members are grouped in order into batches of at most ``batch`` on one grid; each batch is one
-    engine run to the longest duration of the batch (the engine's clock is shared), and a member's
-    snapshot is its state at that time. ``progress(n)`` is called after each batch with the number of
-    members finished.
+    Members are grouped in order into batches of at most ``batch`` on one grid. Each member is a
+    (landscape, run) pair: members share their landscape (never copied), and each runs on its own
+    clock to its own duration. One engine serves every batch of the same size and grid: the next
+    batch's members are put in place with ``reset(b, run, landscape)`` (work proportional to the
+    member) instead of building a new engine. ``progress(n)`` is called after each batch with the
+    number of members finished.
     """
+    from ..fire.run import Member, Run
+    from ..fire.simulation import FireSimulation
+
+    sim: FireSimulation | None = None
     i = 0
     n = len(members)
     while i < n:
@@ -51,21 +57,21 @@ def run_members(members: Sequence[tuple[Landscape, Scenario]], on_member: Member
         j = i
         while j < n and j - i < batch and members[j][0].shape == shape and members[j][0].cell_m == cell:
             j += 1
-        _run_batch(members[i:j], i, on_member, arch, spotting, crown_fire)
+        chunk = [Member(land, Run.from_scenario(sc)) for land, sc in members[i:j]]
+        reusable = (sim is not None and sim.batch == len(chunk) and sim.shape == shape and sim.cell_m == cell
+                    and all(len(m.landscape.trees) <= sim.n_tree_slots for m in chunk))
+        if reusable:
+            assert sim is not None
+            for b, m in enumerate(chunk):
+                sim.reset(b, m.run, m.landscape)
+        else:
+            sim = FireSimulation(chunk, arch=arch, spotting=spotting, crown_fire=crown_fire)
+        sim.run()
+        for b in range(len(chunk)):
+            on_member(i + b, sim.landscape(b), sim.snapshot(b))
         i = j
         if progress is not None:
             progress(i)
-
-
-def _run_batch(chunk: Sequence[tuple[Landscape, Scenario]], offset: int, on_member: MemberCallback,
-               arch: str | None, spotting: bool, crown_fire: bool) -> None:
-    from ..fire.simulation import FireSimulation
-
-    lands = [dataclasses.replace(land, scenario=sc) for land, sc in chunk]
-    sim = FireSimulation(lands, arch=arch, spotting=spotting, crown_fire=crown_fire)
-    sim.run()
-    for b in range(len(lands)):
-        on_member(offset + b, sim.landscapes[b], sim.snapshot(b))
 
 
 @dataclass
