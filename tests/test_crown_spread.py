@@ -18,7 +18,8 @@ from wildfire_gym.fire.crown import (
     cruz_active_crown_ros,
     cruz_passive_crown_ros,
 )
-from wildfire_gym.fire.simulation import WIND_10M_PER_20FT, FireSimulation
+from wildfire_gym.fire.simulation import FireSimulation
+from wildfire_gym.fire.wind import wind_10m_from_20ft
 from wildfire_gym.scenario import scenario_from_dict
 from wildfire_gym.units import m_per_s_to_mph
 from wildfire_gym.world import build_world
@@ -56,7 +57,7 @@ def test_active_crown_fire_has_its_own_rate_direction_and_shape() -> None:
     land = _stand(150, 60, u20, cbd)
     sim = FireSimulation(land, arch="cpu")
     p = sim.spread_params(0, 0.0)
-    cros = float(cruz_active_crown_ros(u20 * WIND_10M_PER_20FT, cbd, MOIST["d1h"]))
+    cros = float(cruz_active_crown_ros(wind_10m_from_20ft(u20), cbd, MOIST["d1h"]))
     assert cros > float(active_crown_threshold_ros(cbd))
     assert (p["crown_fire_type"] == 2).all()
     np.testing.assert_allclose(p["ros_head_m_s"], cros, rtol=1e-9)
@@ -78,7 +79,7 @@ def test_passive_crown_fire_gets_the_cruz_passive_rate() -> None:
     u20, cbd = 3.0, 0.05  # torching but below the active threshold
     land = _stand(60, 40, u20, cbd, cbh=0.5, fuel="SH5")
     p = FireSimulation(land, arch="cpu").spread_params(0, 0.0)
-    cros = float(cruz_active_crown_ros(u20 * WIND_10M_PER_20FT, cbd, MOIST["d1h"]))
+    cros = float(cruz_active_crown_ros(wind_10m_from_20ft(u20), cbd, MOIST["d1h"]))
     assert cros < float(active_crown_threshold_ros(cbd))
     assert (p["crown_fire_type"] == 1).all()
     passive = float(cruz_passive_crown_ros(cros, cbd))
@@ -93,7 +94,7 @@ def test_crown_and_surface_rates_are_compared_in_the_map_frame_on_a_slope() -> N
     u20, cbd = 10.0, 0.2
     flat = FireSimulation(_stand(40, 40, u20, cbd), arch="cpu").spread_params(0, 0.0)
     steep = FireSimulation(_stand(40, 40, u20, cbd, slope_deg=30.0), arch="cpu").spread_params(0, 0.0)
-    cros = float(cruz_active_crown_ros(u20 * WIND_10M_PER_20FT, cbd, MOIST["d1h"]))
+    cros = float(cruz_active_crown_ros(wind_10m_from_20ft(u20), cbd, MOIST["d1h"]))
     np.testing.assert_allclose(flat["ros_head_m_s"], cros, rtol=1e-9)
     np.testing.assert_allclose(steep["ros_head_m_s"], cros, rtol=1e-9)
     # surface-only: the projection applies (the surface head runs upslope-and-downwind here)

@@ -60,12 +60,10 @@ from .spotting import (
     torching_tree_max_spot_distance,
 )
 from .state import FireSnapshot
-from .wind import midflame_wind_mps
+from .wind import midflame_wind_mps, wind_10m_from_20ft
 
 log = logging.getLogger(__name__)
 
-WIND_10M_PER_20FT = 1.15
-"""10-m open wind over 20-ft wind (Lawson & Armitage 2008; BehavePlus; pyretechnics)."""
 
 PARAM_REFRESH_S = 900.0
 """Longest interval between spread-parameter updates while moisture drifts (diurnal cycle, drying wetlines), s."""
@@ -467,7 +465,7 @@ class FireSimulation:
             out["crown_fire_type"] = np.zeros(ros.shape, np.int8)
             return out
         cbd = c["cbd"]
-        crown_ros = cruz_active_crown_ros(c["u20"] * WIND_10M_PER_20FT, cbd, c["d1"])
+        crown_ros = cruz_active_crown_ros(wind_10m_from_20ft(c["u20"]), cbd, c["d1"])
         r0 = active_crown_threshold_ros(cbd)
         i0 = critical_surface_intensity(c["cbh"], c["foliar_pct"])
         initiates = (cbd > 0) & (res.heat_per_unit_area_kj_m2 * ros >= i0)

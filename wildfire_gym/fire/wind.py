@@ -94,6 +94,11 @@ def wind_20ft_from_10m(wind_10m_mps: ArrayLike) -> np.ndarray:
     return np.asarray(wind_10m_mps, dtype=np.float64) / WIND_10M_TO_20FT_DIVISOR
 
 
+def wind_10m_from_20ft(wind_20ft_mps: ArrayLike) -> np.ndarray:
+    """10-m open wind from the 20-ft wind, U10 = 1.15 U20 (the inverse of :func:`wind_20ft_from_10m`; m/s)."""
+    return np.asarray(wind_20ft_mps, dtype=np.float64) * WIND_10M_TO_20FT_DIVISOR
+
+
 def midflame_wind_mps(
     wind_mps: ArrayLike,
     height: WindHeight = "20ft",
