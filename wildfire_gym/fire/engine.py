@@ -12,9 +12,19 @@ fuel, refraction where parameters change), relaxed by Jacobi sweeps over a narro
 8x8 tiles inside time windows; see :mod:`wildfire_gym.fire.spread_ref` for the algorithm
 and its numpy reference.
 
-Time stepping: :meth:`FireSim.advance` accepts every arrival up to ``until_s`` and
-forgets provisional arrivals beyond it, so parameters changed afterwards act from
-``until_s`` on. When :meth:`FireSim.set_spread_params` changes the travel-time coefficients
+Members: every member has its own clock; :meth:`FireSim.advance` takes one time or one per
+member, and a member already there costs nothing. :meth:`FireSim.reset_member`,
+:meth:`FireSim.export` / :meth:`FireSim.load` (a member's whole state, into any slot or
+another engine of the same grid), :meth:`FireSim.snapshot`, ignitions and uploads touch only
+the members given (kernels of :mod:`~wildfire_gym.fire.kernels_member` over member ranges;
+``cells_touched`` counts their work). Band housekeeping after an advance visits only the
+advancing members' reached, not burned-out tiles.
+
+Time stepping: :meth:`FireSim.advance` accepts every arrival up to ``until_s``. Provisional
+arrivals beyond a member's clock are kept (they are times of real Huygens paths; the next
+advance only improves them) and are not part of the public state; they are forgotten when
+the member's coefficients change, so parameters changed between advances act from the
+member's clock on. When :meth:`FireSim.set_spread_params` changes the travel-time coefficients
 of a scenario whose fire is burning, the rays are re-anchored on the burned region (see
 :func:`~wildfire_gym.fire.spread_ref.reanchor`): each burned cell next to a changed cell
 becomes a Huygens source of the new parameters, timed so that its new wavelet at the change

@@ -131,6 +131,10 @@ def canopy_rasters(trees: Trees, shape: tuple[int, int], cell_m: float) -> Canop
         raise RasterError(f"cell_m: expected a positive cell size in metres, got {cell_m}")
     ny, nx = int(shape[0]), int(shape[1])
     ncell = ny * nx
+    if len(trees) == 0:  # no stems: no canopy (and no sampled cover grid to build)
+        zero = np.zeros((ny, nx), np.float32)
+        return CanopyRasters(cover=zero, height_m=zero.copy(), base_height_m=zero.copy(),
+                             bulk_density_kg_m3=zero.copy())
     ix = np.clip(np.floor(np.asarray(trees.x_m, np.float64) / cell_m), 0, nx - 1).astype(np.int64)
     iy = np.clip(np.floor(np.asarray(trees.y_m, np.float64) / cell_m), 0, ny - 1).astype(np.int64)
     cell = iy * nx + ix
