@@ -250,7 +250,8 @@ class FireSim:
         self._n_changed = ti.ndarray(ti.i32, (nb,))
         self._t_member = ti.ndarray(ti.f32, (nb,))
         self._tile_done = ti.ndarray(ti.u8, self._tiles_shape)
-        self._touched = ti.ndarray(ti.i32, (nb,))
+        self._touched = ti.ndarray(ti.i32, (nb,))  # counted by the kernels
+        self._touched_host = np.zeros(nb, np.int64)  # counted here (uploads, loads)
         self._dirty = np.ones(nb, bool)  # tiles to recompute from the cells before the next window
         # parameters
         self.slow_a = ti.ndarray(ti.f32, grid)
@@ -350,7 +351,7 @@ class FireSim:
     def cells_touched(self) -> np.ndarray:
         """Cells (and trees) visited per member by resets, loads, uploads and band housekeeping
         since construction, int64 [B]: the proportional-cost counter the tests use."""
-        return self._touched.to_numpy().astype(np.int64)
+        return self._touched.to_numpy().astype(np.int64) + self._touched_host
 
     # ------------------------------------------------------------ parameters
     def _check_b(self, b: int) -> int:
@@ -516,9 +517,7 @@ class FireSim:
 
     def _touched_add(self, b0: int, b1: int, n: int) -> None:
         """Count ``n`` cells visited by host-side work on each member ``b0..b1-1``."""
-        cur = self._touched.to_numpy()
-        cur[b0:b1] += int(n)
-        self._touched.from_numpy(cur)
+        self._touched_host[b0:b1] += int(n)
 
     def set_spotting(
         self,

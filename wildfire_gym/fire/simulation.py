@@ -513,11 +513,12 @@ class FireSimulation:
         times = self.engine.times_s
         params = self._evaluate([self._member_inputs(b, float(times[b])) for b in members], scalars=True)
         self.engine.set_member_params(members, params)
+        whole = len(members) == self.batch  # one transfer for the batch, else member rows only
         for b in members:
             if trees:
-                self._upload_trees(b, upload=False)
+                self._upload_trees(b, upload=not whole)
             self._members[b].params_t = float(times[b])
-        if trees:
+        if trees and whole:
             self.engine.upload_trees()
         self._upload_spotting(members)
 
