@@ -249,6 +249,7 @@ class FireSim:
         self._clock = ti.ndarray(ti.f64, (nb, 4))  # per member: start, until, window width, trees (one upload)
         self._n_changed = ti.ndarray(ti.i32, (nb,))
         self._t_member = ti.ndarray(ti.f32, (nb,))
+        self._t_member_h: np.ndarray | None = None  # what _t_member holds
         self._tile_done = ti.ndarray(ti.u8, self._tiles_shape)
         self._touched = ti.ndarray(ti.i32, (nb,))  # counted by the kernels
         self._touched_host = np.zeros(nb, np.int64)  # counted here (uploads, loads)
@@ -330,8 +331,9 @@ class FireSim:
         self._t_min_h[b0:b1] = -np.inf
         self._t_min.from_numpy(self._t_min_h)
         KM.reset_member(b0, b1, self.arrival, *self._ray, self.ignition, self.ros, self.intensity, self.flame,
-                        self.tree_state, self.tree_time, self.tree_frac, self._stats, self._touched)
-        self._refresh_members(b0, b1)
+                        self.slow_a, self.burn_state, self.tree_state, self.tree_time, self.tree_frac, self._stats,
+                        self._touched)
+        self._dirty[b0:b1] = True
 
     def reset_member(self, b: int) -> None:
         """Member ``b`` back to time 0 with no fire; its parameters and trees stay.
@@ -344,9 +346,16 @@ class FireSim:
     def _refresh_members(self, b0: int, b1: int) -> None:
         """Burn states and tiles of members ``b0..b1-1`` recomputed from their cells (after an
         upload, an ignition, a reset or a load: anything outside the windows)."""
-        self._t_member.from_numpy(self._times.astype(np.float32))
+        self._upload_times()
         K.update_burn_state(b0, b1, self.arrival, self.slow_a, self.residence, self.burn_state, self._t_member)
         self._dirty[b0:b1] = True
+
+    def _upload_times(self) -> None:
+        """Members' clocks to the device as float32 (only when they changed since the last upload)."""
+        t32 = self._times.astype(np.float32)
+        if self._t_member_h is None or not np.array_equal(t32, self._t_member_h):
+            self._t_member.from_numpy(t32)
+            self._t_member_h = t32
 
     def cells_touched(self) -> np.ndarray:
         """Cells (and trees) visited per member by resets, loads, uploads and band housekeeping
@@ -503,7 +512,7 @@ class FireSim:
         re-anchoring burning fires where they changed (:func:`kernels.set_slowness`) at each
         member's own time; a member re-anchored then gets no arrival earlier than that."""
         t_now = self._times.astype(np.float32)
-        self._t_member.from_numpy(t_now)
+        self._upload_times()
         K.set_slowness(b0, b1, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by, self.arrival,
                        *self._ray, self._t_member, self._n_anchored, self._n_changed)
         # provisional arrivals computed with the old coefficients go (kept while nothing changes)
@@ -636,6 +645,8 @@ class FireSim:
         ix = np.floor(x / self.cell_m).astype(np.int64)
         iy = np.floor(y / self.cell_m).astype(np.int64)
         inside = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        before = (self._tree_cell_h[b].copy(), self._tree_xy_h[b].copy(), self._tree_cbh_h[b].copy(),
+                  self._tree_i0_h[b].copy())
         self._tree_cell_h[b] = -1
         self._tree_cell_h[b, :n, 0] = np.where(inside, iy, -1)
         self._tree_cell_h[b, :n, 1] = np.where(inside, ix, -1)
@@ -649,8 +660,11 @@ class FireSim:
         self._tree_biomass_h[b] = 0.0
         self._tree_biomass_h[b, :n, 0] = cols["foliage_kg"]
         self._tree_biomass_h[b, :n, 1] = cols["branch_kg"]
+        changed = self._tree_count[b] != n or not all(
+            np.array_equal(new, old) for new, old in zip(
+                (self._tree_cell_h[b], self._tree_xy_h[b], self._tree_cbh_h[b], self._tree_i0_h[b]), before, strict=True))
         self._tree_count[b] = n
-        if upload:  # this member's rows only
+        if upload and changed:  # this member's rows only, and only when they changed
             self._member_in(self.tree_cell, b, self._tree_cell_h[b])
             self._member_in(self.tree_xy, b, self._tree_xy_h[b])
             self._member_in(self.tree_cbh, b, self._tree_cbh_h[b])
@@ -706,7 +720,7 @@ class FireSim:
         mem = self._tmp(ti.i32, (n,), "ign_b")
         mem.from_numpy(bs)
         cnt = self._tmp(ti.i32, (n,), "ign_n")
-        self._t_member.from_numpy(self._times.astype(np.float32))
+        self._upload_times()
         KM.apply_ignitions(ign, mem, self._t_member, self.cell_m, self.arrival, *self._ray, self.ignition,
                            self.slow_a, self.residence, self.burn_state, cnt)
         self._dirty[bs] = True

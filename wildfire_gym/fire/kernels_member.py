@@ -205,6 +205,8 @@ def reset_member(
     ros: F32,
     intensity: F32,
     flame: F32,
+    slow_a: F32,
+    burn_state: U8,
     tree_state: U8,
     tree_time: F32,
     tree_frac: F32,
@@ -212,11 +214,16 @@ def reset_member(
     touched: I32,
 ):
     """Members ``b0 <= b < b1`` back to no fire: no arrival, no ignition, every ray its own cell,
-    front values zero, every tree unburnt (parameters and trees stay)."""
+    front values zero, burn states UNBURNED (NONBURNABLE where nothing can burn), every tree
+    unburnt (parameters and trees stay)."""
     ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
     ny, nx = arrival.shape[1], arrival.shape[2]
     for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
         _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
+        st = _UNBURNED
+        if not slow_a[b, iy, ix] < INF:
+            st = _NONBURNABLE
+        burn_state[b, iy, ix] = ti.u8(st)
         ignition[b, iy, ix] = INF
         ros[b, iy, ix] = 0.0
         intensity[b, iy, ix] = 0.0
