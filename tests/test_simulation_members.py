@@ -140,3 +140,28 @@ def test_bad_member_inputs_name_the_field(land) -> None:
         sim.load(0, {"engine": {}})
     with pytest.raises(ScenarioError, match="ignitions"):
         FireSimulation([Member(land, Run(ignitions=(Ignition(x_m=1e6, y_m=0.0),)))], arch="cpu")
+
+
+def test_weather_table_equals_the_schedule_applied_in_order() -> None:
+    """The O(log n) look-up gives what applying every change up to t in order gives."""
+    from wildfire_gym.fire.run import WeatherTable
+    from wildfire_gym.scenario import WeatherChange, WeatherConfig
+
+    rng = np.random.default_rng(8)
+    changes = []
+    for t in np.sort(rng.uniform(0, 5000, 300)):
+        pick = rng.random(3) < 0.5
+        changes.append(WeatherChange(t_s=float(t), wind_speed_mps=float(rng.uniform(0, 20)) if pick[0] else None,
+                                     wind_from_deg=float(rng.uniform(0, 360)) if pick[1] else None,
+                                     d1h=float(rng.uniform(0.02, 0.3)) if pick[2] else None))
+    run = Run(weather=WeatherConfig(wind_speed_mps=3.0, wind_from_deg=10.0, schedule=changes))
+    table = WeatherTable.from_run(run)
+    for t in [0.0, *rng.uniform(0, 5200, 200), changes[17].t_s]:
+        speed, direction, d1 = 3.0, 10.0, run.moisture.d1h
+        for ch in changes:
+            if ch.t_s <= t:
+                speed = ch.wind_speed_mps if ch.wind_speed_mps is not None else speed
+                direction = ch.wind_from_deg if ch.wind_from_deg is not None else direction
+                d1 = ch.d1h if ch.d1h is not None else d1
+        w = table.at(float(t))
+        assert (w.wind_speed_mps, w.wind_from_deg, w.d1h) == (speed, direction % 360.0, d1)

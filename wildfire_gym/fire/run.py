@@ -91,23 +91,46 @@ class Weather:
     d100h: float
 
 
+@dataclass(frozen=True)
+class WeatherTable:
+    """A run's weather resolved after each schedule entry, for O(log n) look-ups by time.
+
+    Entry ``k`` holds the values in force from ``t_s[k]`` on (each change overrides only the
+    fields it gives); before the first entry the run's base values hold.
+    """
+
+    run: Run
+    t_s: np.ndarray
+    values: np.ndarray  # [n + 1, 5]: base row, then after each entry (speed, direction, d1h, d10h, d100h)
+
+    @staticmethod
+    def from_run(run: Run) -> WeatherTable:
+        w, m = run.weather, run.moisture
+        row = [w.wind_speed_mps, w.wind_from_deg, m.d1h, m.d10h, m.d100h]
+        rows = [list(row)]
+        changes = sorted(w.schedule, key=lambda ch: ch.t_s)
+        for ch in changes:
+            for i, v in enumerate((ch.wind_speed_mps, ch.wind_from_deg, ch.d1h, ch.d10h, ch.d100h)):
+                if v is not None:
+                    row[i] = v
+            rows.append(list(row))
+        return WeatherTable(run, np.asarray([ch.t_s for ch in changes], np.float64), np.asarray(rows, np.float64))
+
+    def at(self, t_s: float) -> Weather:
+        """The weather in force at ``t_s`` (changes at exactly ``t_s`` included)."""
+        k = int(np.searchsorted(self.t_s, t_s, side="right"))
+        speed, direction, d1, d10, d100 = (float(v) for v in self.values[k])
+        w = self.run.weather
+        if w.diurnal_moisture:
+            d1 = float(diurnal_fine_dead_moisture(d1, w.start_hour * 3600.0 + t_s))
+        return Weather(speed, direction % 360.0, d1, d10, d100)
+
+
 def weather_at(run: Run | Scenario, t_s: float) -> Weather:
     """The run's weather at time ``t_s``: base values, then every schedule entry up to ``t_s``."""
     if isinstance(run, Scenario):
         run = Run.from_scenario(run)
-    w, m = run.weather, run.moisture
-    speed, direction, d1, d10, d100 = w.wind_speed_mps, w.wind_from_deg, m.d1h, m.d10h, m.d100h
-    for ch in w.schedule:
-        if ch.t_s > t_s:
-            break
-        speed = ch.wind_speed_mps if ch.wind_speed_mps is not None else speed
-        direction = ch.wind_from_deg if ch.wind_from_deg is not None else direction
-        d1 = ch.d1h if ch.d1h is not None else d1
-        d10 = ch.d10h if ch.d10h is not None else d10
-        d100 = ch.d100h if ch.d100h is not None else d100
-    if w.diurnal_moisture:
-        d1 = float(diurnal_fine_dead_moisture(d1, w.start_hour * 3600.0 + t_s))
-    return Weather(float(speed), float(direction) % 360.0, float(d1), float(d10), float(d100))
+    return WeatherTable.from_run(run).at(t_s)
 
 
 def schedule_times(run: Run) -> np.ndarray:

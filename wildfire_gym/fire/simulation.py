@@ -53,7 +53,8 @@ from .crown import (
 )
 from .moisture import FuelMoisture, wetted_fuel_moisture
 from .rothermel import FuelBedTable, surface_fire_grid
-from .run import Member, Run, Weather, as_members, schedule_times, weather_at, wind_20ft_mps
+from .run import Member, Run, Weather, WeatherTable, as_members, schedule_times, wind_20ft_mps
+from .run import weather_at as weather_at  # re-exported: the public name of earlier versions
 from .spotting import (
     ignition_probability,
     spot_distance_lognormal_params,
@@ -194,6 +195,7 @@ class _MemberState:
     wet: list[_Active]
     pending: list[Intervention]
     schedule_t: np.ndarray
+    weather_table: WeatherTable
     torch: tuple[str, float, float, float] | None = None
     weather: Weather | None = None
     params_t: float = 0.0
@@ -277,7 +279,8 @@ class FireSimulation:
         pending = sorted((iv for iv in run.interventions if iv.t_s > 0), key=lambda iv: iv.t_s)
         return _MemberState(base=land, land=edited, run=run, codes=edited.fuel_code, codes_owned=False,
                             table=self._table_for(edited, run), tree_alive=np.ones(len(edited.trees), bool),
-                            wet=[], pending=pending, schedule_t=schedule_times(run))
+                            wet=[], pending=pending, schedule_t=schedule_times(run),
+                            weather_table=WeatherTable.from_run(run))
 
     def _start_all(self, members: Sequence[int] | range) -> None:
         """Lines laid at t = 0, parameters, trees, spotting and ignitions of fresh members."""
@@ -364,7 +367,7 @@ class FireSimulation:
         member is spatially uniform, every cell otherwise."""
         m = self._members[b]
         st = self._static(b)
-        weather = weather_at(m.run, t_s)
+        weather = m.weather_table.at(t_s)
         uniform = st["uniform"] and not m.wet
         sl = slice(0, 1) if uniform else slice(None)
 
@@ -557,7 +560,7 @@ class FireSimulation:
         rows = []
         for b in members:
             m = self._members[b]
-            weather = m.weather or weather_at(m.run, float(self.engine.times_s[b]))
+            weather = m.weather or m.weather_table.at(float(self.engine.times_s[b]))
             t = m.land.trees
             n_embers = EMBERS_PER_TORCHING_TREE if (self.spotting and self.crown_fire and len(t)) else 0
             mean_m, sd_m, dmax = 1.0, 0.0, 1.0
@@ -635,6 +638,7 @@ class FireSimulation:
         weather = dataclasses.replace(m.run.weather, schedule=[*kept, change])
         m.run = m.run.replace(weather=weather)
         m.schedule_t = schedule_times(m.run)
+        m.weather_table = WeatherTable.from_run(m.run)
         self._refresh([b])
         self._update_next_event(b)
 
@@ -797,7 +801,7 @@ class FireSimulation:
         b = self._check_b(b)
         m = self._members[b]
         snap = self.engine.snapshot(b)
-        w = weather_at(m.run, snap.time_s)
+        w = m.weather_table.at(snap.time_s)
         u20 = float(wind_20ft_mps(m.run, w.wind_speed_mps, OPEN_FUEL_DEPTH_M))
         return dataclasses.replace(snap, wind_speed_20ft_mps=u20, wind_from_deg=w.wind_from_deg, moisture_d1h=w.d1h,
                                    fuel_code=m.codes.copy(), added_moisture=self.added_moisture(b))
