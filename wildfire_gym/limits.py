@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import logging
 import os
-import resource
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ._env import ALLOW_LARGE_ENV_VAR, env_allow_large
 from .errors import MISSING, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +33,6 @@ __all__ = [
     "MAX_RASTER_PIXELS",
     "MIN_GRID_CELLS_PER_SIDE",
     "ResourceEstimate",
-    "allow_large_from_env",
     "available_memory_bytes",
     "check_resources",
     "estimate_resources",
@@ -69,26 +68,6 @@ BYTES_PER_TREE = 260
 BYTES_PER_FRAME_PIXEL = 40
 """Bytes per rendered pixel kept until the end of a render (the frame's layers and the strip)."""
 
-ALLOW_LARGE_ENV_VAR = "WILDFIRE_GYM_ALLOW_LARGE"
-"""Environment variable: ``1`` (or true/yes) skips the memory check; ``0``/false/no or unset keeps it."""
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"", "0", "false", "no", "off"})
-
-
-def allow_large_from_env() -> bool:
-    """The value of :data:`ALLOW_LARGE_ENV_VAR`, validated like a flag."""
-    raw = os.environ.get(ALLOW_LARGE_ENV_VAR)
-    if raw is None:
-        return False
-    word = raw.strip().lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    raise ScenarioError(ALLOW_LARGE_ENV_VAR, "one of 1, 0, true, false, yes, no (or unset)", raw)
-
-
 def _meminfo_available(path: str = "/proc/meminfo") -> int | None:
     try:
         with open(path, encoding="ascii") as fh:
@@ -117,8 +96,10 @@ def _cgroup_room() -> int | None:
 def _address_space_room() -> int | None:
     """Bytes left under RLIMIT_AS (virtual memory), when the process has a limit."""
     try:
+        import resource
+
         soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    except (OSError, ValueError):
+    except (ImportError, OSError, ValueError):  # no resource module off POSIX
         return None
     if soft == resource.RLIM_INFINITY:
         return None
@@ -205,7 +186,7 @@ def check_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, fram
     """
     est = estimate_resources(scenario, batch=batch, frames=frames, frame_size_px=frame_size_px, shape=shape)
     if allow_large is None:
-        allow_large = allow_large_from_env()
+        allow_large = env_allow_large()
     if allow_large:
         return est
     avail = available_memory_bytes()
