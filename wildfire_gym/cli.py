@@ -67,8 +67,9 @@ def _friendly(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ._env import check_environment
+        from ._env import ALLOW_LARGE_ENV_VAR, check_environment
 
+        saved = os.environ.get(ALLOW_LARGE_ENV_VAR)  # --allow-large holds for this command only
         try:
             check_environment(rendering=fn.__name__ in _RENDERING_COMMANDS)
             return fn(*args, **kwargs)
@@ -83,6 +84,11 @@ def _friendly(fn: F) -> F:
             where = f" {shorten(exc.filename, 160)}:" if getattr(exc, "filename", None) else ""
             typer.echo(_error_line(f"--out:{where} {exc.strerror or exc}"), err=True)
             raise typer.Exit(2) from None
+        finally:
+            if saved is None:
+                os.environ.pop(ALLOW_LARGE_ENV_VAR, None)
+            else:
+                os.environ[ALLOW_LARGE_ENV_VAR] = saved
 
     return wrapper  # type: ignore[return-value]
 
@@ -122,7 +128,7 @@ def prepare_out_dir(out: str | os.PathLike[str], flag: str = "--out") -> Path:
 
 
 def _allow_large(flag: bool) -> None:
-    """``--allow-large`` holds for every scenario this process loads (as the environment variable does)."""
+    """``--allow-large`` holds for every scenario the command loads (as the environment variable does)."""
     if flag:
         from ._env import ALLOW_LARGE_ENV_VAR
 

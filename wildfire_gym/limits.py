@@ -196,7 +196,7 @@ def check_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, fram
     tc = scenario.terrain
     tree_bytes = est.trees * BYTES_PER_TREE * est.batch
     frame_bytes = est.frame_pixels * BYTES_PER_FRAME_PIXEL
-    cell_bytes = est.memory_bytes - tree_bytes - frame_bytes
+    cell_bytes = est.memory_bytes - tree_bytes - frame_bytes - BASE_BYTES
     if frame_bytes >= max(tree_bytes, cell_bytes):
         field, fix = "--frames", "fewer --frames or a smaller --size"
     elif tree_bytes >= cell_bytes:
