@@ -124,6 +124,12 @@ def test_document_size_recursion_and_long_integers_are_limited(tmp_path: Path) -
         safe_load_yaml(b"name: \xff\xfe\n")
 
 
+def test_errors_stay_on_one_line(tmp_path: Path) -> None:
+    for text in ("name: a\x8d\n", '"key\\nwith a break": 1\n', "name: [a,\n  b\n"):
+        line = _one_error_line(runner.invoke(app, ["validate", str(_write(tmp_path / "c.yaml", text))]))
+        assert "\n" not in line
+
+
 @pytest.mark.parametrize("text", [
     "a: 010\nb: 0x1f\nc: 1_000\nd: 1:30\ne: .inf\nf: ~\ng: yes\nh: 2001-12-14\ni: '1'\nj: 1.5e+3\nk: 1e3\n",
     "x: &a {p: [1, 2.5, null]}\ny: *a\n", "a: {<<: {b: 1}, c: 2}\n", "", "- 1\n- [2, {3: 4}]\n",

@@ -86,7 +86,11 @@ _LimitedLoader.add_constructor("tag:yaml.org,2002:int", _LimitedLoader.construct
 def _yaml_error(exc: yaml.YAMLError, source: str | None, field: str) -> ScenarioError:
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, yaml.reader.ReaderError):
+        where = f" at character {exc.position + 1}"
+        problem = f"{exc.reason} (character #x{exc.character:04x})" if isinstance(exc.character, int) else exc.reason
+    else:
+        problem = getattr(exc, "problem", None) or str(exc)
     return ScenarioError(field, f"valid YAML{where}: {shorten(problem, 200)}", MISSING, source=source)
 
 

@@ -58,8 +58,8 @@ ProgressOpt = Annotated[bool | None, typer.Option(
 _RENDERING_COMMANDS = ("render", "demo")
 
 
-def _error_line(exc: BaseException) -> str:
-    return shorten(f"error: {exc}", MAX_ERROR_CHARS)
+def _error_line(exc: BaseException | str) -> str:
+    return shorten(" ".join(f"error: {exc}".splitlines()), MAX_ERROR_CHARS)
 
 
 def _friendly(fn: F) -> F:

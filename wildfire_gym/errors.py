@@ -42,10 +42,10 @@ class ScenarioError(WildfireGymError, ValueError):
         self.expected = expected
         self.got = got
         self.source = source
-        where = f"{shorten(source, MAX_SOURCE_CHARS)}: " if source else ""
+        where = f"{_one_line(shorten(source, MAX_SOURCE_CHARS))}: " if source else ""
         got_txt = "" if got is _MISSING else f" (got {preview(got)})"
-        super().__init__(f"{where}{shorten(self.field, MAX_FIELD_CHARS)}: expected "
-                         f"{shorten(expected, MAX_EXPECTED_CHARS)}{got_txt}")
+        super().__init__(f"{where}{_one_line(shorten(self.field, MAX_FIELD_CHARS))}: expected "
+                         f"{' '.join(shorten(expected, MAX_EXPECTED_CHARS).split())}{got_txt}")
 
     def with_source(self, source: str) -> ScenarioError:
         return ScenarioError(self.field, self.expected, self.got, source)
@@ -82,6 +82,11 @@ def shorten(text: object, limit: int = PREVIEW_CHARS) -> str:
     head = (limit - 3) * 2 // 3
     tail = limit - 3 - head
     return s[:head] + "..." + s[len(s) - tail:]
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks escaped, so that a message stays one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class _Budget(Exception):
