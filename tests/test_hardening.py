@@ -210,6 +210,19 @@ def test_the_refusal_names_what_dominates(monkeypatch: pytest.MonkeyPatch) -> No
     assert info.value.field == "vegetation.trees_per_ha"
 
 
+def test_a_run_of_unbounded_work_is_refused() -> None:
+    sched = [{"t_s": float(i + 1), "wind_speed_mps": 3.0 + i % 3} for i in range(20000)]
+    data = dict(TINY, duration_s=30000, terrain={"size_m": [15000, 15000], "cell_m": 15, "kind": "plane"},
+                vegetation={"trees_per_ha": 0}, weather={"schedule": sched})
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(data)
+    assert info.value.field == "weather.schedule" and "cell updates" in str(info.value)
+    est = estimate_resources(scenario_from_dict(data, allow_large=True))
+    assert est.refreshes == 20001 and est.cell_updates == pytest.approx(1000 * 1000 * 20001)
+    small = estimate_resources(scenario_from_dict(dict(data, terrain=TINY["terrain"])))
+    assert small.cell_updates == pytest.approx(20 * 16 * 20001)
+
+
 def test_available_memory_follows_meminfo_and_the_address_space_limit() -> None:
     code = ("import resource; from wildfire_gym.limits import available_memory_bytes as a; "
             "resource.setrlimit(resource.RLIMIT_AS, (2**31, resource.RLIM_INFINITY)); print(a())")

@@ -1,7 +1,8 @@
-"""What one run may ask of the machine: grid bounds, and the memory a scenario needs.
+"""What one run may ask of the machine: grid bounds, and the memory and work a scenario needs.
 
 :func:`estimate_resources` turns a validated scenario into the memory its world and fire
-need (cells x fields x batch, trees, frames) before anything is allocated;
+need (cells x fields x batch, trees, frames) and the work of its parameter refreshes, before
+anything is allocated; a run of more than :data:`MAX_CELL_UPDATES` is refused too;
 :func:`check_resources` refuses a scenario that needs more than the machine has available
 (``MemAvailable`` of ``/proc/meminfo``, capped by the process's address-space limit and
 its cgroup's memory limit), naming ``terrain.size_m`` (or ``terrain.cell_m``), the amount
@@ -64,6 +65,14 @@ FIRE_BYTES_PER_CELL = 520
 
 BYTES_PER_TREE = 260
 """Peak bytes per tree (attributes, canopy rasters' inputs, engine copies)."""
+
+MAX_CELL_UPDATES = 2.0e10
+"""Most cell-parameter updates a run may ask for (cells x members x refreshes): the fire's spread
+parameters are recomputed over the whole grid at every weather change, intervention and moisture
+drift step, about a million cells per second and core, so this is several hours of work."""
+
+DRIFT_REFRESH_S = 900.0
+"""Interval of the parameter refreshes while moisture drifts (FireSimulation's PARAM_REFRESH_S), s."""
 
 BYTES_PER_FRAME_PIXEL = 40
 """Bytes per rendered pixel kept until the end of a render (the frame's layers and the strip)."""
@@ -148,6 +157,8 @@ class ResourceEstimate:
     trees: int
     frame_pixels: int
     memory_bytes: int
+    refreshes: int = 1
+    cell_updates: float = 0.0
 
     def describe(self) -> str:
         return (f"about {_gib(self.memory_bytes)} for {self.cells:,} cells x {self.batch} member(s), "
@@ -172,7 +183,12 @@ def estimate_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, f
     frame_pixels = int(frames) * int(frame_size_px) ** 2
     memory = (BASE_BYTES + cells * (WORLD_BYTES_PER_CELL + FIRE_BYTES_PER_CELL * max(1, batch))
               + trees * BYTES_PER_TREE * max(1, batch) + frame_pixels * BYTES_PER_FRAME_PIXEL)
-    return ResourceEstimate(cells, max(1, batch), trees, frame_pixels, int(memory))
+    drifting = scenario.weather.diurnal_moisture or any(
+        iv.kind in ("wetline", "retardant") for iv in scenario.interventions)
+    refreshes = (1 + len(scenario.weather.schedule) + len(scenario.interventions)
+                 + (int(scenario.duration_s // DRIFT_REFRESH_S) if drifting else 0))
+    return ResourceEstimate(cells, max(1, batch), trees, frame_pixels, int(memory), refreshes,
+                            float(cells) * max(1, batch) * refreshes)
 
 
 def check_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, frame_size_px: int = 0,
@@ -189,6 +205,12 @@ def check_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, fram
         allow_large = env_allow_large()
     if allow_large:
         return est
+    if est.cell_updates > MAX_CELL_UPDATES:
+        raise ScenarioError(
+            "weather.schedule", f"a run of bounded work: {est.refreshes:,} spread-parameter refreshes (schedule "
+            f"entries, interventions, moisture drift) over {est.cells:,} cells x {est.batch} member(s) are "
+            f"{est.cell_updates:.2g} cell updates, more than {MAX_CELL_UPDATES:.2g}; use fewer schedule entries or "
+            f"a coarser grid, or pass --allow-large (or set {ALLOW_LARGE_ENV_VAR}=1) to run it anyway", MISSING)
     avail = available_memory_bytes()
     if avail is None or est.memory_bytes <= avail:
         log.debug("resources: %s (available %s)", est.describe(), "unknown" if avail is None else _gib(avail))
