@@ -147,7 +147,8 @@ def _walk_events(text: str, limits: YamlLimits, source: str | None, field: str, 
             return event.value
         if tag not in _FAST_SCALARS:
             raise _NeedsFullLoader
-        return ctor.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        return ctor.yaml_constructors[tag](ctor, node)  # (not construct_object: it keeps every node)
 
     def add(value: Any, event: Any) -> None:
         nonlocal root

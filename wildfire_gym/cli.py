@@ -274,7 +274,7 @@ def run_simulate(scenario: str, out: Path, arch: str | None = None, animation: b
 
     sc = load_scenario(scenario)
     if not sc.ignitions:
-        raise ScenarioError("ignitions", "at least one ignition to simulate a fire", [])
+        raise ScenarioError("ignitions", "at least one ignition to simulate a fire", [], source=sc.source)
     land = build_world(sc)
     t0 = time.perf_counter()
     sim = FireSimulation(land, arch=arch)

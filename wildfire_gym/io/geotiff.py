@@ -75,8 +75,8 @@ Method = Literal["bilinear", "nearest"]
 SAMPLE_MAX_SIDE = 1024
 """Largest side (pixels) of the decimated read :func:`sample_raster` makes to check a raster."""
 
-CODE_SCAN_ROWS = 512
-"""Rows read at a time when :func:`raster_codes` lists the codes of a raster."""
+CODE_SCAN_PIXELS = 2**22
+"""Pixels read at a time when :func:`raster_codes` lists the codes of a raster."""
 
 ELEVATION_UNITS_M = {
     "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0,
@@ -309,7 +309,7 @@ def raster_codes(path: str | os.PathLike[str], bounds: tuple[float, float, float
                  band: int = 1) -> tuple[np.ndarray, int, int]:
     """The distinct values of the valid pixels of a band (within CRS ``bounds`` when given).
 
-    Returns ``(codes, valid_pixels, pixels)``. Reads :data:`CODE_SCAN_ROWS` rows at a time,
+    Returns ``(codes, valid_pixels, pixels)``. Reads :data:`CODE_SCAN_PIXELS` pixels at a time,
     so memory stays bounded whatever the raster's size. Non-integer values of a floating
     band are returned as they are (the caller decides).
     """
@@ -329,8 +329,11 @@ def raster_codes(path: str | os.PathLike[str], bounds: tuple[float, float, float
                     win = from_bounds(*bounds, transform=src.transform).round_offsets(op="floor")
                     win = win.round_lengths(op="ceil").intersection(full)
                 c0, r0, w, h = int(win.col_off), int(win.row_off), int(win.width), int(win.height)
-                for r in range(r0, r0 + h, CODE_SCAN_ROWS):
-                    part = Window(c0, r, w, min(CODE_SCAN_ROWS, r0 + h - r))
+                cols = min(w, CODE_SCAN_PIXELS)
+                rows = max(1, CODE_SCAN_PIXELS // max(cols, 1))
+                parts = [Window(c, r, min(cols, c0 + w - c), min(rows, r0 + h - r))
+                         for r in range(r0, r0 + h, rows) for c in range(c0, c0 + w, cols)]
+                for part in parts:
                     data = src.read(band, window=part)
                     valid = src.read_masks(band, window=part) > 0
                     if np.issubdtype(data.dtype, np.floating):
