@@ -208,6 +208,9 @@ def test_the_refusal_names_what_dominates(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(ScenarioError) as info:
         check_resources(dense)
     assert info.value.field == "vegetation.trees_per_ha"
+    trees = estimate_resources(dense).trees
+    assert estimate_resources(dense, meshes=True).memory_bytes - estimate_resources(dense).memory_bytes == \
+        trees * limits.BYTES_PER_TREE_MESH
 
 
 def test_a_run_of_unbounded_work_is_refused() -> None:
@@ -339,6 +342,15 @@ def test_bad_fuel_rasters_are_refused_at_validation_naming_fuel_raster(tmp_path:
     assert info.value.field == "fuel.raster" and words in str(info.value)
     good = _fuel(tmp_path / "good.tif", np.full((16, 20), 102, np.int16))
     assert load_scenario(_write(tmp_path / "g.yaml", dict(TINY, fuel={"raster": good.name}))).fuel.raster
+
+
+def test_gdal_warnings_about_a_damaged_raster_add_no_lines(tmp_path: Path) -> None:
+    fuel = _fuel(tmp_path / "fuel.tif", np.full((64, 64), 102, np.int16))
+    fuel.write_bytes(fuel.read_bytes()[: fuel.stat().st_size // 2])
+    sc = _write(tmp_path / "f.yaml", dict(TINY, fuel={"raster": fuel.name}))
+    for _ in range(2):  # and a second command in the same process logs to its own stderr
+        line = _one_error_line(runner.invoke(app, ["validate", str(sc)]))
+        assert ": fuel.raster: expected a readable GeoTIFF" in line
 
 
 def test_a_fuel_raster_beside_the_dem_is_refused(tmp_path: Path) -> None:

@@ -201,8 +201,30 @@ class Progress:
 
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log progress")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # GDAL's warnings about a damaged raster precede the one-line error that names the field.
+    logging.getLogger("rasterio").setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Log records to whatever ``sys.stderr`` is when they are emitted (not the stream of the first
+    command: in-process runners replace stderr for each command)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
 
 
 @app.command()
@@ -233,6 +255,10 @@ def run_world(scenario: str, out: Path, meshes: bool = True, tree_lod: int = 0) 
     from .world.export import write_world
 
     sc = load_scenario(scenario)
+    if meshes:  # tree meshes cost more than the trees themselves
+        from .limits import check_resources
+
+        check_resources(sc, meshes=True)
     t0 = time.perf_counter()
     land = build_world(sc)
     log.info("built world %s in %.2f s", shorten(sc.name, 80), time.perf_counter() - t0)

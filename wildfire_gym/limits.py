@@ -74,6 +74,10 @@ drift step, about a million cells per second and core, so this is several hours 
 DRIFT_REFRESH_S = 900.0
 """Interval of the parameter refreshes while moisture drifts (FireSimulation's PARAM_REFRESH_S), s."""
 
+BYTES_PER_TREE_MESH = 3500
+"""Extra peak bytes per tree while meshing the trees for export (``world`` with meshes: 336 MiB for
+103,359 trees at the coarse level of detail, benchmarks/world.py)."""
+
 BYTES_PER_FRAME_PIXEL = 40
 """Bytes per rendered pixel kept until the end of a render (the frame's layers and the strip)."""
 
@@ -170,8 +174,9 @@ def _gib(n: float) -> str:
 
 
 def estimate_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, frame_size_px: int = 0,
-                       shape: tuple[int, int] | None = None) -> ResourceEstimate:
-    """Peak memory a world (and its fire, ``batch`` members) and ``frames`` rendered frames need.
+                       meshes: bool = False, shape: tuple[int, int] | None = None) -> ResourceEstimate:
+    """Peak memory a world (and its fire, ``batch`` members, its tree meshes when ``meshes``) and
+    ``frames`` rendered frames need, and the work of the fire's parameter refreshes.
 
     ``shape`` is the grid when already known (default: :func:`grid_shape`). The tree count
     is the mean density times the area (trees are not placed to count them).
@@ -182,7 +187,8 @@ def estimate_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, f
     trees = int(min(scenario.vegetation.trees_per_ha * area_ha, 1e15))
     frame_pixels = int(frames) * int(frame_size_px) ** 2
     memory = (BASE_BYTES + cells * (WORLD_BYTES_PER_CELL + FIRE_BYTES_PER_CELL * max(1, batch))
-              + trees * BYTES_PER_TREE * max(1, batch) + frame_pixels * BYTES_PER_FRAME_PIXEL)
+              + trees * (BYTES_PER_TREE * max(1, batch) + (BYTES_PER_TREE_MESH if meshes else 0))
+              + frame_pixels * BYTES_PER_FRAME_PIXEL)
     drifting = scenario.weather.diurnal_moisture or any(
         iv.kind in ("wetline", "retardant") for iv in scenario.interventions)
     refreshes = (1 + len(scenario.weather.schedule) + len(scenario.interventions)
@@ -192,7 +198,8 @@ def estimate_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, f
 
 
 def check_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, frame_size_px: int = 0,
-                    allow_large: bool | None = None, shape: tuple[int, int] | None = None) -> ResourceEstimate:
+                    meshes: bool = False, allow_large: bool | None = None,
+                    shape: tuple[int, int] | None = None) -> ResourceEstimate:
     """Refuse a scenario that needs more memory than is available (before anything is allocated).
 
     ``allow_large`` (default: :data:`ALLOW_LARGE_ENV_VAR`) skips the refusal. The error names
@@ -200,7 +207,8 @@ def check_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, fram
     whose extent is fixed), ``vegetation.trees_per_ha`` when trees dominate, ``--frames``
     when frames do.
     """
-    est = estimate_resources(scenario, batch=batch, frames=frames, frame_size_px=frame_size_px, shape=shape)
+    est = estimate_resources(scenario, batch=batch, frames=frames, frame_size_px=frame_size_px, meshes=meshes,
+                             shape=shape)
     if allow_large is None:
         allow_large = env_allow_large()
     if allow_large:
@@ -216,7 +224,7 @@ def check_resources(scenario: Scenario, *, batch: int = 1, frames: int = 0, fram
         log.debug("resources: %s (available %s)", est.describe(), "unknown" if avail is None else _gib(avail))
         return est
     tc = scenario.terrain
-    tree_bytes = est.trees * BYTES_PER_TREE * est.batch
+    tree_bytes = est.trees * (BYTES_PER_TREE * est.batch + (BYTES_PER_TREE_MESH if meshes else 0))
     frame_bytes = est.frame_pixels * BYTES_PER_FRAME_PIXEL
     cell_bytes = est.memory_bytes - tree_bytes - frame_bytes - BASE_BYTES
     if frame_bytes >= max(tree_bytes, cell_bytes):
