@@ -348,9 +348,11 @@ def test_gdal_warnings_about_a_damaged_raster_add_no_lines(tmp_path: Path) -> No
     fuel = _fuel(tmp_path / "fuel.tif", np.full((64, 64), 102, np.int16))
     fuel.write_bytes(fuel.read_bytes()[: fuel.stat().st_size // 2])
     sc = _write(tmp_path / "f.yaml", dict(TINY, fuel={"raster": fuel.name}))
-    for _ in range(2):  # and a second command in the same process logs to its own stderr
-        line = _one_error_line(runner.invoke(app, ["validate", str(sc)]))
-        assert ": fuel.raster: expected a readable GeoTIFF" in line
+    proc = subprocess.run([sys.executable, "-m", "wildfire_gym.cli", "validate", str(sc)], capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert ": fuel.raster: expected a readable GeoTIFF" in lines[0]
 
 
 def test_a_fuel_raster_beside_the_dem_is_refused(tmp_path: Path) -> None:
