@@ -345,8 +345,8 @@ def test_bad_fuel_rasters_are_refused_at_validation_naming_fuel_raster(tmp_path:
 
 
 def test_gdal_warnings_about_a_damaged_raster_add_no_lines(tmp_path: Path) -> None:
-    fuel = _fuel(tmp_path / "fuel.tif", np.full((64, 64), 102, np.int16))
-    fuel.write_bytes(fuel.read_bytes()[: fuel.stat().st_size // 2])
+    fuel = _fuel(tmp_path / "fuel.tif", np.full((64, 64), 5, np.float32))
+    fuel.write_bytes(fuel.read_bytes()[: fuel.stat().st_size // 2])  # GDAL warns while reading the tags
     sc = _write(tmp_path / "f.yaml", dict(TINY, fuel={"raster": fuel.name}))
     proc = subprocess.run([sys.executable, "-m", "wildfire_gym.cli", "validate", str(sc)], capture_output=True,
                           text=True, env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
