@@ -280,6 +280,9 @@ def test_geotiff_cell_errors_name_cell_m_not_size_m(tmp_path: Path) -> None:
         load_scenario(_geotiff_scenario(tmp_path, dem, cell_m=0.01))
     assert info.value.field == "terrain.cell_m" and "at most 16384 cells per side" in str(info.value)
     with pytest.raises(ScenarioError) as info:
+        load_scenario(_geotiff_scenario(tmp_path, dem, cell_m=1e-300))
+    assert info.value.field == "terrain.cell_m"
+    with pytest.raises(ScenarioError) as info:
         load_scenario(_geotiff_scenario(tmp_path, dem, cell_m=300))
     assert info.value.field == "terrain.cell_m" and "at least 2 cells" in str(info.value)
     assert load_scenario(_geotiff_scenario(tmp_path, dem)).terrain.kind == "geotiff"
@@ -353,6 +356,17 @@ def test_gdal_warnings_about_a_damaged_raster_add_no_lines(tmp_path: Path) -> No
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert ": fuel.raster: expected a readable GeoTIFF" in lines[0]
+
+
+def test_a_huge_custom_fuel_csv_is_refused_before_reading(tmp_path: Path) -> None:
+    from wildfire_gym.fuel_models import MAX_CUSTOM_CSV_BYTES
+
+    csv = tmp_path / "models.csv"
+    with open(csv, "wb") as fh:
+        fh.truncate(MAX_CUSTOM_CSV_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_write(tmp_path / "c.yaml", dict(TINY, fuel={"custom_csv": csv.name})))
+    assert info.value.field == "fuel.custom_csv" and "at most" in str(info.value)
 
 
 def test_a_fuel_raster_beside_the_dem_is_refused(tmp_path: Path) -> None:

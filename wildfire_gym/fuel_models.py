@@ -29,7 +29,7 @@ from typing import Any
 from . import units
 from ._assets import assets_dir
 from ._config import parse, spec
-from .errors import MISSING, ScenarioError
+from .errors import MISSING, ScenarioError, shorten
 
 __all__ = [
     "CustomFuelModel",
@@ -64,6 +64,9 @@ _TABLE_COLUMNS: tuple[str, ...] = (
     "sav_1h_per_ft", "sav_live_herb_per_ft", "sav_live_woody_per_ft",
     "depth_ft", "mx_dead_pct", "heat_dead_btu_lb", "heat_live_btu_lb", "dynamic",
 )
+
+MAX_CUSTOM_CSV_BYTES = 4 * 2**20
+"""Largest custom fuel-model CSV read (a few thousand models at most fit in the 14..255 numbers)."""
 
 PERCENT: float = 100.0
 """Percent per unit fraction."""
@@ -320,10 +323,13 @@ def read_custom_fuel_csv(path: str | os.PathLike[str], field_path: str = "custom
     ``f"{field_path}[row N].column"`` and what was expected.
     """
     try:
+        size = os.path.getsize(path)
+        if size > MAX_CUSTOM_CSV_BYTES:
+            raise ScenarioError(field_path, f"a CSV of at most {MAX_CUSTOM_CSV_BYTES:,} bytes", f"{size:,} bytes")
         with open(path, encoding="utf-8", newline="") as fh:
             lines = [ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(field_path, f"a readable UTF-8 CSV file ({exc})", str(path)) from None
+        raise ScenarioError(field_path, f"a readable UTF-8 CSV file ({shorten(str(exc), 200)})", str(path)) from None
     if not lines:
         raise ScenarioError(field_path, "a CSV with a header row and at least one fuel model", str(path))
     try:

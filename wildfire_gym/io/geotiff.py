@@ -270,10 +270,11 @@ def read_raster_header(path: str | os.PathLike[str], band: int = 1, require_proj
 
 def dem_grid_counts(extent_m: tuple[float, float], cell_m: float) -> tuple[int, int]:
     """``(ny, nx)``: whole ``cell_m`` cells over a raster's (east, north) extent in metres."""
-    width_m, height_m = extent_m
-    nx = int(math.floor(width_m / cell_m + _COORD_TOL))
-    ny = int(math.floor(height_m / cell_m + _COORD_TOL))
-    return ny, nx
+    def count(length_m: float) -> int:
+        ratio = length_m / cell_m + _COORD_TOL
+        return int(math.floor(ratio)) if ratio < 1e15 else 10**15  # a tiny cell: "too many", not an overflow
+
+    return count(extent_m[1]), count(extent_m[0])
 
 
 def dem_grid_shape(path: str | os.PathLike[str], cell_m: float) -> tuple[int, int]:
