@@ -557,12 +557,12 @@ def test_validation_resolves_type_hints_once_per_class_not_per_item(monkeypatch:
 
 def test_dem_header_is_read_a_fixed_number_of_times_for_many_ignitions(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import wildfire_gym.io.geotiff as geotiff
+    import wildfire_gym.io.raster_info as raster_info
 
     dem = _dem(tmp_path / "dem.tif")
     calls = []
-    real = geotiff.read_raster_header
-    monkeypatch.setattr(geotiff, "read_raster_header", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = raster_info.read_raster_header
+    monkeypatch.setattr(raster_info, "read_raster_header", lambda *a, **k: calls.append(a) or real(*a, **k))
     ign = [{"x_m": 10.0 + i % 400, "y_m": 10.0 + i % 300} for i in range(500)]
     sc = _write(tmp_path / "geo.yaml", dict(TINY, terrain={"kind": "geotiff", "path": dem.name, "cell_m": 10},
                                             ignitions=ign))
@@ -571,7 +571,7 @@ def test_dem_header_is_read_a_fixed_number_of_times_for_many_ignitions(tmp_path:
 
 
 def test_import_circle_is_gone() -> None:
-    code = ("import sys, wildfire_gym.fuel_models, wildfire_gym.io.geotiff, wildfire_gym.limits; "
+    code = ("import sys, wildfire_gym.fuel_models, wildfire_gym.io.raster_info, wildfire_gym.limits; "
             "assert 'wildfire_gym.scenario' not in sys.modules, 'fuel_models imports scenario'; "
             "import wildfire_gym.scenario as s; s.load_scenario('default'); "
             "assert not [m for m in sys.modules if m.startswith('wildfire_gym.world')], 'scenario imports world'")

@@ -146,7 +146,7 @@ def available_memory_bytes() -> int | None:
 def grid_shape(terrain: TerrainConfig) -> tuple[int, int]:
     """``(ny, nx)`` of the grid a terrain configuration gives (a DEM's header is read)."""
     if terrain.kind == "geotiff" and terrain.path:
-        from .io.geotiff import dem_grid_shape
+        from .io.raster_info import dem_grid_shape
 
         return dem_grid_shape(terrain.path, terrain.cell_m)
     return terrain.shape

@@ -277,13 +277,8 @@ def _resolve_path(p: str, base_dir: Path | None, field_path: str) -> str:
 
 def _check_dem(terrain: TerrainConfig) -> tuple[tuple[int, int], tuple[float, float]]:
     """Check a DEM's header and a decimated sample; ``((ny, nx), (left, bottom))`` of the grid it gives."""
-    from .io.geotiff import (
-        MAX_NODATA_FRACTION,
-        dem_grid_counts,
-        elevation_unit_m,
-        read_raster_header,
-        sample_raster,
-    )
+    from .io.geotiff import MAX_NODATA_FRACTION
+    from .io.raster_info import dem_grid_counts, elevation_unit_m, read_raster_header, sample_raster
 
     assert terrain.path is not None
     try:
@@ -315,7 +310,7 @@ def _check_fuel_raster(path: str, shape: tuple[int, int], cell_m: float, origin:
     """Check a fuel raster where the terrain lies: georeferenced, overlapping, some data, known integer codes."""
     import numpy as np
 
-    from .io.geotiff import raster_codes, read_raster_header
+    from .io.raster_info import raster_codes, read_raster_header
 
     try:
         header = read_raster_header(path)

@@ -20,13 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import RasterError
-from ..io.geotiff import (
-    dem_grid_counts,
-    elevation_unit_m,
-    read_geotiff,
-    read_raster_header,
-    resample_to_grid,
-)
+from ..io.geotiff import read_geotiff, resample_to_grid
+from ..io.raster_info import dem_grid_counts, elevation_unit_m, read_raster_header
 from ..limits import MAX_GRID_CELLS_PER_SIDE, MIN_GRID_CELLS_PER_SIDE
 
 if TYPE_CHECKING:  # pragma: no cover
