@@ -143,7 +143,7 @@ BAD = [
     ("colour: red\n", "colour", "no such key"),
     ("duration_s: " + "9" * 400 + "\n", "duration_s", "a finite number"),
     ("terrain: {relief_m: 1e3}\n", "terrain.relief_m", "write 1.0e+3"),
-    ("terrain: {size_m: [1.0e+308, 1.0e+308], cell_m: 1.0e-300}\n", "terrain.size_m[0]", "at most"),
+    ("terrain: {size_m: [1.0e+308, 1.0e+308], cell_m: 1.0e-300}\n", "terrain.size_m[0]", "<= 1000000"),
     ("vegetation: {species: {pine: 1.0e+308, oak: 1.0e+308}}\n", "vegetation.species", "finite sum"),
     ("name: [unclosed\n", "<file>", "valid YAML"),
 ]

@@ -353,9 +353,19 @@ def test_custom_fuel_models_from_scenario_and_csv(tmp_path: Path) -> None:
     assert scenario_from_dict(sc.to_dict()) == sc
 
 
-@pytest.mark.parametrize("size_m", [[10, 10], [10, 300], [300, 10]])
-def test_one_cell_wide_worlds_build(size_m: list[float]) -> None:
-    """Degenerate but valid grids (a single cell, row or column) build, houses included."""
+@pytest.mark.parametrize(("size_m", "field"), [([10, 10], "terrain.size_m[0]"), ([10, 300], "terrain.size_m[0]"),
+                                               ([300, 10], "terrain.size_m[1]")])
+def test_one_cell_wide_grids_are_refused_at_validation(size_m: list[float], field: str) -> None:
+    """A single cell, row or column cannot be exported or sloped: refused at load, naming the scenario field."""
+    data = _small(terrain={"size_m": size_m, "cell_m": 10, "kind": "plane"}, ignitions=[{"x_m": 5, "y_m": 5}])
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(data)
+    assert info.value.field == field and "at least 2 cells per side" in str(info.value)
+
+
+@pytest.mark.parametrize("size_m", [[20, 20], [20, 300], [300, 20]])
+def test_two_cell_wide_worlds_build(size_m: list[float]) -> None:
+    """The narrowest valid grids (two cells, rows or columns) build, houses included."""
     data = _small(terrain={"size_m": size_m, "cell_m": 10, "kind": "plane", "slope_deg": 5, "aspect_deg": 90},
                   structures={"houses": 1, "min_spacing_m": 0, "footprint_m": [2, 2]},
                   ignitions=[{"x_m": 5, "y_m": 5}])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +9,9 @@ from pathlib import Path
 @lru_cache(maxsize=1)
 def assets_dir() -> Path:
     """The assets folder: ``$WILDFIRE_GYM_ASSETS`` if set, else the one beside the package."""
-    env = os.environ.get("WILDFIRE_GYM_ASSETS")
-    if env:
-        return Path(env)
+    from ._env import env_assets_dir
+
+    env = env_assets_dir()  # validated: an error names the variable
+    if env is not None:
+        return env
     return Path(__file__).resolve().parent.parent / "assets"

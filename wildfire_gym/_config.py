@@ -5,18 +5,42 @@ mapping, checking every field. Range and choice checks come from field
 metadata (``ge``, ``gt``, ``le``, ``lt``, ``doc``). Each failure raises a
 :class:`~wildfire_gym.errors.ScenarioError` naming the dotted field path and
 what was expected, never a bare ``KeyError`` or ``TypeError``.
+
+Every configuration file the package reads goes through :func:`load_yaml_file` (from
+:mod:`wildfire_gym._yaml`, re-exported here; or
+:func:`safe_load_yaml` for text): the YAML safe loader with limits on the document size,
+the nesting depth and the number of values after alias expansion, so that a hostile file
+("billion laughs", a document nested thousands of levels deep) gives one
+:class:`~wildfire_gym.errors.ScenarioError` instead of exhausting the machine.
+:func:`preview` and :func:`shorten` (from :mod:`wildfire_gym.errors`) bound what a message
+shows of a value or a text.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from .errors import MISSING, ScenarioError
+from ._yaml import DEFAULT_YAML_LIMITS, YamlLimits, load_yaml_file, safe_load_yaml
+from .errors import MISSING, ScenarioError, preview, shorten
+
+__all__ = [
+    "DEFAULT_YAML_LIMITS",
+    "YamlLimits",
+    "convert",
+    "load_yaml_file",
+    "parse",
+    "preview",
+    "safe_load_yaml",
+    "shorten",
+    "spec",
+    "to_plain",
+]
 
 T = TypeVar("T")
 
@@ -193,6 +217,13 @@ def convert(tp: Any, value: Any, path: str, meta: Mapping[str, Any] | None = Non
     raise TypeError(f"unsupported config type {tp!r} at {path}")  # programming error
 
 
+@functools.cache
+def _fields_of(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field]]:
+    """Type hints and init fields of a dataclass, resolved once per class (not once per object:
+    a list of 100,000 ignitions would otherwise evaluate the annotations 100,000 times)."""
+    return get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls) if f.init}
+
+
 def parse(cls: type[T], data: Any, path: str = "") -> T:
     """Build dataclass ``cls`` from mapping ``data``; unknown keys are errors."""
     if isinstance(data, cls):
@@ -201,8 +232,7 @@ def parse(cls: type[T], data: Any, path: str = "") -> T:
         data = {}
     if not isinstance(data, Mapping):
         raise ScenarioError(path, _type_name(cls), data)
-    hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    hints, fields = _fields_of(cls)
     unknown = [k for k in data if k not in fields]
     if unknown:
         key = unknown[0]

@@ -6,6 +6,10 @@ Taichi is initialised once per process with an explicit backend:
 * else the environment variable ``WILDFIRE_GYM_ARCH`` (``cpu`` or ``cuda``);
 * else CUDA when a CUDA device is present, otherwise the CPU.
 
+Asking for CUDA where there is no CUDA device is an error (Taichi itself would fall back to
+the CPU silently), so what :func:`init_taichi` returns is the backend that actually runs.
+Names and thread counts are validated by :mod:`wildfire_gym._env`.
+
 Generic GPU backends (``ti.gpu``, OpenGL, Vulkan) are never chosen automatically: on
 machines with only Mesa's software EGL they crash the process. ``TI_SKIP_VERSION_CHECK``
 is set before the import so that Taichi does not try to reach the network.
@@ -21,15 +25,10 @@ os.environ.setdefault("TI_SKIP_VERSION_CHECK", "ON")
 
 import taichi as ti  # noqa: E402
 
+from ._env import ARCH_ENV_VAR, THREADS_ENV_VAR, arch_name, env_arch, env_threads  # noqa: E402
+from .errors import ScenarioError  # noqa: E402
+
 logger = logging.getLogger(__name__)
-
-ARCH_ENV_VAR = "WILDFIRE_GYM_ARCH"
-"""Environment variable that overrides the automatic backend choice (``cpu`` or ``cuda``)."""
-
-THREADS_ENV_VAR = "WILDFIRE_GYM_THREADS"
-"""Environment variable with the number of CPU threads Taichi uses (default: all cores)."""
-
-_SUPPORTED_ARCHS = ("cpu", "cuda")
 
 _state: dict[str, Any] = {"arch": None}
 
@@ -51,14 +50,14 @@ def cuda_available() -> bool:
 
 
 def _resolve_arch(arch: str | None) -> str:
-    name = arch if arch is not None else os.environ.get(ARCH_ENV_VAR)
-    if name is None or name == "":
+    """The backend to use: ``arch``, else ``$WILDFIRE_GYM_ARCH``, else CUDA when present."""
+    source = "arch" if arch is not None else ARCH_ENV_VAR
+    name = arch_name(arch, "arch") if arch is not None else env_arch()
+    if name is None:
         return "cuda" if cuda_available() else "cpu"
-    name = name.strip().lower()
-    if name not in _SUPPORTED_ARCHS:
-        raise ValueError(
-            f"taichi arch: expected one of {_SUPPORTED_ARCHS} (argument or ${ARCH_ENV_VAR}), got {name!r}"
-        )
+    if name == "cuda" and not cuda_available():
+        raise ScenarioError(source, "cpu, or cuda on a machine with a CUDA device (cuda requested but no "
+                            "CUDA device was found)", "cuda")
     return name
 
 
@@ -70,10 +69,9 @@ def init_taichi(arch: str | None = None) -> str:
     """
     current = _state["arch"]
     if current is not None:
-        if arch is not None and _resolve_arch(arch) != current:
-            raise ValueError(
-                f"taichi arch: already initialised with {current!r}, cannot switch to {arch!r}"
-            )
+        if arch is not None and arch_name(arch, "arch") != current:
+            raise ScenarioError("arch", f"{current} (Taichi is already initialised with it and cannot switch "
+                                "backend in one process)", arch)
         return str(current)
     name = _resolve_arch(arch)
     kwargs: dict[str, Any] = {
@@ -85,9 +83,12 @@ def init_taichi(arch: str | None = None) -> str:
         "log_level": ti.ERROR,
     }
     if name == "cpu":
-        threads = os.environ.get(THREADS_ENV_VAR)
-        kwargs["cpu_max_num_threads"] = int(threads) if threads else (os.cpu_count() or 1)
+        threads = env_threads()
+        kwargs["cpu_max_num_threads"] = threads if threads is not None else (os.cpu_count() or 1)
     ti.init(**kwargs)
+    actual = "cuda" if ti.lang.impl.current_cfg().arch == ti.cuda else "cpu"
+    if actual != name:  # Taichi falls back to the CPU when CUDA cannot start
+        raise ScenarioError("arch", f"{name}, which Taichi could not start (it fell back to {actual})", name)
     _state["arch"] = name
     logger.info("taichi initialised on %s", name)
     return name

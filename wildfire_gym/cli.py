@@ -1,10 +1,19 @@
-"""The ``wildfire-gym`` command line: the only place (with examples/) that wires every layer."""
+"""The ``wildfire-gym`` command line: the only place (with examples/) that wires every layer.
+
+Before any work a command validates its flags and the environment variables
+(:mod:`wildfire_gym._env`), checks that its output folder can be written (and removes the
+temporary files a killed earlier run left there), and the scenario's memory needs
+(:mod:`wildfire_gym.limits`, ``--allow-large`` to skip). Bad input is one line on stderr,
+at most :data:`MAX_ERROR_CHARS` long, and exit status 2. Long runs show a progress bar on
+stderr when it is a terminal (``--progress`` / ``--no-progress`` to choose).
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -14,9 +23,19 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from .errors import WildfireGymError
+from .errors import ScenarioError, WildfireGymError, shorten
 
 os.environ.setdefault("TI_SKIP_VERSION_CHECK", "ON")
+
+MAX_ERROR_CHARS = 400
+"""Longest error line printed (a longer one is shortened in the middle)."""
+PROGRESS_DELAY_S = 1.5
+"""A progress bar appears only once a run has lasted this long (short runs print nothing)."""
+PROGRESS_INTERVAL_S = 0.2
+"""Shortest interval between two redraws of a progress bar."""
+SIMULATE_PROGRESS_STEPS = 50
+"""The fire is advanced in this many equal steps of simulated time (the progress bar's ticks);
+the same steps whether or not a bar is shown, so the output never depends on the terminal."""
 
 app = typer.Typer(
     name="wildfire-gym",
@@ -29,31 +48,183 @@ log = logging.getLogger("wildfire_gym")
 F = TypeVar("F", bound=Callable[..., Any])
 
 ScenarioArg = Annotated[str, typer.Argument(help="a scenario YAML file, or a built-in name (see `wildfire-gym scenarios`)")]
-OutOpt = Annotated[Path, typer.Option("--out", "-o", help="output folder (created if missing)")]
+OutOpt = Annotated[str, typer.Option("--out", "-o", help="output folder (created if missing)")]
+AllowLargeOpt = Annotated[bool, typer.Option(
+    "--allow-large", help="run even when the scenario needs more memory than is available "
+    "(same as WILDFIRE_GYM_ALLOW_LARGE=1)")]
+ProgressOpt = Annotated[bool | None, typer.Option(
+    "--progress/--no-progress", help="progress bar on stderr (default: when stderr is a terminal)")]
+
+_RENDERING_COMMANDS = ("render", "demo")
+
+
+def _error_line(exc: BaseException | str) -> str:
+    return shorten(" ".join(f"error: {exc}".splitlines()), MAX_ERROR_CHARS)
 
 
 def _friendly(fn: F) -> F:
-    """Turn the package's own errors into one clear line and exit status 2."""
+    """Check the environment, then turn the package's own errors into one clear line and exit status 2."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ._env import ALLOW_LARGE_ENV_VAR, check_environment
+
+        saved = os.environ.get(ALLOW_LARGE_ENV_VAR)  # --allow-large holds for this command only
         try:
+            check_environment(rendering=fn.__name__ in _RENDERING_COMMANDS)
             return fn(*args, **kwargs)
         except WildfireGymError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(_error_line(exc), err=True)
             raise typer.Exit(2) from None
-        except OSError as exc:  # an output folder that is a file, a full disk, no permission...
-            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-            typer.echo(f"error: --out:{where}: {exc.strerror or exc}", err=True)
+        except BrokenPipeError:  # stdout closed early (`| head`): not an error of the output folder
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(141) from None
+        except OSError as exc:  # what remains after the checks: a full disk, a folder removed meanwhile...
+            where = f" {shorten(exc.filename, 160)}:" if getattr(exc, "filename", None) else ""
+            typer.echo(_error_line(f"--out:{where} {exc.strerror or exc}"), err=True)
             raise typer.Exit(2) from None
+        finally:
+            if saved is None:
+                os.environ.pop(ALLOW_LARGE_ENV_VAR, None)
+            else:
+                os.environ[ALLOW_LARGE_ENV_VAR] = saved
 
     return wrapper  # type: ignore[return-value]
 
 
+def prepare_out_dir(out: str | os.PathLike[str], flag: str = "--out") -> Path:
+    """Check an output folder before any work: a non-empty path, not a file, creatable and writable.
+
+    Nothing is created (a command refused later, e.g. for a bad scenario, leaves no folder
+    behind): the folder, or its nearest existing parent, must be a folder this process can
+    write into. The temporary files an interrupted earlier run left in it are removed
+    (:func:`wildfire_gym.io.atomic.remove_stale_temp_files`). Errors name ``flag``.
+    """
+    from .io.atomic import remove_stale_temp_files
+
+    text = os.fspath(out)
+    if not text.strip():
+        raise ScenarioError(flag, "a folder path (got an empty one; use . for the current folder)", text)
+    path = Path(text)
+    try:
+        probe = path
+        while not probe.exists():  # a name too long for the file system raises here
+            if probe.parent == probe:
+                break
+            probe = probe.parent
+        if probe.exists() and not probe.is_dir():
+            what = "a folder, not an existing file" if probe == path else f"a folder path ({probe} is a file)"
+            raise ScenarioError(flag, what, text)
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise ScenarioError(flag, f"a folder this process can write into ({probe} is not writable)", text)
+    except OSError as exc:
+        raise ScenarioError(flag, f"a folder that can be created and written ({exc.strerror or exc})",
+                            text) from None
+    removed = remove_stale_temp_files(path) if path.is_dir() else []
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted run in %s", len(removed), path)
+    return path
+
+
+def _allow_large(flag: bool) -> None:
+    """``--allow-large`` holds for every scenario the command loads (as the environment variable does)."""
+    if flag:
+        from ._env import ALLOW_LARGE_ENV_VAR
+
+        os.environ[ALLOW_LARGE_ENV_VAR] = "1"
+
+
+def check_arch(arch: str | None) -> str | None:
+    """Validate ``--arch`` (and ``$WILDFIRE_GYM_ARCH``) before any work; CUDA must be present when asked for."""
+    from ._env import ARCH_ENV_VAR, arch_name, env_arch
+
+    name = arch_name(arch, "--arch") if arch is not None else env_arch()
+    if name == "cuda":
+        from ._taichi import cuda_available
+
+        if not cuda_available():
+            raise ScenarioError("--arch" if arch is not None else ARCH_ENV_VAR,
+                                "cpu, or cuda on a machine with a CUDA device (cuda requested but no "
+                                "CUDA device was found)", "cuda")
+    return name
+
+
+class Progress:
+    """A one-line progress bar on stderr: done/total, simulated time, ETA.
+
+    Shown only when ``enabled`` (default: stderr is a terminal) and once the run has lasted
+    :data:`PROGRESS_DELAY_S`; redrawn at most every :data:`PROGRESS_INTERVAL_S` with a
+    carriage return, and ended with a newline only if it was drawn: logs get nothing.
+    """
+
+    WIDTH = 24
+
+    def __init__(self, label: str, total: float, describe: Callable[[float], str],
+                 enabled: bool | None = None, stream: Any = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        if enabled is None:
+            isatty = getattr(self.stream, "isatty", None)
+            enabled = bool(isatty and isatty())
+        self.enabled = enabled
+        self.label, self.total, self.describe = label, max(float(total), 1e-12), describe
+        self.t0 = time.perf_counter()
+        self._last = -math.inf
+        self.shown = False
+
+    def update(self, done: float, final: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        elapsed = now - self.t0
+        if not final and (elapsed < PROGRESS_DELAY_S or now - self._last < PROGRESS_INTERVAL_S):
+            return
+        if final and not self.shown:
+            return
+        self._last = now
+        frac = min(max(done / self.total, 0.0), 1.0)
+        filled = int(round(frac * self.WIDTH))
+        eta = elapsed * (1 - frac) / frac if frac > 0 else math.inf
+        eta_txt = "--:--" if not math.isfinite(eta) else f"{int(eta // 60):02d}:{int(eta % 60):02d}"
+        line = (f"{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {100 * frac:3.0f}% "
+                f"{self.describe(done)}  elapsed {int(elapsed // 60):02d}:{int(elapsed % 60):02d}  ETA {eta_txt}")
+        self.stream.write("\r" + line + " " * 4)
+        self.stream.flush()
+        self.shown = True
+
+    def close(self, done: float) -> None:
+        self.update(done, final=True)
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log progress")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # GDAL's warnings about a damaged raster precede the one-line error that names the field.
+    logging.getLogger("rasterio").setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Log records to whatever ``sys.stderr`` is when they are emitted (not the stream of the first
+    command: in-process runners replace stderr for each command)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
 
 
 @app.command()
@@ -69,10 +240,11 @@ def scenarios() -> None:
 
 @app.command()
 @_friendly
-def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file; prints the validated scenario as JSON."""
+def validate(scenario: ScenarioArg, allow_large: AllowLargeOpt = False) -> None:
+    """Check a scenario file (fields, rasters, memory needs); prints the validated scenario as JSON."""
     from .scenario import load_scenario
 
+    _allow_large(allow_large)
     sc = load_scenario(scenario)
     typer.echo(json.dumps(sc.to_dict(), indent=2))
 
@@ -83,9 +255,13 @@ def run_world(scenario: str, out: Path, meshes: bool = True, tree_lod: int = 0) 
     from .world.export import write_world
 
     sc = load_scenario(scenario)
+    if meshes:  # tree meshes cost more than the trees themselves
+        from .limits import check_resources
+
+        check_resources(sc, meshes=True)
     t0 = time.perf_counter()
     land = build_world(sc)
-    log.info("built world %s in %.2f s", sc.name, time.perf_counter() - t0)
+    log.info("built world %s in %.2f s", shorten(sc.name, 80), time.perf_counter() - t0)
     return write_world(land, out, meshes=meshes, tree_lod=tree_lod)
 
 
@@ -93,31 +269,49 @@ def run_world(scenario: str, out: Path, meshes: bool = True, tree_lod: int = 0) 
 @_friendly
 def world(
     scenario: ScenarioArg,
-    out: OutOpt = Path("out/world"),
+    out: OutOpt = "out/world",
     meshes: Annotated[bool, typer.Option(help="write GLB meshes of terrain, trees and houses")] = True,
     tree_lod: Annotated[int, typer.Option(min=0, max=2, help="tree mesh detail in trees.glb: 0 coarse .. 2 fine")] = 0,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Build a scenario's world: meshes (GLB), rasters (npz, GeoTIFF), preview PNG, world.json."""
-    paths = run_world(scenario, out, meshes=meshes, tree_lod=tree_lod)
+    _allow_large(allow_large)
+    out_dir = prepare_out_dir(out)
+    paths = run_world(scenario, out_dir, meshes=meshes, tree_lod=tree_lod)
     summary = json.loads(paths["summary"].read_text())
-    typer.echo(f"world {summary['name']}: {summary['shape'][1]}x{summary['shape'][0]} cells, "
-               f"{summary['trees']:,} trees, {summary['houses']} houses -> {out}")
+    typer.echo(f"world {shorten(summary['name'], 80)}: {summary['shape'][1]}x{summary['shape'][0]} cells, "
+               f"{summary['trees']:,} trees, {summary['houses']} houses -> {out_dir}")
     for name in sorted(p.name for p in paths.values()):
-        typer.echo(f"  {out / name}")
+        typer.echo(f"  {out_dir / name}")
 
 
-def run_simulate(scenario: str, out: Path, arch: str | None = None, animation: bool = True) -> dict[str, Path]:
+def run_simulate(scenario: str, out: Path, arch: str | None = None, animation: bool = True,
+                 progress: bool | None = None) -> dict[str, Path]:
+    """Build the world, burn it for ``duration_s`` in :data:`SIMULATE_PROGRESS_STEPS` steps, write the outputs.
+
+    The summary's ``arch`` is the backend that ran (asking for CUDA without a device is an error).
+    """
+    import numpy as np
+
     from .fire.outputs import write_fire_outputs
-    from .fire.simulation import simulate_scenario
+    from .fire.simulation import FireSimulation
     from .scenario import load_scenario
     from .world import build_world
 
     sc = load_scenario(scenario)
+    if not sc.ignitions:
+        raise ScenarioError("ignitions", "at least one ignition to simulate a fire", [], source=sc.source)
     land = build_world(sc)
     t0 = time.perf_counter()
-    land, sim = simulate_scenario(sc, arch=arch, landscape=land)
+    sim = FireSimulation(land, arch=arch)
+    bar = Progress("simulate", sc.duration_s, lambda t: f"t = {t / 60:.1f}/{sc.duration_s / 60:.1f} min",
+                   enabled=progress)
+    for t in np.linspace(sc.duration_s / SIMULATE_PROGRESS_STEPS, sc.duration_s, SIMULATE_PROGRESS_STEPS):
+        sim.advance(float(t))
+        bar.update(sim.time_s)
+    bar.close(sim.time_s)
     wall = time.perf_counter() - t0
-    return write_fire_outputs(land, sim.snapshot(0), out, wall, animation=animation,
+    return write_fire_outputs(sim.landscapes[0], sim.snapshot(0), out, wall, animation=animation,
                               extra_summary={"arch": sim.engine.arch})
 
 
@@ -125,28 +319,37 @@ def run_simulate(scenario: str, out: Path, arch: str | None = None, animation: b
 @_friendly
 def simulate(
     scenario: ScenarioArg,
-    out: OutOpt = Path("out/simulate"),
+    out: OutOpt = "out/simulate",
     arch: Annotated[str | None, typer.Option(help="taichi arch: cpu or cuda (default: cuda if present)")] = None,
     animation: Annotated[bool, typer.Option(help="write fire.gif")] = True,
+    allow_large: AllowLargeOpt = False,
+    progress: ProgressOpt = None,
 ) -> None:
     """Burn a scenario: summary.json, fields.npz, GeoTIFFs, perimeter.geojson, fire.gif."""
-    if arch is not None and arch not in ("cpu", "cuda"):
-        from .errors import ScenarioError
-
-        raise ScenarioError("--arch", "cpu or cuda", arch)
-    paths = run_simulate(scenario, out, arch=arch, animation=animation)
+    arch = check_arch(arch)
+    _allow_large(allow_large)
+    out_dir = prepare_out_dir(out)
+    paths = run_simulate(scenario, out_dir, arch=arch, animation=animation, progress=progress)
     s = json.loads(paths["summary"].read_text())
-    typer.echo(f"fire {s['scenario']}: {s['burned_area_ha']:.1f} ha burned in {s['time_s'] / 60:.0f} min, "
+    typer.echo(f"fire {shorten(s['scenario'], 80)}: {s['burned_area_ha']:.1f} ha burned in {s['time_s'] / 60:.0f} min, "
                f"head {s['head_ros_m_per_s']:.2f} m/s, max {s['max_fireline_intensity_kw_m']:.0f} kW/m, "
                f"{s['trees_burnt']} trees burnt, {s['houses_reached']}/{s['houses_total']} houses reached "
-               f"(wall {s['wall_time_s']:.1f} s) -> {out}")
+               f"(wall {s['wall_time_s']:.1f} s) -> {out_dir}")
 
 
 CAMERAS = ("uav", "tower", "nadir")
 
 
+def check_render_resources(scenario: str, frames: int, size: int) -> None:
+    """Refuse, before any work, a render whose world, fire and ``frames`` frames of ``size``^2 exceed memory."""
+    from .limits import check_resources
+    from .scenario import load_scenario
+
+    check_resources(load_scenario(scenario), frames=frames, frame_size_px=size)
+
+
 def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, size: int = 512,
-               arch: str | None = None, randomize: bool = False) -> dict[str, Any]:
+               arch: str | None = None, randomize: bool = False, progress: bool | None = None) -> dict[str, Any]:
     """Burn a scenario and render ``frames`` labelled frames over its duration; returns paths and timings."""
     import numpy as np
 
@@ -177,6 +380,7 @@ def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, 
     rng = np.random.default_rng(sc.seed)
     strips = []
     t_render = 0.0
+    bar = Progress("render", frames, lambda n: f"frame {int(n)}/{frames}", enabled=progress)
     with Renderer(land, RenderConfig(seed=sc.seed)) as renderer:
         for i, t in enumerate(np.linspace(sc.duration_s / frames, sc.duration_s, frames)):
             sim.advance(float(t))
@@ -186,6 +390,8 @@ def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, 
             t_render += time.perf_counter() - t0
             write_frame(frame, out, i)
             strips.append(side_by_side(frame))
+            bar.update(i + 1)
+    bar.close(frames)
     from PIL import Image
 
     anim = out / "frames.gif"
@@ -199,28 +405,38 @@ def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, 
 @_friendly
 def render(
     scenario: ScenarioArg,
-    out: OutOpt = Path("out/render"),
+    out: OutOpt = "out/render",
     camera: Annotated[str, typer.Option(help="uav | tower | nadir")] = "uav",
     frames: Annotated[int, typer.Option(min=1, max=10000, help="frames over the scenario's duration")] = 12,
     size: Annotated[int, typer.Option(min=16, max=4096, help="image width and height, pixels")] = 512,
     randomize: Annotated[bool, typer.Option(help="seeded domain randomisation of each frame")] = False,
     arch: Annotated[str | None, typer.Option(help="taichi arch: cpu or cuda")] = None,
+    allow_large: AllowLargeOpt = False,
+    progress: ProgressOpt = None,
 ) -> None:
     """Burn a scenario and write labelled frames (rgb, depth, labels, thermal, smoke, boxes) + frames.gif."""
-    r = run_render(scenario, out, camera, frames, size, arch, randomize)
+    arch = check_arch(arch)
+    _allow_large(allow_large)
+    out_dir = prepare_out_dir(out)
+    check_render_resources(scenario, frames, size)
+    r = run_render(scenario, out_dir, camera, frames, size, arch, randomize, progress)
     typer.echo(f"{r['frames']} frames from the {camera} camera ({r['frames'] / max(r['render_s'], 1e-9):.1f} "
-               f"frames/s) -> {out}; animation: {r['animation']}")
+               f"frames/s) -> {out_dir}; animation: {r['animation']}")
 
 
 @app.command()
 @_friendly
 def demo(
-    out: OutOpt = Path("out/demo"),
+    out: OutOpt = "out/demo",
     scenario: Annotated[str, typer.Option(help="scenario to show")] = "default",
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """The whole toolkit on the built-in default scenario: world, fire, frames."""
     t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
+    _allow_large(allow_large)
+    out = prepare_out_dir(out)  # type: ignore[assignment]
+    for part in ("world", "fire", "frames"):
+        prepare_out_dir(out / part)  # type: ignore[operator]
     typer.echo(f"[1] world    -> {out / 'world'}")
     paths = run_world(scenario, out / "world")
     typer.echo(f"    preview: {paths['preview']}")

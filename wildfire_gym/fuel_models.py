@@ -9,9 +9,8 @@ the non-burnable NB1, NB2, NB3, NB8, NB9 are 91, 92, 93, 98, 99 and the Scott & 
 models keep their standard numbers (GR1 = 101 ... SB4 = 204). Custom models use a free
 number in 14..89 or 150..255 not already taken.
 
-:mod:`wildfire_gym.scenario` is imported lazily inside functions: the scenario module
-itself imports this one lazily, and :mod:`wildfire_gym.world.landscape` imports
-:class:`FuelModel` from here.
+:class:`CustomFuelModel` (a scenario's own model) is defined here, below
+:mod:`wildfire_gym.scenario`, which imports it: this module never imports the scenario.
 """
 
 from __future__ import annotations
@@ -25,16 +24,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import units
 from ._assets import assets_dir
-from .errors import MISSING, ScenarioError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .scenario import CustomFuelModel
+from ._config import parse, spec
+from .errors import MISSING, ScenarioError, shorten
 
 __all__ = [
+    "CustomFuelModel",
     "FuelModel",
     "SAV_10H_PER_FT",
     "SAV_100H_PER_FT",
@@ -66,6 +64,9 @@ _TABLE_COLUMNS: tuple[str, ...] = (
     "sav_1h_per_ft", "sav_live_herb_per_ft", "sav_live_woody_per_ft",
     "depth_ft", "mx_dead_pct", "heat_dead_btu_lb", "heat_live_btu_lb", "dynamic",
 )
+
+MAX_CUSTOM_CSV_BYTES = 4 * 2**20
+"""Largest custom fuel-model CSV read (a few thousand models at most fit in the 14..255 numbers)."""
 
 PERCENT: float = 100.0
 """Percent per unit fraction."""
@@ -120,6 +121,34 @@ class FuelModel:
     def load_total_kg_m2(self) -> float:
         """Total surface fuel load, kg/m^2."""
         return self.load_dead_kg_m2 + self.load_live_kg_m2
+
+
+@dataclass(frozen=True)
+class CustomFuelModel:
+    """A user fuel model, as BehavePlus and FARSITE allow (SI units)."""
+
+    code: str
+    number: int = spec(ge=14, le=255, doc="raster code; 14-89 and 150-255 are free for custom models")
+    name: str = ""
+    load_1h_kg_m2: float = spec(0.0, ge=0, le=20)
+    load_10h_kg_m2: float = spec(0.0, ge=0, le=20)
+    load_100h_kg_m2: float = spec(0.0, ge=0, le=20)
+    load_live_herb_kg_m2: float = spec(0.0, ge=0, le=20)
+    load_live_woody_kg_m2: float = spec(0.0, ge=0, le=20)
+    sav_1h_per_m: float = spec(6562.0, gt=0, le=20000, doc="1-h surface-area-to-volume ratio, 1/m")
+    sav_live_herb_per_m: float = spec(4921.0, gt=0, le=20000)
+    sav_live_woody_per_m: float = spec(4921.0, gt=0, le=20000)
+    depth_m: float = spec(0.3, gt=0, le=10, doc="fuel bed depth, m")
+    extinction_moisture_dead: float = spec(0.25, gt=0, le=1.0, doc="dead fuel moisture of extinction, fraction")
+    heat_content_dead_j_kg: float = spec(18608.0e3, gt=0, le=40e6)
+    heat_content_live_j_kg: float = spec(18608.0e3, gt=0, le=40e6)
+    dynamic: bool = False
+
+    def __post_init__(self) -> None:
+        total = (self.load_1h_kg_m2 + self.load_10h_kg_m2 + self.load_100h_kg_m2
+                 + self.load_live_herb_kg_m2 + self.load_live_woody_kg_m2)
+        if total <= 0:
+            raise ScenarioError("load_1h_kg_m2", "a positive fuel load in at least one size class", 0.0)
 
 
 def _parse_bool(text: str) -> bool | None:
@@ -293,14 +322,14 @@ def read_custom_fuel_csv(path: str | os.PathLike[str], field_path: str = "custom
     a bad cell raises :class:`~wildfire_gym.errors.ScenarioError` naming
     ``f"{field_path}[row N].column"`` and what was expected.
     """
-    from ._config import parse
-    from .scenario import CustomFuelModel
-
     try:
+        size = os.path.getsize(path)
+        if size > MAX_CUSTOM_CSV_BYTES:
+            raise ScenarioError(field_path, f"a CSV of at most {MAX_CUSTOM_CSV_BYTES:,} bytes", f"{size:,} bytes")
         with open(path, encoding="utf-8", newline="") as fh:
             lines = [ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(field_path, f"a readable UTF-8 CSV file ({exc})", str(path)) from None
+        raise ScenarioError(field_path, f"a readable UTF-8 CSV file ({shorten(str(exc), 200)})", str(path)) from None
     if not lines:
         raise ScenarioError(field_path, "a CSV with a header row and at least one fuel model", str(path))
     try:

@@ -12,7 +12,10 @@ Frames of reference (used everywhere in the package):
 
 Every field is in SI units; moistures are fractions of oven-dry mass (0.06 = 6 %).
 Loading never raises anything but :class:`~wildfire_gym.errors.ScenarioError` for a
-bad file: the message names the field path and what was expected.
+bad file: the message names the field path and what was expected. Validation reads the
+headers (and a decimated sample) of the rasters a scenario names, and refuses a scenario
+that needs more memory than the machine has (:mod:`wildfire_gym.limits`) unless
+``allow_large`` (``--allow-large``, ``WILDFIRE_GYM_ALLOW_LARGE=1``) says otherwise.
 """
 
 from __future__ import annotations
@@ -25,21 +28,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from ._assets import assets_dir
-from ._config import parse, spec, to_plain
-from .errors import MISSING, ScenarioError
+from ._config import load_yaml_file, parse, spec, to_plain
+from .errors import MISSING, RasterError, ScenarioError
+from .fuel_models import CustomFuelModel
+from .limits import MAX_EXTENT_M, MAX_GRID_CELLS_PER_SIDE, MIN_GRID_CELLS_PER_SIDE, check_resources
 
-MAX_GRID_CELLS_PER_SIDE = 16384
-"""Largest raster side accepted (cells); 16384^2 float32 is 1 GiB per field."""
+__all__ = [
+    "CustomFuelModel", "FuelConfig", "Ignition", "Intervention", "MAX_GRID_CELLS_PER_SIDE", "MoistureConfig",
+    "Scenario", "StructuresConfig", "TerrainConfig", "VegetationConfig", "WeatherChange", "WeatherConfig",
+    "builtin_scenarios", "default_scenario", "load_scenario", "scenario_from_dict",
+]
 
 
 @dataclass(frozen=True)
 class TerrainConfig:
     """Terrain extent, resolution and how the heightfield is made."""
 
-    size_m: tuple[float, float] = spec((3000.0, 3000.0), gt=0, doc="extent [east, north], m")
+    size_m: tuple[float, float] = spec((3000.0, 3000.0), gt=0, le=MAX_EXTENT_M, doc="extent [east, north], m")
     cell_m: float = spec(10.0, gt=0, doc="raster cell size, m")
     kind: Literal["plane", "fractal", "geotiff"] = "fractal"
     relief_m: float = spec(150.0, ge=0, le=9000, doc="fractal: peak-to-valley relief, m")
@@ -51,6 +57,11 @@ class TerrainConfig:
     path: str | None = spec(None, doc="geotiff: DEM in a projected CRS with metre units")
 
     def __post_init__(self) -> None:
+        if self.kind == "geotiff":
+            # The DEM's extent replaces size_m: the grid is checked against the DEM's header at validation.
+            if not self.path:
+                raise ScenarioError("path", "a GeoTIFF file path when kind is 'geotiff'", MISSING)
+            return
         if self.cell_m > min(self.size_m):
             raise ScenarioError("cell_m", f"a cell no larger than the extent {min(self.size_m)} m", self.cell_m)
         for i, side in enumerate(self.size_m):
@@ -59,8 +70,10 @@ class TerrainConfig:
                 raise ScenarioError(
                     f"size_m[{i}]", f"at most {MAX_GRID_CELLS_PER_SIDE} cells per side at cell_m={self.cell_m}", side
                 )
-        if self.kind == "geotiff" and not self.path:
-            raise ScenarioError("path", "a GeoTIFF file path when kind is 'geotiff'", MISSING)
+            if round(ratio) < MIN_GRID_CELLS_PER_SIDE:
+                raise ScenarioError(
+                    f"size_m[{i}]", f"at least {MIN_GRID_CELLS_PER_SIDE} cells per side at cell_m={self.cell_m} "
+                    f"(a side of at least {MIN_GRID_CELLS_PER_SIDE * self.cell_m:g} m)", side)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -78,34 +91,6 @@ class MoistureConfig:
     live_herb: float = spec(0.6, ge=0.0, le=3.0, doc="live herbaceous moisture, fraction")
     live_woody: float = spec(0.9, ge=0.0, le=3.0, doc="live woody moisture, fraction")
     foliar: float = spec(1.0, ge=0.3, le=3.0, doc="canopy foliar moisture, fraction")
-
-
-@dataclass(frozen=True)
-class CustomFuelModel:
-    """A user fuel model, as BehavePlus and FARSITE allow (SI units)."""
-
-    code: str
-    number: int = spec(ge=14, le=255, doc="raster code; 14-89 and 150-255 are free for custom models")
-    name: str = ""
-    load_1h_kg_m2: float = spec(0.0, ge=0, le=20)
-    load_10h_kg_m2: float = spec(0.0, ge=0, le=20)
-    load_100h_kg_m2: float = spec(0.0, ge=0, le=20)
-    load_live_herb_kg_m2: float = spec(0.0, ge=0, le=20)
-    load_live_woody_kg_m2: float = spec(0.0, ge=0, le=20)
-    sav_1h_per_m: float = spec(6562.0, gt=0, le=20000, doc="1-h surface-area-to-volume ratio, 1/m")
-    sav_live_herb_per_m: float = spec(4921.0, gt=0, le=20000)
-    sav_live_woody_per_m: float = spec(4921.0, gt=0, le=20000)
-    depth_m: float = spec(0.3, gt=0, le=10, doc="fuel bed depth, m")
-    extinction_moisture_dead: float = spec(0.25, gt=0, le=1.0, doc="dead fuel moisture of extinction, fraction")
-    heat_content_dead_j_kg: float = spec(18608.0e3, gt=0, le=40e6)
-    heat_content_live_j_kg: float = spec(18608.0e3, gt=0, le=40e6)
-    dynamic: bool = False
-
-    def __post_init__(self) -> None:
-        total = (self.load_1h_kg_m2 + self.load_10h_kg_m2 + self.load_100h_kg_m2
-                 + self.load_live_herb_kg_m2 + self.load_live_woody_kg_m2)
-        if total <= 0:
-            raise ScenarioError("load_1h_kg_m2", "a positive fuel load in at least one size class", 0.0)
 
 
 @dataclass(frozen=True)
@@ -260,36 +245,99 @@ class Scenario:
         return data
 
 
-def _check_inside(path: str, x: float, y: float, terrain: TerrainConfig, point: bool = False) -> None:
-    """Raise unless (x, y) lies on the terrain's grid; ``point`` paths name a [x, y] pair, others an object.
+def _check_inside(path: str, x: float, y: float, w: float, h: float, point: bool = False) -> None:
+    """Raise unless (x, y) lies on the ``w`` x ``h`` m grid; ``point`` paths name a [x, y] pair, others an object.
 
     The grid covers ``shape * cell_m`` (the extent rounded to whole cells). Line and polygon
     vertices may sit on its far edge; an ignition (an object) must fall inside a cell, so its
     interval is half-open.
     """
-    if terrain.kind == "geotiff":
-        from .world.terrain import terrain_size_m  # the DEM's extent replaces size_m
-
-        w, h = terrain_size_m(terrain)
-    else:
-        ny, nx = terrain.shape
-        w, h = nx * terrain.cell_m, ny * terrain.cell_m
     x_ok = 0 <= x <= w if point else 0 <= x < w
     y_ok = 0 <= y <= h if point else 0 <= y < h
+    if x_ok and y_ok:
+        return
     close = "]" if point else ")"
     if not x_ok:
         raise ScenarioError(f"{path}[0]" if point else f"{path}.x_m", f"an x inside the terrain [0, {w}{close} m", x)
-    if not y_ok:
-        raise ScenarioError(f"{path}[1]" if point else f"{path}.y_m", f"a y inside the terrain [0, {h}{close} m", y)
+    raise ScenarioError(f"{path}[1]" if point else f"{path}.y_m", f"a y inside the terrain [0, {h}{close} m", y)
 
 
 def _resolve_path(p: str, base_dir: Path | None, field_path: str) -> str:
-    path = Path(os.path.expanduser(p))
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    if not path.is_file():
+    try:
+        path = Path(os.path.expanduser(p))
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        exists = path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte...
+        raise ScenarioError(field_path, f"a usable file path ({getattr(exc, 'strerror', None) or exc})", p) from None
+    if not exists:
         raise ScenarioError(field_path, "an existing file", str(path))
     return str(path)
+
+
+def _check_dem(terrain: TerrainConfig) -> tuple[tuple[int, int], tuple[float, float]]:
+    """Check a DEM's header and a decimated sample; ``((ny, nx), (left, bottom))`` of the grid it gives."""
+    from .io.geotiff import MAX_NODATA_FRACTION
+    from .io.raster_info import dem_grid_counts, elevation_unit_m, read_raster_header, sample_raster
+
+    assert terrain.path is not None
+    try:
+        header = read_raster_header(terrain.path)
+        elevation_unit_m(header.units, header.path)
+        extent = header.extent_m
+        _, valid = sample_raster(terrain.path)
+    except RasterError as exc:
+        raise ScenarioError("terrain.path", f"a readable GeoTIFF DEM in a projected CRS ({exc})", terrain.path) from None
+    nodata = 1.0 - float(valid.mean())
+    if nodata > MAX_NODATA_FRACTION:
+        raise ScenarioError("terrain.path", f"a DEM with at most {MAX_NODATA_FRACTION:.0%} nodata cells "
+                            f"({nodata:.0%} are nodata)", terrain.path)
+    ny, nx = dem_grid_counts(extent, terrain.cell_m)
+    where = f"over the DEM's extent {extent[0]:g} x {extent[1]:g} m"
+    if min(ny, nx) < MIN_GRID_CELLS_PER_SIDE:
+        raise ScenarioError("terrain.cell_m", f"a cell giving at least {MIN_GRID_CELLS_PER_SIDE} cells per side "
+                            f"{where}", terrain.cell_m)
+    if max(ny, nx) > MAX_GRID_CELLS_PER_SIDE:
+        finest = max(extent) / MAX_GRID_CELLS_PER_SIDE
+        raise ScenarioError("terrain.cell_m", f"a cell giving at most {MAX_GRID_CELLS_PER_SIDE} cells per side "
+                            f"{where} (at least {finest:.3g} m)", terrain.cell_m)
+    left, bottom, _, _ = header.bounds
+    return (ny, nx), (left, bottom)
+
+
+def _check_fuel_raster(path: str, shape: tuple[int, int], cell_m: float, origin: tuple[float, float] | None,
+                       numbers: Mapping[str, int]) -> None:
+    """Check a fuel raster where the terrain lies: georeferenced, overlapping, some data, known integer codes."""
+    import numpy as np
+
+    from .io.raster_info import raster_codes, read_raster_header
+
+    try:
+        header = read_raster_header(path)
+        unit = header.linear_unit_m
+        left, bottom, right, top = header.bounds
+        ox, oy = origin if origin is not None else (left, bottom)
+        ny, nx = shape
+        grid = (ox, oy, ox + nx * cell_m / unit, oy + ny * cell_m / unit)
+        if min(grid[2], right) <= max(grid[0], left) or min(grid[3], top) <= max(grid[1], bottom):
+            raise ScenarioError("fuel.raster", f"a fuel raster overlapping the terrain (raster bounds "
+                                f"{(left, bottom, right, top)}, terrain {grid} in CRS units)", path)
+        codes, n_valid, _ = raster_codes(path, bounds=grid)
+    except RasterError as exc:
+        raise ScenarioError("fuel.raster", f"a readable GeoTIFF of fuel codes in a projected CRS ({exc})", path) from None
+    if n_valid == 0:
+        raise ScenarioError("fuel.raster", "a fuel raster with codes over the terrain (every pixel there is nodata)",
+                            path)
+    if np.issubdtype(codes.dtype, np.floating):
+        fractional = codes[codes != np.round(codes)]
+        if fractional.size:
+            raise ScenarioError("fuel.raster", f"integer fuel codes (found {float(fractional[0]):g})", path)
+    allowed = set(numbers.values())
+    unknown = [int(c) for c in codes if int(c) not in allowed]
+    if unknown:
+        more = f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""
+        raise ScenarioError("fuel.raster", f"known fuel codes (found {unknown[0]}{more}; codes are FM1..FM13 = 1..13, "
+                            "NB = 91..99, Scott & Burgan = 101..204, or a custom model's number)", path)
 
 
 def _validate(sc: Scenario, base_dir: Path | None) -> Scenario:
@@ -300,15 +348,12 @@ def _validate(sc: Scenario, base_dir: Path | None) -> Scenario:
     terrain = sc.terrain
     if terrain.path is not None:
         terrain = dataclasses.replace(terrain, path=_resolve_path(terrain.path, base_dir, "terrain.path"))
-    if terrain.kind == "geotiff":
-        from .errors import RasterError
-        from .world.terrain import terrain_size_m
-
-        try:  # read the DEM's header now: a bad DEM is a bad field, not a failure at build time
-            terrain_size_m(terrain)
-        except RasterError as exc:
-            raise ScenarioError("terrain.path", f"a readable GeoTIFF DEM in a projected CRS ({exc})",
-                                terrain.path) from None
+    origin: tuple[float, float] | None = None
+    if terrain.kind == "geotiff":  # a bad DEM is a bad field, not a failure at build time
+        shape, origin = _check_dem(terrain)
+    else:
+        shape = terrain.shape
+    w, h = shape[1] * terrain.cell_m, shape[0] * terrain.cell_m
     fuel = sc.fuel
     if fuel.raster is not None:
         fuel = dataclasses.replace(fuel, raster=_resolve_path(fuel.raster, base_dir, "fuel.raster"))
@@ -335,6 +380,8 @@ def _validate(sc: Scenario, base_dir: Path | None) -> Scenario:
     for code in fuel.patches or {}:
         if code not in codes:
             raise ScenarioError(f"fuel.patches.{code}", allowed, code)
+    if fuel.raster is not None:
+        _check_fuel_raster(fuel.raster, shape, terrain.cell_m, origin, codes)
     for i, iv in enumerate(sc.interventions):
         if iv.kind == "fuel_break" and iv.fuel_model not in codes:
             raise ScenarioError(f"interventions[{i}].fuel_model", allowed, iv.fuel_model)
@@ -345,14 +392,14 @@ def _validate(sc: Scenario, base_dir: Path | None) -> Scenario:
             raise ScenarioError(f"vegetation.species.{name}", "a species among " + ", ".join(sorted(table)), name)
 
     for i, ig in enumerate(sc.ignitions):
-        _check_inside(f"ignitions[{i}]", ig.x_m, ig.y_m, terrain)
+        _check_inside(f"ignitions[{i}]", ig.x_m, ig.y_m, w, h)
         if ig.t_s > sc.duration_s:
             raise ScenarioError(f"ignitions[{i}].t_s", f"a time within duration_s ({sc.duration_s} s)", ig.t_s)
     for i, iv in enumerate(sc.interventions):
         for j, (x, y) in enumerate(iv.points_m):
-            _check_inside(f"interventions[{i}].points_m[{j}]", x, y, terrain, point=True)
+            _check_inside(f"interventions[{i}].points_m[{j}]", x, y, w, h, point=True)
     for j, (x, y) in enumerate(sc.structures.positions_m):
-        _check_inside(f"structures.positions_m[{j}]", x, y, terrain, point=True)
+        _check_inside(f"structures.positions_m[{j}]", x, y, w, h, point=True)
     for i, ch in enumerate(sc.weather.schedule):
         if ch.t_s > sc.duration_s:
             raise ScenarioError(f"weather.schedule[{i}].t_s", f"a time within duration_s ({sc.duration_s} s)", ch.t_s)
@@ -361,11 +408,16 @@ def _validate(sc: Scenario, base_dir: Path | None) -> Scenario:
 
 
 def scenario_from_dict(data: Mapping[str, Any] | None, base_dir: str | Path | None = None,
-                       source: str | None = None) -> Scenario:
-    """Validate plain data into a :class:`Scenario`; relative file paths resolve against ``base_dir``."""
+                       source: str | None = None, *, allow_large: bool | None = None) -> Scenario:
+    """Validate plain data into a :class:`Scenario`; relative file paths resolve against ``base_dir``.
+
+    ``allow_large`` skips the memory check (:func:`wildfire_gym.limits.check_resources`);
+    default: ``$WILDFIRE_GYM_ALLOW_LARGE``.
+    """
     try:
         sc = parse(Scenario, {k: v for k, v in (data or {}).items() if k != "source"} if isinstance(data, Mapping) else data)
         sc = _validate(sc, Path(base_dir) if base_dir is not None else None)
+        check_resources(sc, allow_large=allow_large)
     except ScenarioError as exc:
         raise exc.with_source(source) if source else exc from None
     return dataclasses.replace(sc, source=source)
@@ -376,29 +428,30 @@ def builtin_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted((assets_dir() / "scenarios").glob("*.yaml"))}
 
 
-def load_scenario(path_or_name: str | os.PathLike[str]) -> Scenario:
-    """Load a scenario from a YAML file, or a built-in one by name (``default``, ``flat-grass``...)."""
+def load_scenario(path_or_name: str | os.PathLike[str], *, allow_large: bool | None = None) -> Scenario:
+    """Load a scenario from a YAML file, or a built-in one by name (``default``, ``flat-grass``...).
+
+    The file is read with :func:`wildfire_gym._config.load_yaml_file` (bounded size, depth and
+    alias expansion); ``allow_large`` as for :func:`scenario_from_dict`.
+    """
     text_path = str(path_or_name)
     builtins = builtin_scenarios()
     path = Path(text_path)
-    if not path.is_file():
+    try:
+        is_file = bool(text_path) and path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte...
+        raise ScenarioError("<scenario>", f"a usable file path ({getattr(exc, 'strerror', None) or exc})",
+                            text_path) from None
+    if not is_file:
         if text_path in builtins:
             path = builtins[text_path]
         else:
             raise ScenarioError("<scenario>", "an existing YAML file or a built-in name among "
                                 + ", ".join(builtins), text_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError("<file>", f"valid YAML{where}: {getattr(exc, 'problem', exc)}", MISSING,
-                            source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("<file>", f"a readable UTF-8 text file ({exc})", MISSING, source=str(path)) from None
+    data = load_yaml_file(path)
     if data is not None and not isinstance(data, Mapping):
         raise ScenarioError("<root>", "a mapping of scenario keys", data, source=str(path))
-    return scenario_from_dict(data, base_dir=path.parent, source=str(path))
+    return scenario_from_dict(data, base_dir=path.parent, source=str(path), allow_large=allow_large)
 
 
 def default_scenario() -> Scenario:

@@ -23,7 +23,6 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 
 from ._assets import assets_dir
 from .errors import ScenarioError
@@ -236,8 +235,9 @@ def parse_species(name: str, d: Mapping[str, Any], path: str = "species") -> Spe
 
 def load_species_table(path: str) -> dict[str, Species]:
     """Read and validate a species YAML file (format of ``assets/vegetation/species.yaml``)."""
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    from ._config import load_yaml_file  # bounded size, depth and alias expansion
+
+    data = load_yaml_file(path)
     entries = data.get("species") if isinstance(data, Mapping) else None
     if not isinstance(entries, Mapping) or not entries:
         raise ScenarioError("species", "a mapping of species names to parameters", entries, source=str(path))

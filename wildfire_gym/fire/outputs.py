@@ -16,6 +16,11 @@ import numpy as np
 from ..world.landscape import Landscape
 from .state import BurnState, FireSnapshot, TreeState
 
+GIF_MIN_WIDTH_PX = 320
+"""Narrow grids are enlarged (whole-pixel nearest) towards this width so that the animation is legible..."""
+GIF_MAX_SIDE_PX = 480
+"""...but no side of an animation frame ever exceeds this many pixels (a 1 x 150 strip stays small)."""
+
 FIELD_NAMES = ("arrival_time_s", "ros_m_per_s", "fireline_intensity_kw_m", "flame_length_m", "burn_state")
 
 
@@ -166,22 +171,33 @@ def _arrival_rgb(landscape: Landscape, arrival: np.ndarray, t_s: float, t_max: f
     return (np.clip(img[::-1], 0, 1) * 255).astype(np.uint8)
 
 
+def gif_scale(shape: tuple[int, int], max_px: int = GIF_MAX_SIDE_PX,
+              min_width_px: int = GIF_MIN_WIDTH_PX) -> tuple[int, int]:
+    """``(step, zoom)`` for an animation frame of a ``(ny, nx)`` grid: keep every ``step``-th cell,
+    then repeat each ``zoom`` times, so that the longer side is at most ``max_px`` and a narrow
+    grid is widened towards ``min_width_px`` within that bound."""
+    ny, nx = shape
+    step = max(1, int(np.ceil(max(ny, nx) / max_px)))
+    h, w = -(-ny // step), -(-nx // step)
+    zoom = max(1, min(int(np.ceil(min_width_px / w)), max_px // max(h, w)))
+    return step, zoom
+
+
 def write_animation(landscape: Landscape, arrival: np.ndarray, path: str | Path, t_end_s: float,
-                    n_frames: int = 40, max_px: int = 480) -> Path:
-    """An animated GIF of the fire growing over the hillshade (arrival-time colours)."""
+                    n_frames: int = 40, max_px: int = GIF_MAX_SIDE_PX) -> Path:
+    """An animated GIF of the fire growing over the hillshade (arrival-time colours), at most
+    ``max_px`` pixels a side whatever the grid's shape (see :func:`gif_scale`)."""
     from PIL import Image, ImageDraw
 
     from ..io.atomic import atomic_write
 
     frames = []
-    ny, nx = arrival.shape
-    scale = max(1, int(np.ceil(max(ny, nx) / max_px)))
+    scale, zoom = gif_scale(arrival.shape, max_px)
     for t in np.linspace(t_end_s / n_frames, t_end_s, n_frames):
         rgb = _arrival_rgb(landscape, arrival, float(t), t_end_s)[::scale, ::scale]
         im = Image.fromarray(rgb)
-        if im.width < 320:
-            f = int(np.ceil(320 / im.width))
-            im = im.resize((im.width * f, im.height * f), Image.NEAREST)
+        if zoom > 1:
+            im = im.resize((im.width * zoom, im.height * zoom), Image.NEAREST)
         ImageDraw.Draw(im).text((6, 4), f"t = {t / 60:5.1f} min", fill=(255, 255, 255))
         frames.append(im.convert("P", palette=Image.ADAPTIVE, colors=128))
     path = Path(path)

@@ -6,8 +6,10 @@ one file system), flushed and ``fsync``-ed, then moved over the target with
 :func:`os.replace`, which is atomic on POSIX and Windows. On any error the temporary
 file is removed and the target is left as it was.
 
-Temporary names start with ``.`` and end with ``.tmp`` (``.name.XXXXXX.tmp``), so a
-crash leaves at most an obviously temporary, hidden file behind.
+Temporary names are ``.<name>.<pid>.<random><suffix>.tmp``: hidden, marked as temporary,
+and carrying the writer's process id, so that :func:`remove_stale_temp_files` (called by
+every CLI command on its output folder before it starts) removes what a killed run left
+behind without touching the file another live process is writing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,12 +26,18 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["atomic_path", "atomic_save_npz", "atomic_write", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_save_npz", "atomic_write", "atomic_write_bytes", "atomic_write_text",
+           "remove_stale_temp_files"]
 
 log = logging.getLogger(__name__)
 
 TEMP_SUFFIX = ".tmp"
 """Suffix of the temporary files (a crash can leave one of these, never a partial target)."""
+
+_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[a-z0-9_]{8}(?:\.[^/]*)?\.tmp$")
+"""A temporary name made by :func:`atomic_path` (target name, writer's pid, mkstemp's 8 random characters)."""
+_OLD_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}(?:\.[^/]*)?\.tmp$")
+"""Temporary names of earlier versions, without a pid."""
 
 _DEFAULT_FILE_MODE = 0o666
 """Permission bits of a new file before the process umask is applied (as ``open`` does)."""
@@ -72,8 +81,8 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
 
     For libraries that insist on opening a file name themselves (GDAL/rasterio,
     ``PIL.Image.save``, trimesh). The caller must have closed the file when the
-    ``with`` block ends. ``suffix`` (default: the target's own suffix followed by
-    ``.tmp``) lets a library that picks its format from the extension see the right one.
+    ``with`` block ends. ``suffix`` (default: the target's own suffix) comes before the
+    final ``.tmp``.
 
     Raises:
         FileNotFoundError: when the target's folder does not exist.
@@ -82,8 +91,8 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"{target}: the folder {folder} does not exist")
-    sfx = suffix if suffix is not None else (target.suffix + TEMP_SUFFIX if target.suffix else TEMP_SUFFIX)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=sfx, dir=folder)
+    sfx = (suffix if suffix is not None else target.suffix) + TEMP_SUFFIX
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=sfx, dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -161,3 +170,48 @@ def atomic_save_npz(path: str | os.PathLike[str], compress: bool = True, **array
     (np.savez_compressed if compress else np.savez)(buf, **arrays)
     atomic_write_bytes(path, buf.getvalue())
     log.debug("wrote %s (%d arrays, %d bytes)", path, len(arrays), buf.tell())
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # exists, owned by someone else (or cannot tell): keep its file
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str | os.PathLike[str], depth: int = 1) -> list[Path]:
+    """Remove the temporary files a killed writer left in ``folder`` (and ``depth`` levels below).
+
+    A file counts as left over when its name is one :func:`atomic_path` makes and the
+    process id in it is not running (names without a pid, from earlier versions, always
+    count). Returns the files removed; a folder that does not exist holds none.
+    """
+    removed: list[Path] = []
+    root = Path(folder)
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if depth > 0:
+                    removed += remove_stale_temp_files(entry.path, depth - 1)
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                continue
+        except OSError:
+            continue
+        m = _TEMP_NAME.match(entry.name)
+        stale = (not _pid_alive(int(m.group("pid")))) if m else bool(_OLD_TEMP_NAME.match(entry.name))
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+                log.info("removed %s, left by an interrupted run", entry.path)
+    return removed

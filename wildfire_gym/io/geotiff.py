@@ -29,7 +29,8 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.errors import CRSError, NotGeoreferencedWarning, RasterioError
 
-from ..errors import RasterError
+from ..errors import RasterError, shorten
+from ..limits import MAX_RASTER_PIXELS
 from .atomic import atomic_path
 
 __all__ = [
@@ -61,7 +62,6 @@ WRITE_DTYPES = ("uint8", "int16", "uint16", "int32", "float32", "float64")
 """Pixel types :func:`write_geotiff` writes."""
 
 Method = Literal["bilinear", "nearest"]
-
 
 def crs_linear_unit_m(crs_wkt: str | None, what: str = "raster") -> float:
     """Metres per horizontal unit of a projected CRS (1.0 for no CRS).
@@ -184,6 +184,9 @@ def read_geotiff(path: str | os.PathLike[str], band: int = 1, require_projected:
                 if crs is None and transform.is_identity and not src.gcps[0]:
                     raise RasterError(f"{p}: the raster is not georeferenced (no geotransform); "
                                       "expected a GeoTIFF with a geotransform and a projected CRS")
+                if src.width * src.height > MAX_RASTER_PIXELS:  # the header is checked before reading
+                    raise RasterError(f"{shorten(p, 120)}: the raster is {src.width:,} x {src.height:,} pixels; "
+                                      f"expected at most {MAX_RASTER_PIXELS:,} pixels")
                 data = src.read(band)
                 mask = src.read_masks(band) > 0
                 nodata = src.nodatavals[band - 1]

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import shorten
 from .landscape import Landscape
+
+TITLE_NAME_CHARS = 60
+"""Longest scenario name shown in a preview's title (a longer one is shortened in the middle)."""
 
 #: Fuel-group colours (RGB in [0, 1]) used by previews and the renderer's terrain.
 FUEL_GROUP_COLORS: dict[str, tuple[float, float, float]] = {
@@ -102,8 +106,9 @@ def render_preview(landscape: Landscape, path: str | Path, dpi: int = 110) -> Pa
     ax.set_ylabel("y north (m)")
     sc = landscape.scenario
     zmin, zmax = float(landscape.elevation_m.min()), float(landscape.elevation_m.max())
-    ax.set_title(f"{sc.name}: {w / 1000:.1f} x {h / 1000:.1f} km at {landscape.cell_m:g} m, "
-                 f"elevation {zmin:.0f}-{zmax:.0f} m", fontsize=10)
+    # The name is the user's text: shown shortened and never parsed as mathtext ($...$).
+    ax.set_title(f"{shorten(sc.name, TITLE_NAME_CHARS)}: {w / 1000:.1f} x {h / 1000:.1f} km at "
+                 f"{landscape.cell_m:g} m, elevation {zmin:.0f}-{zmax:.0f} m", fontsize=10, parse_math=False)
     fig.tight_layout()
     path = Path(path)
     with atomic_write(path, "wb") as fh:

@@ -15,13 +15,17 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import RasterError
 from ..io.geotiff import read_geotiff, resample_to_grid
-from ..scenario import MAX_GRID_CELLS_PER_SIDE, TerrainConfig
-from ..units import M_PER_FT
+from ..io.raster_info import dem_grid_counts, elevation_unit_m, read_raster_header
+from ..limits import MAX_GRID_CELLS_PER_SIDE, MIN_GRID_CELLS_PER_SIDE
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenario import TerrainConfig
 
 __all__ = [
     "FLAT_GRADIENT",
@@ -77,13 +81,6 @@ QUANTUM = 2.0**-24
 """The normalised fractal (0..1) is rounded to multiples of this before scaling, so that
 last-bit differences between FFT builds do not change the float32 elevations."""
 
-_ELEVATION_UNITS_M = {
-    "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0,
-    "ft": M_PER_FT, "foot": M_PER_FT, "feet": M_PER_FT, "international foot": M_PER_FT,
-    "us-ft": 1200.0 / 3937.0, "ftus": 1200.0 / 3937.0, "us survey foot": 1200.0 / 3937.0,
-    "us_survey_foot": 1200.0 / 3937.0, "foot_us": 1200.0 / 3937.0,
-}
-"""Band unit labels of DEMs -> metres per unit (US survey foot = 1200/3937 m)."""
 
 
 @dataclass(frozen=True)
@@ -209,22 +206,11 @@ def fractal_heightfield(shape: tuple[int, int], cell_m: float, relief_m: float, 
 
 # --------------------------------------------------------------------------- GeoTIFF
 
-def _elevation_unit_m(units: str | None, path: str) -> float:
-    if not units:
-        return 1.0
-    key = units.strip().lower()
-    if key not in _ELEVATION_UNITS_M:
-        raise RasterError(f"{path}: the elevation band's unit {units!r} is not understood; expected "
-                          "metres or feet (m, metre, ft, foot, US survey foot)")
-    return _ELEVATION_UNITS_M[key]
-
-
 def _dem_grid_counts(width_m: float, height_m: float, cell_m: float, path: str) -> tuple[int, int]:
-    nx = int(math.floor(width_m / cell_m + 1e-6))
-    ny = int(math.floor(height_m / cell_m + 1e-6))
-    if nx < 1 or ny < 1:
-        raise RasterError(f"{path}: terrain.cell_m {cell_m:g} m is larger than the DEM's extent "
-                          f"{width_m:g} x {height_m:g} m")
+    ny, nx = dem_grid_counts((width_m, height_m), cell_m)
+    if min(nx, ny) < MIN_GRID_CELLS_PER_SIDE:
+        raise RasterError(f"{path}: terrain.cell_m {cell_m:g} m gives {nx} x {ny} cells over the DEM's extent "
+                          f"{width_m:g} x {height_m:g} m; expected at least {MIN_GRID_CELLS_PER_SIDE} per side")
     if max(nx, ny) > MAX_GRID_CELLS_PER_SIDE:
         raise RasterError(f"{path}: the DEM's extent {width_m:g} x {height_m:g} m gives {nx} x {ny} cells "
                           f"at cell_m={cell_m:g}; expected at most {MAX_GRID_CELLS_PER_SIDE} per side "
@@ -241,23 +227,8 @@ def terrain_size_m(cfg: TerrainConfig) -> tuple[float, float]:
     if cfg.kind != "geotiff":
         ny, nx = cfg.shape
         return (nx * cfg.cell_m, ny * cfg.cell_m)
-    import rasterio
-    from rasterio.errors import RasterioError
-
-    from ..io.geotiff import _check_transform, crs_linear_unit_m
-
     path = str(cfg.path)
-    try:
-        with rasterio.open(path) as src:
-            width, height = src.width, src.height
-            transform = src.transform
-            crs_wkt = src.crs.to_wkt() if src.crs is not None else None
-    except (RasterioError, OSError) as exc:
-        raise RasterError(f"{path}: not a readable raster ({exc})") from None
-    _check_transform(transform, path)
-    a, e = abs(transform.a), abs(transform.e)
-    unit = crs_linear_unit_m(crs_wkt, path)
-    ny, nx = _dem_grid_counts(width * a * unit, height * e * unit, cfg.cell_m, path)
+    ny, nx = _dem_grid_counts(*read_raster_header(path).extent_m, cfg.cell_m, path)
     return (nx * cfg.cell_m, ny * cfg.cell_m)
 
 
@@ -269,7 +240,7 @@ def dem_terrain(path: str, cell_m: float) -> Terrain:
     """
     raster = read_geotiff(path)
     _dem_grid_counts(*raster.extent_m, cell_m, path)
-    z_unit = _elevation_unit_m(raster.units, path)
+    z_unit = elevation_unit_m(raster.units, path)
     elev, origin, crs_wkt = resample_to_grid(raster, cell_m, method="bilinear")
     if z_unit != 1.0:
         elev = (elev.astype(np.float64) * z_unit).astype(np.float32)
