@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from wildfire_gym.fire.engine import FireSim
 from wildfire_gym.fire.simulation import FireSimulation
@@ -104,7 +105,7 @@ def test_what_spotting_adds_in_a_sparse_stand_is_bounded_by_its_spot_fires() -> 
     ign = on.engine.ignition.to_numpy()[0]
     spots = np.isfinite(ign) & (ign > 0.0)
     n_spots = int(spots.sum())
-    from wildfire_gym.fire.simulation import EMBERS_PER_TORCHING_TREE
+    from wildfire_gym.constants import EMBERS_PER_TORCHING_TREE
 
     assert n_spots <= torched * EMBERS_PER_TORCHING_TREE
     params = on.spread_params(0, 0.0)
@@ -114,3 +115,40 @@ def test_what_spotting_adds_in_a_sparse_stand_is_bounded_by_its_spot_fires() -> 
     # the largest ellipse a spot fire could grow to: head distance v t, area pi/4 * L * L/lb
     bound_cells = sum(math.pi / 4.0 * (v * (t_end - t)) ** 2 / lb / 100.0 for t in ign[spots]) + n_spots
     assert added <= bound_cells
+
+
+def test_spotting_settings_come_from_the_scenario() -> None:
+    """``spotting`` in the scenario: off, the constant ignition model at 0, and the 'maximum' distance
+    model (every ember at Albini's maximum spot distance) all act on the engine's embers."""
+    from wildfire_gym.fire.run import Member, Run
+    from wildfire_gym.scenario import SpottingConfig
+
+    land = _sparse(20.0)
+    base = Run.from_scenario(land.scenario)
+    assert base.spotting == SpottingConfig()  # documented defaults
+    variants = {
+        "default": base,
+        "off": base.replace(spotting=SpottingConfig(enabled=False)),
+        "never": base.replace(spotting=SpottingConfig(ignition_model="constant", ignition_probability=0.0)),
+        "far": base.replace(spotting=SpottingConfig(distance_model="maximum", ignition_model="constant",
+                                                    ignition_probability=1.0)),
+    }
+    sim = FireSimulation([Member(land, r) for r in variants.values()], arch="cpu")
+    sim.run()
+    ign = sim.engine.ignition.to_numpy()
+    spots = {k: np.isfinite(ign[b]) & (ign[b] > 0.0) for b, k in enumerate(variants)}
+    assert spots["default"].any()
+    assert not spots["off"].any() and not spots["never"].any()
+    # 'maximum': every spot fire lies at Albini's distance from a torching tree
+    snap = sim.snapshot(3)
+    torch = snap.tree_state >= TreeState.TORCHING
+    tx, ty = land.trees.x_m[torch], land.trees.y_m[torch]
+    iy, ix = np.nonzero(spots["far"])
+    assert len(iy) > 0
+    d = np.hypot((ix[:, None] + 0.5) * 10.0 - tx[None, :], (iy[:, None] + 0.5) * 10.0 - ty[None, :])
+    eng = sim.engine.export(3)
+    mu, sigma = float(eng["spot_par"][1]), float(eng["spot_par"][2])
+    dmax = float(eng["spot_par"][6])
+    assert sigma == 0.0 and math.exp(mu) == pytest.approx(dmax, rel=1e-5)
+    # each spot cell holds a landing point at dmax from some torching tree (half a cell diagonal off)
+    assert np.all(np.abs(d - dmax).min(axis=1) <= 10.0 * math.sqrt(2) / 2 + 0.01)

@@ -140,6 +140,13 @@ TORCHING_TREES_FLAME_EXP: float = 0.4
 """-; steady flame height scales with (number of trees)^0.4 (Albini 1979)."""
 TORCHING_TREES_DURATION_EXP: float = -0.2
 """-; flame duration scales with (number of trees)^-0.2 (Albini 1979)."""
+EMBERS_PER_TORCHING_TREE: int = 4
+"""-; firebrands launched per torching tree that can reach receptive fuel (a modelling choice of
+wildfire_gym: Albini's 1979 model gives the maximum distance, not the count)."""
+SPOT_LATERAL_SPREAD_DEG: float = 10.0
+"""deg; half-width of the uniform spread of ember bearings about downwind (modelling choice)."""
+SPOT_IGNITION_DELAY_S: float = 120.0
+"""s; time from an ember's landing to a spreading spot fire (flight plus ignition; modelling choice)."""
 SPOT_LOGNORMAL_SIGMA: float = 0.6
 """-; log-standard deviation of ember landing distances (modelling choice of wildfire_gym, see spotting.py)."""
 SPOT_MAX_QUANTILE_Z: float = 2.326

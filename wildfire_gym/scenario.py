@@ -30,6 +30,12 @@ from typing import Any, Literal
 
 from ._assets import assets_dir
 from ._config import load_yaml_file, parse, spec, to_plain
+from .constants import (
+    EMBERS_PER_TORCHING_TREE,
+    SPOT_IGNITION_DELAY_S,
+    SPOT_LATERAL_SPREAD_DEG,
+    SPOT_LOGNORMAL_SIGMA,
+)
 from .errors import MISSING, RasterError, ScenarioError
 from .fuel_models import CustomFuelModel
 from .limits import MAX_EXTENT_M, MAX_GRID_CELLS_PER_SIDE, MIN_GRID_CELLS_PER_SIDE, check_resources
@@ -179,6 +185,28 @@ class WeatherConfig:
 
 
 @dataclass(frozen=True)
+class SpottingConfig:
+    """Embers from torching trees (sources and defaults: wildfire_gym/fire/spotting.py, constants.py).
+
+    ``distance_model``: ``lognormal`` (landing distances lognormal with log-sd ``lognormal_sigma``
+    and Albini's 1979 maximum spot distance as their 99th percentile, clipped there) or
+    ``maximum`` (every ember at Albini's maximum distance, the single figure BehavePlus reports).
+    ``ignition_model``: ``schroeder`` (Schroeder 1969 probability from the 1-h moisture and the air
+    temperature) or ``constant`` (``ignition_probability``).
+    """
+
+    enabled: bool = spec(True, doc="throw embers from torching trees")
+    embers_per_tree: int = spec(EMBERS_PER_TORCHING_TREE, ge=0, le=1000, doc="embers per torching tree")
+    distance_model: Literal["lognormal", "maximum"] = spec("lognormal", doc="landing distance model")
+    lognormal_sigma: float = spec(SPOT_LOGNORMAL_SIGMA, gt=0, le=3, doc="log-sd of landing distances")
+    lateral_spread_deg: float = spec(SPOT_LATERAL_SPREAD_DEG, ge=0, le=90,
+                                     doc="half-width of the bearing spread about downwind, degrees")
+    ignition_model: Literal["schroeder", "constant"] = spec("schroeder", doc="ember ignition probability model")
+    ignition_probability: float = spec(0.5, ge=0, le=1, doc="constant model: probability an ember ignites fuel")
+    delay_s: float = spec(SPOT_IGNITION_DELAY_S, ge=0, le=3600, doc="from landing to a spreading spot fire, s")
+
+
+@dataclass(frozen=True)
 class Ignition:
     x_m: float
     y_m: float
@@ -228,6 +256,7 @@ class Scenario:
     vegetation: VegetationConfig = field(default_factory=VegetationConfig)
     structures: StructuresConfig = field(default_factory=StructuresConfig)
     weather: WeatherConfig = field(default_factory=WeatherConfig)
+    spotting: SpottingConfig = field(default_factory=SpottingConfig)
     ignitions: list[Ignition] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)
     source: str | None = field(default=None, compare=False, repr=False, metadata={"internal": True})

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ScenarioError
-from ..scenario import Ignition, Intervention, MoistureConfig, Scenario, WeatherConfig
+from ..scenario import (
+    Ignition,
+    Intervention,
+    MoistureConfig,
+    Scenario,
+    SpottingConfig,
+    WeatherConfig,
+)
 from ..world.landscape import Landscape
 from .moisture import diurnal_fine_dead_moisture
 from .wind import unsheltered_waf, wind_20ft_from_10m
@@ -28,11 +35,13 @@ class Run:
     ``weather`` (wind, its height, schedule, diurnal moisture, air temperature and humidity),
     ``moisture`` (dead and live fuel and foliar moisture at the start), ``ignitions``,
     ``interventions`` (firelines, wetlines, retardant, fuel breaks, thinning at their times),
-    ``seed`` (spotting draws) and ``duration_s``.
+    ``spotting`` (embers per torching tree, distance and ignition models), ``seed`` (spotting
+    draws) and ``duration_s``.
     """
 
     weather: WeatherConfig = field(default_factory=WeatherConfig)
     moisture: MoistureConfig = field(default_factory=MoistureConfig)
+    spotting: SpottingConfig = field(default_factory=SpottingConfig)
     ignitions: tuple[Ignition, ...] = ()
     interventions: tuple[Intervention, ...] = ()
     seed: int = 0
@@ -41,7 +50,7 @@ class Run:
     @staticmethod
     def from_scenario(scenario: Scenario) -> Run:
         """The run a scenario file describes."""
-        return Run(weather=scenario.weather, moisture=scenario.fuel.moisture,
+        return Run(weather=scenario.weather, moisture=scenario.fuel.moisture, spotting=scenario.spotting,
                    ignitions=tuple(scenario.ignitions), interventions=tuple(scenario.interventions),
                    seed=int(scenario.seed), duration_s=float(scenario.duration_s))
 

@@ -69,23 +69,12 @@ log = logging.getLogger(__name__)
 PARAM_REFRESH_S = 900.0
 """Longest interval between spread-parameter updates while moisture drifts (diurnal cycle, drying wetlines), s."""
 
-EMBERS_PER_TORCHING_TREE = 4
-"""Firebrands launched per torching tree that can reach receptive fuel (a modelling choice; Albini's
-model gives the maximum distance, not the count)."""
-
 OPEN_FUEL_DEPTH_M = 0.3
 """Fuel bed depth (m) used to recover a 20-ft wind from a midflame wind where no one cell's fuel applies
 (reported wind, ember lofting): the unsheltered wind adjustment factor of a 0.3 m bed."""
 
 NO_CANOPY_THRESHOLD_M_S = 1.0e6
 """Active-crowning threshold used where there is no canopy (unreachable), m/s."""
-
-SPOT_LATERAL_SPREAD_DEG = 10.0
-"""Half-width (degrees) of the uniform spread of ember bearings about downwind, as
-:func:`~wildfire_gym.fire.spotting.spot_landing_offsets` draws them (a modelling choice)."""
-
-SPOT_IGNITION_DELAY_S = 120.0
-"""Time from an ember's landing to a spreading spot fire, s (flight plus ignition; a modelling choice)."""
 
 ALBINI_SPECIES = {"pine": "ponderosa_pine", "fir": "douglas_fir", "oak": "ponderosa_pine",
                   "juniper": "ponderosa_pine", "chaparral": "ponderosa_pine"}
@@ -560,24 +549,31 @@ class FireSimulation:
         rows = []
         for b in members:
             m = self._members[b]
+            cfg = m.run.spotting
             weather = m.weather or m.weather_table.at(float(self.engine.times_s[b]))
             t = m.land.trees
-            n_embers = EMBERS_PER_TORCHING_TREE if (self.spotting and self.crown_fire and len(t)) else 0
+            on = self.spotting and cfg.enabled and self.crown_fire and len(t) > 0
+            n_embers = cfg.embers_per_tree if on else 0
             mean_m, sd_m, dmax = 1.0, 0.0, 1.0
             if n_embers:
                 species, dbh_m, height, cover_h = self._torching_source(b)
                 u20 = float(wind_20ft_mps(m.run, weather.wind_speed_mps, OPEN_FUEL_DEPTH_M))
                 dmax = float(torching_tree_max_spot_distance(species, dbh_m, height, cover_h, u20))
-                if dmax > self.cell_m:
-                    mu, sigma = spot_distance_lognormal_params(dmax)
+                if dmax <= self.cell_m:
+                    n_embers = 0  # embers cannot leave the torching tree's cell
+                elif cfg.distance_model == "maximum":
+                    mean_m, sd_m = dmax, 0.0
+                else:
+                    mu, sigma = spot_distance_lognormal_params(dmax, cfg.lognormal_sigma)
                     mu, sigma = float(mu), float(sigma)
                     mean_m = math.exp(mu + 0.5 * sigma**2)
                     sd_m = mean_m * math.sqrt(math.expm1(sigma**2))
-                else:
-                    n_embers = 0
-            prob = float(ignition_probability(weather.d1h, m.run.weather.air_temperature_c))
-            rows.append((b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0, SPOT_LATERAL_SPREAD_DEG,
-                         SPOT_IGNITION_DELAY_S, m.run.seed, prob, dmax))
+            if cfg.ignition_model == "constant":
+                prob = float(cfg.ignition_probability)
+            else:
+                prob = float(ignition_probability(weather.d1h, m.run.weather.air_temperature_c))
+            rows.append((b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0, cfg.lateral_spread_deg,
+                         cfg.delay_s, m.run.seed, prob, dmax))
         if rows:
             cols = list(zip(*rows, strict=True))
             self.engine.set_spotting_many(*cols)
