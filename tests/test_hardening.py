@@ -358,6 +358,23 @@ def test_gdal_warnings_about_a_damaged_raster_add_no_lines(tmp_path: Path) -> No
     assert ": fuel.raster: expected a readable GeoTIFF" in lines[0]
 
 
+def test_an_ensemble_of_replaced_scenarios_reads_the_fuel_raster_once(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import wildfire_gym.io.raster_info as raster_info
+
+    calls = []
+    real = raster_info.raster_codes
+    monkeypatch.setattr(raster_info, "raster_codes", lambda *a, **k: calls.append(a) or real(*a, **k))
+    fuel = _fuel(tmp_path / "ens.tif", np.full((16, 20), 102, np.int16))
+    sc = load_scenario(_write(tmp_path / "e.yaml", dict(TINY, fuel={"raster": fuel.name})))
+    members = [sc.replace(seed=s) for s in range(5)]
+    assert [m.seed for m in members] == list(range(5)) and len(calls) == 1
+    fuel.write_bytes(fuel.read_bytes())  # same pixels, a new file version: read again
+    os.utime(fuel, ns=(0, 10**9))
+    sc.replace(seed=9)
+    assert len(calls) == 2
+
+
 def test_a_huge_custom_fuel_csv_is_refused_before_reading(tmp_path: Path) -> None:
     from wildfire_gym.fuel_models import MAX_CUSTOM_CSV_BYTES
 

@@ -21,12 +21,15 @@ that needs more memory than the machine has (:mod:`wildfire_gym.limits`) unless
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
 
 from ._assets import assets_dir
 from ._config import load_yaml_file, parse, spec, to_plain
@@ -304,20 +307,40 @@ def _resolve_path(p: str, base_dir: Path | None, field_path: str) -> str:
     return str(path)
 
 
+@functools.lru_cache(maxsize=32)
+def _raster_scan(path: str, stamp: tuple[int, int], bounds: tuple[float, float, float, float] | None
+                 ) -> tuple[float, tuple[float, ...], bool]:
+    """The pixel reads validation makes of a raster, kept per file version (``stamp``: modification
+    time and size), so that ``Scenario.replace`` in an ensemble does not read the file again:
+    ``(valid fraction of a decimated sample or of the window, distinct valid values, floating type)``."""
+    from .io.raster_info import raster_codes, sample_raster
+
+    if bounds is None:
+        data, valid = sample_raster(path)
+        return float(valid.mean()), (), bool(np.issubdtype(data.dtype, np.floating))
+    codes, n_valid, n_all = raster_codes(path, bounds=bounds)
+    return (n_valid / n_all if n_all else 0.0), tuple(codes.tolist()), bool(np.issubdtype(codes.dtype, np.floating))
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_size)
+
+
 def _check_dem(terrain: TerrainConfig) -> tuple[tuple[int, int], tuple[float, float]]:
     """Check a DEM's header and a decimated sample; ``((ny, nx), (left, bottom))`` of the grid it gives."""
     from .io.geotiff import MAX_NODATA_FRACTION
-    from .io.raster_info import dem_grid_counts, elevation_unit_m, read_raster_header, sample_raster
+    from .io.raster_info import dem_grid_counts, elevation_unit_m, read_raster_header
 
     assert terrain.path is not None
     try:
         header = read_raster_header(terrain.path)
         elevation_unit_m(header.units, header.path)
         extent = header.extent_m
-        _, valid = sample_raster(terrain.path)
-    except RasterError as exc:
+        valid_share, _, _ = _raster_scan(terrain.path, _stamp(terrain.path), None)
+    except (RasterError, OSError) as exc:
         raise ScenarioError("terrain.path", f"a readable GeoTIFF DEM in a projected CRS ({exc})", terrain.path) from None
-    nodata = 1.0 - float(valid.mean())
+    nodata = 1.0 - valid_share
     if nodata > MAX_NODATA_FRACTION:
         raise ScenarioError("terrain.path", f"a DEM with at most {MAX_NODATA_FRACTION:.0%} nodata cells "
                             f"({nodata:.0%} are nodata)", terrain.path)
@@ -337,9 +360,7 @@ def _check_dem(terrain: TerrainConfig) -> tuple[tuple[int, int], tuple[float, fl
 def _check_fuel_raster(path: str, shape: tuple[int, int], cell_m: float, origin: tuple[float, float] | None,
                        numbers: Mapping[str, int]) -> None:
     """Check a fuel raster where the terrain lies: georeferenced, overlapping, some data, known integer codes."""
-    import numpy as np
-
-    from .io.raster_info import raster_codes, read_raster_header
+    from .io.raster_info import read_raster_header
 
     try:
         header = read_raster_header(path)
@@ -351,16 +372,16 @@ def _check_fuel_raster(path: str, shape: tuple[int, int], cell_m: float, origin:
         if min(grid[2], right) <= max(grid[0], left) or min(grid[3], top) <= max(grid[1], bottom):
             raise ScenarioError("fuel.raster", f"a fuel raster overlapping the terrain (raster bounds "
                                 f"{(left, bottom, right, top)}, terrain {grid} in CRS units)", path)
-        codes, n_valid, _ = raster_codes(path, bounds=grid)
-    except RasterError as exc:
+        valid_share, codes, floating = _raster_scan(path, _stamp(path), grid)
+    except (RasterError, OSError) as exc:
         raise ScenarioError("fuel.raster", f"a readable GeoTIFF of fuel codes in a projected CRS ({exc})", path) from None
-    if n_valid == 0:
+    if valid_share == 0:
         raise ScenarioError("fuel.raster", "a fuel raster with codes over the terrain (every pixel there is nodata)",
                             path)
-    if np.issubdtype(codes.dtype, np.floating):
-        fractional = codes[codes != np.round(codes)]
-        if fractional.size:
-            raise ScenarioError("fuel.raster", f"integer fuel codes (found {float(fractional[0]):g})", path)
+    if floating:
+        fractional = [c for c in codes if c != round(c)]
+        if fractional:
+            raise ScenarioError("fuel.raster", f"integer fuel codes (found {fractional[0]:g})", path)
     allowed = set(numbers.values())
     unknown = [int(c) for c in codes if int(c) not in allowed]
     if unknown:
