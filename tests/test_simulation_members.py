@@ -3,6 +3,8 @@ weather changes and edits visible in the snapshot; a member's bytes never depend
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -165,3 +167,20 @@ def test_weather_table_equals_the_schedule_applied_in_order() -> None:
                 d1 = ch.d1h if ch.d1h is not None else d1
         w = table.at(float(t))
         assert (w.wind_speed_mps, w.wind_from_deg, w.d1h) == (speed, direction % 360.0, d1)
+
+
+def test_set_weather_overrides_now_and_keeps_later_changes(land) -> None:
+    from wildfire_gym.fire.run import WeatherTable
+    from wildfire_gym.scenario import WeatherChange
+
+    run = runs(land, 1)[0]
+    run = run.replace(weather=dataclasses.replace(run.weather, schedule=[WeatherChange(t_s=1000.0, wind_from_deg=180.0)]))
+    sim = FireSimulation([Member(land, run)], arch="cpu")
+    sim.advance(400.0)
+    sim.set_weather(0, wind_speed_mps=7.0, wind_from_deg=45.0)
+    table = WeatherTable.from_run(sim.run_of(0))
+    assert (table.at(500.0).wind_speed_mps, table.at(500.0).wind_from_deg) == (7.0, 45.0)
+    assert (table.at(1100.0).wind_speed_mps, table.at(1100.0).wind_from_deg) == (7.0, 180.0)
+    assert sim.snapshot(0).wind_from_deg == 45.0
+    sim.advance(1100.0)
+    assert sim.snapshot(0).wind_from_deg == 180.0

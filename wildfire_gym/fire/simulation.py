@@ -617,7 +617,8 @@ class FireSimulation:
 
     def set_weather(self, b: int, wind_speed_mps: float | None = None, wind_from_deg: float | None = None,
                     d1h: float | None = None, d10h: float | None = None, d100h: float | None = None) -> None:
-        """A weather change of member ``b`` from its current time on (added to its run's schedule)."""
+        """A weather change of member ``b`` at its current time (added to its run's schedule; changes
+        scheduled later still apply at their times)."""
         from ..scenario import WeatherChange
 
         b = self._check_b(b)
@@ -630,8 +631,9 @@ class FireSimulation:
                 raise ScenarioError(name, f"a value in [{lo}, {hi}]", v)
         change = WeatherChange(t_s=now, wind_speed_mps=wind_speed_mps, wind_from_deg=wind_from_deg,
                                d1h=d1h, d10h=d10h, d100h=d100h)
-        kept = [ch for ch in m.run.weather.schedule if ch.t_s <= now]
-        weather = dataclasses.replace(m.run.weather, schedule=[*kept, change])
+        before = [ch for ch in m.run.weather.schedule if ch.t_s <= now]
+        after = [ch for ch in m.run.weather.schedule if ch.t_s > now]
+        weather = dataclasses.replace(m.run.weather, schedule=[*before, change, *after])
         m.run = m.run.replace(weather=weather)
         m.schedule_t = schedule_times(m.run)
         m.weather_table = WeatherTable.from_run(m.run)
@@ -702,8 +704,8 @@ class FireSimulation:
         m = self._members[b]
         out = np.zeros(self.shape)
         now = float(self.engine.times_s[b])
-        for act in m.wet:
-            out[act.mask] += act.iv.moisture_add * 0.5 ** ((now - act.iv.t_s) / act.iv.half_life_s)
+        for act in m.wet:  # the excess each line adds, decaying as wetted_fuel_moisture has it
+            out[act.mask] += float(wetted_fuel_moisture(0.0, act.iv.moisture_add, now - act.iv.t_s, act.iv.half_life_s))
         return out
 
     # ------------------------------------------------------------------ running
