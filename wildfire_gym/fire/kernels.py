@@ -25,6 +25,7 @@ from .spread_ref import (
     NEIGHBOURS,
     ORIGIN_MASK,
     ORIGIN_SHIFT,
+    RAY_REACH,
     STRAIGHTNESS,
     STRAIGHTNESS_SLACK,
 )
@@ -246,6 +247,54 @@ def _unresolve_tree(b: ti.i32, n: ti.i32, tree_state: ti.template(), tree_time: 
 
 
 @ti.func
+def _segment_sums(b: ti.i32, oy: ti.i32, ox: ti.i32, iy: ti.i32, ix: ti.i32, slow_a: ti.template(),
+                  slow_bx: ti.template(), slow_by: ti.template()) -> ti.math.vec3:
+    """Length-weighted mean ``(SA, SBx, SBy)`` of the cells crossed by the straight segment
+    between the centres of ``(oy, ox)`` and ``(iy, ix)``: same walk and operations as
+    :func:`wildfire_gym.fire.spread_ref.segment_sums`."""
+    rx = ix - ox
+    ry = iy - oy
+    nxa = ti.abs(rx)
+    nya = ti.abs(ry)
+    sx = 1 if rx > 0 else (-1 if rx < 0 else 0)
+    sy = 1 if ry > 0 else (-1 if ry < 0 else 0)
+    den_x = ti.f32(2 * ti.max(nxa, 1))
+    den_y = ti.f32(2 * ti.max(nya, 1))
+    cx = ox
+    cy = oy
+    i = 0
+    j = 0
+    s_prev = 0.0
+    sa = 0.0
+    sbx = 0.0
+    sby = 0.0
+    while i < nxa or j < nya:
+        lhs = (2 * i + 1) * nya
+        rhs = (2 * j + 1) * nxa
+        xs = i < nxa and (j >= nya or lhs <= rhs)
+        ys = j < nya and (i >= nxa or rhs <= lhs)
+        s = ti.f32(2 * j + 1) / den_y
+        if xs:
+            s = ti.f32(2 * i + 1) / den_x
+        w = s - s_prev
+        sa = sa + w * slow_a[b, cy, cx]
+        sbx = sbx + w * slow_bx[b, cy, cx]
+        sby = sby + w * slow_by[b, cy, cx]
+        s_prev = s
+        if xs:
+            cx += sx
+            i += 1
+        if ys:
+            cy += sy
+            j += 1
+    w = 1.0 - s_prev
+    sa = sa + w * slow_a[b, cy, cx]
+    sbx = sbx + w * slow_bx[b, cy, cx]
+    sby = sby + w * slow_by[b, cy, cx]
+    return ti.math.vec3(sa, sbx, sby)
+
+
+@ti.func
 def _best_ray(
     b: ti.i32,
     iy: ti.i32,
@@ -280,6 +329,9 @@ def _best_ray(
         bx_x = slow_bx[b, iy, ix]
         by_x = slow_by[b, iy, ix]
         ig = ignition[b, iy, ix]
+        memo_o = -1  # the last segment summed (neighbours often share an origin)
+        memo_to = 0.0
+        memo = ti.math.vec3(0.0, 0.0, 0.0)
         if (dirs & IGNITION_MASK) != 0:
             cand = _own_ray(iy, ix, ig, ig)
             if _wins(cand, best):
@@ -306,23 +358,54 @@ def _best_ray(
                     if o == ((sy << ORIGIN_SHIFT) | sx):
                         ts = to_
                     tv = ti.max(ts + (ma * step - (mbx * ddx + mby * ddy)), t_min)
-                    cand = Ray(t=tv, o=(sy << ORIGIN_SHIFT) | sx, to=ts, l=step, a=ma * step, bx=mbx * step,
-                               by=mby * step)
+                    bx_y = slow_bx[b, sy, sx]
+                    by_y = slow_by[b, sy, sx]
+                    cand = Ray(t=tv, o=(sy << ORIGIN_SHIFT) | sx, to=ts, l=step, a=0.0, bx=0.0, by=0.0)
+                    if ay == a_x and bx_y == bx_x and by_y == by_x:
+                        cand.a = a_x
+                        cand.bx = bx_x
+                        cand.by = by_x
                     if _wins(cand, best):
                         best = cand
+                    # continuation of the neighbour's ray: the exact travel time of the straight
+                    # segment o -> x (uniform ray: the origin's own coefficients; else summed per cell)
                     sl = s_l[(b * ny + sy) * nx + sx] + step
-                    sa = s_a[(b * ny + sy) * nx + sx] + ma * step
-                    sbx = s_bx[(b * ny + sy) * nx + sx] + mbx * step
-                    sby = s_by[(b * ny + sy) * nx + sx] + mby * step
-                    rx = ti.f32(ix - (o & ORIGIN_MASK)) * cell_m
-                    ry = ti.f32(iy - (o >> ORIGIN_SHIFT)) * cell_m
+                    ua = s_a[(b * ny + sy) * nx + sx]
+                    ubx = s_bx[(b * ny + sy) * nx + sx]
+                    uby = s_by[(b * ny + sy) * nx + sx]
+                    rxi = ix - (o & ORIGIN_MASK)
+                    ryi = iy - (o >> ORIGIN_SHIFT)
+                    rx = ti.f32(rxi) * cell_m
+                    ry = ti.f32(ryi) * cell_m
                     dist = ti.sqrt(rx * rx + ry * ry)
+                    uni = 0
                     if sl <= STRAIGHTNESS * dist + STRAIGHTNESS_SLACK * cell_m:
-                        inv_l = 1.0 / sl
-                        tc = ti.max(to_ + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry)), t_min)
-                        cand = Ray(t=tc, o=o, to=to_, l=sl, a=sa, bx=sbx, by=sby)
-                        if _wins(cand, best):
-                            best = cand
+                        if ua == a_x and ubx == bx_x and uby == by_x:
+                            uni = 1
+                    seg = 0
+                    if uni == 0 and ti.max(ti.abs(rxi), ti.abs(ryi)) <= RAY_REACH:
+                        seg = 1
+                        if o == memo_o and to_ == memo_to:
+                            ua = memo.x
+                            ubx = memo.y
+                            uby = memo.z
+                        else:
+                            memo = _segment_sums(b, o >> ORIGIN_SHIFT, o & ORIGIN_MASK, iy, ix, slow_a, slow_bx,
+                                                 slow_by)
+                            memo_o = o
+                            memo_to = to_
+                            ua = memo.x
+                            ubx = memo.y
+                            uby = memo.z
+                    tc = ti.max(to_ + (ua * dist - (ubx * rx + uby * ry)), t_min)
+                    if (uni != 0 or seg != 0) and tc < INF:
+                        cand2 = Ray(t=tc, o=o, to=to_, l=sl, a=0.0, bx=0.0, by=0.0)
+                        if uni != 0:
+                            cand2.a = ua
+                            cand2.bx = ubx
+                            cand2.by = uby
+                        if _wins(cand2, best):
+                            best = cand2
     return best
 
 

@@ -93,6 +93,14 @@ integer division to recover it)."""
 ORIGIN_MASK = (1 << ORIGIN_SHIFT) - 1
 """Mask of the column in a stored origin."""
 
+RAY_REACH = 8
+"""Longest ray (cells, in x and in y) continued through cells of different coefficients.
+
+Such a ray is charged the exact travel time of its straight segment, summed over the cells
+it crosses (:func:`segment_sums`, up to ``2 RAY_REACH`` of them); longer ones give way to new
+rays (a ray through cells all equal to its origin's costs nothing to continue and has no
+limit)."""
+
 MAX_GRID_SIDE = 1 << (31 - ORIGIN_SHIFT)
 """Largest number of rows or columns (the packed origin must fit an int32): 32768."""
 
@@ -253,6 +261,61 @@ class RayState:
         return (self.t, self.origin, self.t_origin, self.s_l, self.s_a, self.s_bx, self.s_by)
 
 
+def segment_sums(
+    a: np.ndarray, bx: np.ndarray, by: np.ndarray, oy: np.ndarray, ox: np.ndarray, iy: np.ndarray,
+    ix: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Length-weighted mean coefficients ``(SA, SBx, SBy)`` (s/m, float32) of the straight
+    segment from the centre of cell ``(oy, ox)`` to the centre of ``(iy, ix)`` (int arrays),
+    so that its exact travel time through the per-cell ``g_c`` is ``SA |r| - SB.r``.
+
+    ``SA = sum_c w_c A_c`` with ``w_c`` the fraction of the segment inside cell ``c``
+    (``+inf`` when it crosses a cell that cannot burn). The cells are walked in order of
+    the parameters ``s = (2 i + 1) / (2 |rx|)`` and ``(2 j + 1) / (2 |ry|)`` at which the
+    segment crosses the ``i``-th column and ``j``-th row boundary, compared exactly in
+    integers; a segment through a cell corner steps diagonally (the two side cells get no
+    length). At most ``2 RAY_REACH`` crossings (``|rx|, |ry| <= RAY_REACH``).
+    """
+    f32 = np.float32
+    rx = (ix - ox).astype(np.int32)
+    ry = (iy - oy).astype(np.int32)
+    nxa, nya = np.abs(rx), np.abs(ry)
+    sx, sy = np.sign(rx).astype(np.int32), np.sign(ry).astype(np.int32)
+    cx, cy = ox.astype(np.int32).copy(), oy.astype(np.int32).copy()
+    i = np.zeros_like(rx)
+    j = np.zeros_like(rx)
+    s_prev = np.zeros(rx.shape, f32)
+    sa = np.zeros(rx.shape, f32)
+    sbx = np.zeros(rx.shape, f32)
+    sby = np.zeros(rx.shape, f32)
+    den_x = (2 * np.maximum(nxa, 1)).astype(f32)
+    den_y = (2 * np.maximum(nya, 1)).astype(f32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        while True:
+            act = (i < nxa) | (j < nya)
+            if not act.any():
+                break
+            lhs = (2 * i + 1) * nya
+            rhs = (2 * j + 1) * nxa
+            xs = act & (i < nxa) & ((j >= nya) | (lhs <= rhs))
+            ys = act & (j < nya) & ((i >= nxa) | (rhs <= lhs))
+            s = np.where(xs, (2 * i + 1).astype(f32) / den_x, (2 * j + 1).astype(f32) / den_y)
+            w = s - s_prev
+            sa = np.where(act, sa + w * a[cy, cx], sa)
+            sbx = np.where(act, sbx + w * bx[cy, cx], sbx)
+            sby = np.where(act, sby + w * by[cy, cx], sby)
+            s_prev = np.where(act, s, s_prev)
+            cx = cx + np.where(xs, sx, 0)
+            cy = cy + np.where(ys, sy, 0)
+            i = i + xs
+            j = j + ys
+        w = f32(1.0) - s_prev
+        sa = sa + w * a[cy, cx]
+        sbx = sbx + w * bx[cy, cx]
+        sby = sby + w * by[cy, cx]
+    return sa.astype(f32), sbx.astype(f32), sby.astype(f32)
+
+
 def _wins(t: np.ndarray, t_o: np.ndarray, s_l: np.ndarray, best_t: np.ndarray,
           best_to: np.ndarray, best_l: np.ndarray) -> np.ndarray:
     """Candidate order: earlier arrival, then earlier origin (longer rays), then shorter path."""
@@ -321,29 +384,39 @@ def ray_update(
             best_o = np.where(better, ((iy + dy) << ORIGIN_SHIFT) | (ix + dx), best_o).astype(np.int32)
             best_to = np.where(better, ts, best_to).astype(f32)
             best_l = np.where(better, step, best_l).astype(f32)
-            best_a = np.where(better, ma * step, best_a).astype(f32)
-            best_bx = np.where(better, mbx * step, best_bx).astype(f32)
-            best_by = np.where(better, mby * step, best_by).astype(f32)
-            # continuation of the neighbour's ray
+            same = (ay0 == a0) & (bxy == bx) & (byy == by)
+            best_a = np.where(better, np.where(same, a0, f32(0.0)), best_a).astype(f32)
+            best_bx = np.where(better, np.where(same, bx, f32(0.0)), best_bx).astype(f32)
+            best_by = np.where(better, np.where(same, by, f32(0.0)), best_by).astype(f32)
+            # continuation of the neighbour's ray: the exact travel time of the straight
+            # segment o -> x (uniform ray: the origin's own coefficients; else summed per cell)
             sl = _shift(st.s_l, dx, dy, 0.0) + step
-            sa = _shift(st.s_a, dx, dy, 0.0) + ma * step
-            sbx = _shift(st.s_bx, dx, dy, 0.0) + mbx * step
-            sby = _shift(st.s_by, dx, dy, 0.0) + mby * step
-            rx = (ix - (oy_ & ORIGIN_MASK)).astype(f32) * h
-            ry = (iy - (oy_ >> ORIGIN_SHIFT)).astype(f32) * h
+            ua = _shift(st.s_a, dx, dy, 0.0)
+            ubx = _shift(st.s_bx, dx, dy, 0.0)
+            uby = _shift(st.s_by, dx, dy, 0.0)
+            rxi = ix - (oy_ & ORIGIN_MASK)
+            ryi = iy - (oy_ >> ORIGIN_SHIFT)
+            rx = rxi.astype(f32) * h
+            ry = ryi.astype(f32) * h
             dist = np.sqrt(rx * rx + ry * ry)
             straight = sl <= f32(STRAIGHTNESS) * dist + f32(STRAIGHTNESS_SLACK) * h
-            inv_l = f32(1.0) / sl
-            tc = np.maximum(np.where(ok_n, to_, f32(0.0)) + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry)),
-                            t_lo)
-            better = ok_n & straight & _wins(tc, to_, sl, best_t, best_to, best_l)
+            uni = ok_n & straight & (ua == a0) & (ubx == bx) & (uby == by)
+            sa, sbx, sby = ua.copy(), ubx.copy(), uby.copy()
+            seg = ok_n & ~uni & (np.maximum(np.abs(rxi), np.abs(ryi)) <= RAY_REACH)
+            if seg.any():
+                qy, qx = np.nonzero(seg)
+                sa[seg], sbx[seg], sby[seg] = segment_sums(
+                    a, bx, by, (oy_[seg] >> ORIGIN_SHIFT), (oy_[seg] & ORIGIN_MASK), qy, qx)
+            tc = np.maximum(np.where(ok_n, to_, f32(0.0)) + (sa * dist - (sbx * rx + sby * ry)), t_lo)
+            better = (uni | seg) & (tc < np.inf) & _wins(tc, to_, sl, best_t, best_to, best_l)
+            keep_u = better & uni
             best_t = np.where(better, tc, best_t).astype(f32)
             best_o = np.where(better, oy_, best_o).astype(np.int32)
             best_to = np.where(better, to_, best_to).astype(f32)
             best_l = np.where(better, sl, best_l).astype(f32)
-            best_a = np.where(better, sa, best_a).astype(f32)
-            best_bx = np.where(better, sbx, best_bx).astype(f32)
-            best_by = np.where(better, sby, best_by).astype(f32)
+            best_a = np.where(better, np.where(keep_u, ua, f32(0.0)), best_a).astype(f32)
+            best_bx = np.where(better, np.where(keep_u, ubx, f32(0.0)), best_bx).astype(f32)
+            best_by = np.where(better, np.where(keep_u, uby, f32(0.0)), best_by).astype(f32)
     keep = ~burnable if update is None else ~(burnable & update)
     new.t = np.where(keep, st.t, best_t).astype(f32)
     new.origin = np.where(keep, st.origin, best_o).astype(np.int32)
