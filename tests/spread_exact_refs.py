@@ -175,8 +175,10 @@ def mosaic_params(n: int, seed: int, patch_cells: float = 6.0) -> dict[str, np.n
     return {"ros": ros, "head": head, "lb": lb}
 
 
-def terrain_params(n: int, cell_m: float, seed: int, relief_m: float = 40.0) -> dict[str, np.ndarray]:
-    """Fractal terrain (spectral synthesis, amplitude ~ 1/f^1.6) whose slope drives the
+def terrain_params(n: int, cell_m: float, seed: int, relief_m: float = 40.0, inner_cells: float = 4.0
+                   ) -> dict[str, np.ndarray]:
+    """Fractal terrain (spectral synthesis, amplitude ~ 1/f^1.6, no wavelengths shorter than
+    ``inner_cells`` cells, heights spanning ``relief_m``) whose slope drives the
     spread: head rate ``0.2 (1 + 5 tan^2(slope))`` m/s upslope, length-to-breadth
     ``1 + 1.2 tan(slope)`` (shapes of the Rothermel slope factor, not its values)."""
     rng = np.random.default_rng(seed)
@@ -186,10 +188,62 @@ def terrain_params(n: int, cell_m: float, seed: int, relief_m: float = 40.0) -> 
     f[0, 0] = 1.0
     spec = (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))) / f**1.6
     spec[0, 0] = 0.0
-    spec[f > 0.25] = 0.0  # inner scale: 4 cells
+    spec[f > 1.0 / inner_cells] = 0.0  # inner scale (cells)
     z = np.real(np.fft.ifft2(spec))
     z = relief_m * (z - z.min()) / (z.max() - z.min())
     dzdy, dzdx = np.gradient(z, cell_m)
     tan = np.hypot(dzdx, dzdy)
     head = np.degrees(np.arctan2(dzdx, dzdy)) % 360.0
     return {"ros": 0.2 * (1.0 + 5.0 * tan**2), "head": head, "lb": 1.0 + 1.2 * tan, "tan": tan}
+
+
+REFERENCE_FILE = "golden/spread_reference_32.npz"
+"""Stored lattice references of the mosaic and terrain cases (relative to tests/), written
+by :func:`make_reference_file` (about a minute) and checked by the slow test that rebuilds them."""
+
+REFERENCE_N = 32
+"""Cells per side of the stored reference cases."""
+
+REFERENCE_CELL_M = 5.0
+"""Cell size (m) of the stored reference cases."""
+
+REFERENCE_LATTICES = ((6, 18), (8, 16))
+"""``(k, radius)`` of the two refinements stored: their difference shows convergence."""
+
+
+def reference_cases() -> dict[str, dict[str, np.ndarray]]:
+    """The two reference media: a fuel mosaic with wind and a fractal terrain."""
+    n, cell = REFERENCE_N, REFERENCE_CELL_M
+    return {
+        "mosaic": mosaic_params(n, 3),
+        "terrain": terrain_params(n, cell, 4, relief_m=25.0, inner_cells=8.0),
+    }
+
+
+def reference_source() -> tuple[int, int]:
+    """Ignition cell ``(iy, ix)`` of the reference cases."""
+    return (REFERENCE_N // 2, REFERENCE_N // 3)
+
+
+def compute_references() -> dict[str, np.ndarray]:
+    """Lattice references of every case at every refinement (``{case}_k{k}_r{radius}``)."""
+    from wildfire_gym.fire.spread_ref import slowness_coefficients
+
+    out = {}
+    for name, p in reference_cases().items():
+        a, bx, by = slowness_coefficients(p["ros"], p["head"], p["lb"])
+        for k, radius in REFERENCE_LATTICES:
+            out[f"{name}_k{k}_r{radius}"] = lattice_reference(a, bx, by, REFERENCE_CELL_M, reference_source(), k,
+                                                              radius)
+    return out
+
+
+def make_reference_file(path: str) -> None:
+    """Write :func:`compute_references` to ``path`` (npz)."""
+    np.savez_compressed(path, **compute_references())
+
+
+if __name__ == "__main__":  # python tests/spread_exact_refs.py  (from the repository root)
+    import os
+
+    make_reference_file(os.path.join(os.path.dirname(__file__), REFERENCE_FILE))
