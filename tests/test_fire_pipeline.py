@@ -402,9 +402,12 @@ def test_weather_schedule_turns_the_head_qualitatively(
 
 
 def _forest(interventions: list[dict[str, Any]]) -> Scenario:
-    """Fir stand (crown bases ~4.3 m) over SH5 shrubs, 20-ft wind 8 m/s from the west, 50 x 25 cells."""
+    """Fir stand (crown bases ~4.3 m) over SH5 shrubs, 20-ft wind 8 m/s from the west, 50 x 25 cells.
+
+    35 min: a shortest-path solution of the stand's per-cell ellipses reaches column 48 in
+    30 min; the engine, whose rays bend only at cell centres, is about 5 % later (issue 7)."""
     return scenario_from_dict({
-        "name": "thinning-test", "seed": 5, "duration_s": 1800.0,
+        "name": "thinning-test", "seed": 5, "duration_s": 2100.0,
         "terrain": {"size_m": [500.0, 250.0], "cell_m": CELL_M, "kind": "plane"},
         "fuel": {"model": "SH5", "moisture": {**MOISTURE, "foliar": 1.0}},
         "vegetation": {"trees_per_ha": 150, "species": {"fir": 1.0}, "clustering": 0.0},
