@@ -1,4 +1,5 @@
-"""Fire shapes from the batched spread engine against analytic ellipses (docs/validation.md section 2)."""
+"""Fire shapes from the batched spread engine against analytic ellipses (docs/validation.md section 2;
+section 5 for the exact tests where fuels change: tests/test_spread_exact.py)."""
 
 from __future__ import annotations
 

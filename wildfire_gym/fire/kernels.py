@@ -146,8 +146,9 @@ def build_tile_list(reached: I32, open_: I32, active_b: I32, tiles: I32, count: 
 
 
 Ray = ti.types.struct(t=ti.f32, o=ti.i32, to=ti.f32, l=ti.f32, a=ti.f32, bx=ti.f32, by=ti.f32)
-"""A cell's state: arrival ``t``, ray origin ``o`` (packed), origin time ``to`` and the ray's
-path sums ``l, a, bx, by`` (see :mod:`wildfire_gym.fire.spread_ref`)."""
+"""A cell's state: arrival ``t``, ray origin ``o`` (packed), origin time ``to``, the length
+``l`` of the ray's 8-connected path and, for a uniform ray, its coefficients ``a, bx, by``
+(zero otherwise; see :mod:`wildfire_gym.fire.spread_ref`)."""
 
 
 @ti.func
@@ -320,7 +321,8 @@ def _best_ray(
     When the cell's state already beats the candidates left out (it was a fixed point before
     those neighbours changed), the result is the same as evaluating them all: a left-out
     candidate is not better than the current state, so it cannot beat or tie a better one.
-    ``ray``: the state arrays, as in :func:`_ray_at`."""
+    ``ray``: the state arrays, as in :func:`_ray_at`. The segment sums of a continued ray
+    (:func:`_segment_sums`) are computed once per origin: neighbours often share one."""
     arrival, origin, t_origin, s_l, s_a, s_bx, s_by = ti.static(ray)
     ny, nx = arrival.shape[1], arrival.shape[2]
     best = _ray_at(b, iy, ix, ray)
