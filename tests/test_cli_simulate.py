@@ -96,7 +96,7 @@ def test_fields_npz_has_exactly_the_five_fields(run_dir: Path) -> None:
     burned = np.isfinite(arrival)
     assert np.all(np.isin(f["burn_state"][burned], (BurnState.BURNING, BurnState.BURNED)))
     assert np.all(f["burn_state"][~burned] == BurnState.UNBURNED)
-    # Byram's flame length from the intensity (VALIDATION.md section 4)
+    # Byram's flame length from the intensity (docs/validation.md section 4)
     i = f["fireline_intensity_kw_m"][burned].astype(np.float64)
     np.testing.assert_allclose(f["flame_length_m"][burned], 0.0775 * i**0.46, rtol=1e-4)
     # the fire ran downwind (east) of the ignition

@@ -1,4 +1,4 @@
-"""Crown fire thresholds and spread (VALIDATION.md section 3)."""
+"""Crown fire thresholds and spread (docs/validation.md section 3)."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def test_kernel_matches_numpy_reference(single: FireSim) -> None:
     # the reference's own pieces: Byram's flame length and intensity = H w R
     np.testing.assert_allclose(ref["fireline_intensity_kw_m"][reached],
                                (p["hw"] * ref["ros_m_per_s"])[reached], rtol=1e-5)
-    assert float(spread_ref.flame_length_byram(np.float32(540.0))) == pytest.approx(1.40, abs=0.01)  # VALIDATION 4
+    assert float(spread_ref.flame_length_byram(np.float32(540.0))) == pytest.approx(1.40, abs=0.01)  # docs/validation.md section 4
 
 
 def test_uniform_field_matches_global_relaxation() -> None:

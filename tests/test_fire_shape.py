@@ -1,4 +1,4 @@
-"""Fire ellipse: length-to-breadth, backing/flanking rates and geometry (VALIDATION.md section 2)."""
+"""Fire ellipse: length-to-breadth, backing/flanking rates and geometry (docs/validation.md section 2)."""
 
 from __future__ import annotations
 

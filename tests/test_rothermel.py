@@ -1,4 +1,4 @@
-"""Rothermel surface fire against BehavePlus reference values (docs: VALIDATION.md section 1)."""
+"""Rothermel surface fire against BehavePlus reference values (docs/validation.md section 1)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from wildfire_gym.fuel_models import fuel_model, standard_fuel_models
 
 TABLE_MOISTURE = {"d1h": 0.06, "d10h": 0.07, "d100h": 0.08, "live_herb": 0.60, "live_woody": 0.90}
 
-# VALIDATION.md section 1: head ROS in m/min at 0 / 5 / 10 mi/h midflame (BehavePlus core, wind limit on)
+# docs/validation.md section 1: head ROS in m/min at 0 / 5 / 10 mi/h midflame (BehavePlus core, wind limit on)
 BEHAVEPLUS_TABLE = {
     "FM1": (1.404, 31.48, 90.56),
     "FM2": (0.871, 13.65, 46.31),

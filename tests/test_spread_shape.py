@@ -1,4 +1,5 @@
-"""Fire shapes from the batched spread engine against analytic ellipses (VALIDATION.md section 2)."""
+"""Fire shapes from the batched spread engine against analytic ellipses (docs/validation.md section 2;
+section 5 for the exact tests where fuels change: tests/test_spread_exact.py)."""
 
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def test_head_back_and_flank_rates(sim: FireSim) -> None:
     assert 30.0 / arr[80, 10] == pytest.approx(float(back_rate(HEAD_ROS, lb)), rel=1e-4)
     r_side = float(focal_rate(HEAD_ROS, lb, np.pi / 2))
     assert 30.0 / arr[110, 40] == pytest.approx(r_side, rel=1e-4)
-    # LB = 2: head/back = 13.93 and flank/head = 0.268 (VALIDATION.md)
+    # LB = 2: head/back = 13.93 and flank/head = 0.268 (docs/validation.md section 2)
     assert HEAD_ROS / float(back_rate(HEAD_ROS, lb)) == pytest.approx(13.93, rel=1e-3)
     assert float(flank_rate(HEAD_ROS, lb)) / HEAD_ROS == pytest.approx(0.268, rel=2e-3)
 

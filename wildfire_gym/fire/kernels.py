@@ -25,6 +25,7 @@ from .spread_ref import (
     NEIGHBOURS,
     ORIGIN_MASK,
     ORIGIN_SHIFT,
+    RAY_REACH,
     STRAIGHTNESS,
     STRAIGHTNESS_SLACK,
 )
@@ -145,8 +146,9 @@ def build_tile_list(reached: I32, open_: I32, active_b: I32, tiles: I32, count: 
 
 
 Ray = ti.types.struct(t=ti.f32, o=ti.i32, to=ti.f32, l=ti.f32, a=ti.f32, bx=ti.f32, by=ti.f32)
-"""A cell's state: arrival ``t``, ray origin ``o`` (packed), origin time ``to`` and the ray's
-path sums ``l, a, bx, by`` (see :mod:`wildfire_gym.fire.spread_ref`)."""
+"""A cell's state: arrival ``t``, ray origin ``o`` (packed), origin time ``to``, the length
+``l`` of the ray's 8-connected path and, for a uniform ray, its coefficients ``a, bx, by``
+(zero otherwise; see :mod:`wildfire_gym.fire.spread_ref`)."""
 
 
 @ti.func
@@ -246,6 +248,71 @@ def _unresolve_tree(b: ti.i32, n: ti.i32, tree_state: ti.template(), tree_time: 
 
 
 @ti.func
+def _segment_sums(b: ti.i32, oy: ti.i32, ox: ti.i32, iy: ti.i32, ix: ti.i32, slow_a: ti.template(),
+                  slow_bx: ti.template(), slow_by: ti.template()) -> ti.math.vec3:
+    """Length-weighted mean ``(SA, SBx, SBy)`` of the cells crossed by the straight segment
+    between the centres of ``(oy, ox)`` and ``(iy, ix)``: same walk and operations as
+    :func:`wildfire_gym.fire.spread_ref.segment_sums`."""
+    rx = ix - ox
+    ry = iy - oy
+    nxa = ti.abs(rx)
+    nya = ti.abs(ry)
+    sx = 1 if rx > 0 else (-1 if rx < 0 else 0)
+    sy = 1 if ry > 0 else (-1 if ry < 0 else 0)
+    den_x = ti.f32(2 * ti.max(nxa, 1))
+    den_y = ti.f32(2 * ti.max(nya, 1))
+    cx = ox
+    cy = oy
+    i = 0
+    j = 0
+    s_prev = 0.0
+    sa = 0.0
+    sbx = 0.0
+    sby = 0.0
+    while i < nxa or j < nya:
+        lhs = (2 * i + 1) * nya
+        rhs = (2 * j + 1) * nxa
+        xs = i < nxa and (j >= nya or lhs <= rhs)
+        ys = j < nya and (i >= nxa or rhs <= lhs)
+        s = ti.f32(2 * j + 1) / den_y
+        if xs:
+            s = ti.f32(2 * i + 1) / den_x
+        w = s - s_prev
+        sa = sa + w * slow_a[b, cy, cx]
+        sbx = sbx + w * slow_bx[b, cy, cx]
+        sby = sby + w * slow_by[b, cy, cx]
+        s_prev = s
+        if xs:
+            cx += sx
+            i += 1
+        if ys:
+            cy += sy
+            j += 1
+    w = 1.0 - s_prev
+    sa = sa + w * slow_a[b, cy, cx]
+    sbx = sbx + w * slow_bx[b, cy, cx]
+    sby = sby + w * slow_by[b, cy, cx]
+    return ti.math.vec3(sa, sbx, sby)
+
+
+@ti.func
+def _neighbour(k: ti.i32) -> ti.math.ivec2:
+    """``NEIGHBOURS[k]`` = (dx, dy) for a run-time ``k``: (1, 0), (0, 1), (-1, 0), (0, -1), then
+    the diagonals (1, 1), (-1, 1), (-1, -1), (1, -1)."""
+    dx = 0
+    dy = 0
+    if k < 4:
+        if k % 2 == 0:
+            dx = 1 - k
+        else:
+            dy = 2 - k
+    else:
+        dx = 1 if (k == 4 or k == 7) else -1
+        dy = 1 if k < 6 else -1
+    return ti.math.ivec2(dx, dy)
+
+
+@ti.func
 def _best_ray(
     b: ti.i32,
     iy: ti.i32,
@@ -271,7 +338,8 @@ def _best_ray(
     When the cell's state already beats the candidates left out (it was a fixed point before
     those neighbours changed), the result is the same as evaluating them all: a left-out
     candidate is not better than the current state, so it cannot beat or tie a better one.
-    ``ray``: the state arrays, as in :func:`_ray_at`."""
+    ``ray``: the state arrays, as in :func:`_ray_at`. The segment sums of a continued ray
+    (:func:`_segment_sums`) are computed once per origin: neighbours often share one."""
     arrival, origin, t_origin, s_l, s_a, s_bx, s_by = ti.static(ray)
     ny, nx = arrival.shape[1], arrival.shape[2]
     best = _ray_at(b, iy, ix, ray)
@@ -280,24 +348,29 @@ def _best_ray(
         bx_x = slow_bx[b, iy, ix]
         by_x = slow_by[b, iy, ix]
         ig = ignition[b, iy, ix]
+        memo_o = -1  # the last segment summed (neighbours often share an origin)
+        memo_to = 0.0
+        memo = ti.math.vec3(0.0, 0.0, 0.0)
         if (dirs & IGNITION_MASK) != 0:
             cand = _own_ray(iy, ix, ig, ig)
             if _wins(cand, best):
                 best = cand
-        for k in ti.static(range(8)):
-            dx, dy = ti.static(_NB[k][0], _NB[k][1])
+        for k in range(8):  # not unrolled: eight inlined segment walks compile ten times slower
+            dx, dy = _neighbour(k)
             sx = ix + dx
             sy = iy + dy
             if (dirs >> k) & 1 != 0 and 0 <= sx < nx and 0 <= sy < ny:
                 ty_ = arrival[b, sy, sx]
                 ay = slow_a[b, sy, sx]
                 if ay < INF and ty_ < INF:
-                    step = ti.static(_NB_LEN[k]) * cell_m
+                    step = cell_m
+                    if k >= 4:
+                        step = ti.static(_NB_LEN[4]) * cell_m
                     ma = (ay + a_x) * 0.5
                     mbx = (slow_bx[b, sy, sx] + bx_x) * 0.5
                     mby = (slow_by[b, sy, sx] + by_x) * 0.5
-                    ddx = ti.static(float(-dx)) * cell_m
-                    ddy = ti.static(float(-dy)) * cell_m
+                    ddx = ti.f32(-dx) * cell_m
+                    ddy = ti.f32(-dy) * cell_m
                     o = origin[(b * ny + sy) * nx + sx]
                     to_ = t_origin[(b * ny + sy) * nx + sx]
                     # a new ray starts at the neighbour's arrival, or at its origin time where it is
@@ -306,23 +379,54 @@ def _best_ray(
                     if o == ((sy << ORIGIN_SHIFT) | sx):
                         ts = to_
                     tv = ti.max(ts + (ma * step - (mbx * ddx + mby * ddy)), t_min)
-                    cand = Ray(t=tv, o=(sy << ORIGIN_SHIFT) | sx, to=ts, l=step, a=ma * step, bx=mbx * step,
-                               by=mby * step)
+                    bx_y = slow_bx[b, sy, sx]
+                    by_y = slow_by[b, sy, sx]
+                    cand = Ray(t=tv, o=(sy << ORIGIN_SHIFT) | sx, to=ts, l=step, a=0.0, bx=0.0, by=0.0)
+                    if ay == a_x and bx_y == bx_x and by_y == by_x:
+                        cand.a = a_x
+                        cand.bx = bx_x
+                        cand.by = by_x
                     if _wins(cand, best):
                         best = cand
+                    # continuation of the neighbour's ray: the exact travel time of the straight
+                    # segment o -> x (uniform ray: the origin's own coefficients; else summed per cell)
                     sl = s_l[(b * ny + sy) * nx + sx] + step
-                    sa = s_a[(b * ny + sy) * nx + sx] + ma * step
-                    sbx = s_bx[(b * ny + sy) * nx + sx] + mbx * step
-                    sby = s_by[(b * ny + sy) * nx + sx] + mby * step
-                    rx = ti.f32(ix - (o & ORIGIN_MASK)) * cell_m
-                    ry = ti.f32(iy - (o >> ORIGIN_SHIFT)) * cell_m
+                    ua = s_a[(b * ny + sy) * nx + sx]
+                    ubx = s_bx[(b * ny + sy) * nx + sx]
+                    uby = s_by[(b * ny + sy) * nx + sx]
+                    rxi = ix - (o & ORIGIN_MASK)
+                    ryi = iy - (o >> ORIGIN_SHIFT)
+                    rx = ti.f32(rxi) * cell_m
+                    ry = ti.f32(ryi) * cell_m
                     dist = ti.sqrt(rx * rx + ry * ry)
+                    uni = 0
                     if sl <= STRAIGHTNESS * dist + STRAIGHTNESS_SLACK * cell_m:
-                        inv_l = 1.0 / sl
-                        tc = ti.max(to_ + ((sa * inv_l) * dist - ((sbx * inv_l) * rx + (sby * inv_l) * ry)), t_min)
-                        cand = Ray(t=tc, o=o, to=to_, l=sl, a=sa, bx=sbx, by=sby)
-                        if _wins(cand, best):
-                            best = cand
+                        if ua == a_x and ubx == bx_x and uby == by_x:
+                            uni = 1
+                    seg = 0
+                    if uni == 0 and ti.max(ti.abs(rxi), ti.abs(ryi)) <= RAY_REACH:
+                        seg = 1
+                        if o == memo_o and to_ == memo_to:
+                            ua = memo.x
+                            ubx = memo.y
+                            uby = memo.z
+                        else:
+                            memo = _segment_sums(b, o >> ORIGIN_SHIFT, o & ORIGIN_MASK, iy, ix, slow_a, slow_bx,
+                                                 slow_by)
+                            memo_o = o
+                            memo_to = to_
+                            ua = memo.x
+                            ubx = memo.y
+                            uby = memo.z
+                    tc = ti.max(to_ + (ua * dist - (ubx * rx + uby * ry)), t_min)
+                    if (uni != 0 or seg != 0) and tc < INF:
+                        cand2 = Ray(t=tc, o=o, to=to_, l=sl, a=0.0, bx=0.0, by=0.0)
+                        if uni != 0:
+                            cand2.a = ua
+                            cand2.bx = ubx
+                            cand2.by = uby
+                        if _wins(cand2, best):
+                            best = cand2
     return best
 
 
