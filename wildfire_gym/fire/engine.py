@@ -16,7 +16,7 @@ Members: every member has its own clock; :meth:`FireSim.advance` takes one time 
 member, and a member already there costs nothing. :meth:`FireSim.reset_member`,
 :meth:`FireSim.export` / :meth:`FireSim.load` (a member's whole state, into any slot or
 another engine of the same grid), :meth:`FireSim.snapshot`, ignitions and uploads touch only
-the members given (kernels of :mod:`~wildfire_gym.fire.kernels_member` over member ranges;
+the members given (kernels of :mod:`~wildfire_gym.fire.kernels.members` over member ranges;
 ``cells_touched`` counts their work). Band housekeeping after an advance visits only the
 advancing members' reached, not burned-out tiles.
 
@@ -41,7 +41,7 @@ kernels give the same bits as the numpy reference :func:`~wildfire_gym.fire.spre
 Two schedules drive the windows and give the same bits (``schedule=``):
 
 * ``"serial"`` (default on the CPU): one launch of
-  :func:`~wildfire_gym.fire.kernels.run_windows_serial` per :meth:`FireSim.advance`, one
+  :func:`~wildfire_gym.fire.kernels.schedule.run_windows_serial` per :meth:`FireSim.advance`, one
   thread per scenario running all its windows and sweeps. A sweep relaxes only the cells
   of the band that are not known to be fixed points of the update (a 64-bit mask per tile),
   and of each only the candidates of the neighbours that changed since it was last relaxed;
@@ -80,7 +80,7 @@ from wildfire_gym._taichi import init_taichi, ti
 from wildfire_gym.errors import ScenarioError
 
 from . import kernels as K
-from . import kernels_member as KM
+from .kernels import members as KM
 from .spread_ref import MAX_GRID_SIDE, slowness_coefficients
 from .state import BurnState, FireSnapshot, TreeState
 
@@ -244,7 +244,7 @@ class FireSim:
         self._pending = ti.ndarray(ti.i32, (nb, n_tiles_b * K.TILE * K.TILE))
         self._counts = ti.ndarray(ti.i32, (nb, 2))
         self._stats = ti.ndarray(ti.i32, (nb, 2))
-        # per-member clocks and proportional housekeeping (see kernels_member)
+        # per-member clocks and proportional housekeeping (see kernels.members)
         self._times = np.zeros(nb, np.float64)
         self._clock = ti.ndarray(ti.f64, (nb, 4))  # per member: start, until, window width, trees (one upload)
         self._n_changed = ti.ndarray(ti.i32, (nb,))
@@ -292,8 +292,6 @@ class FireSim:
         self._spot_seed_h = np.zeros(nb, np.uint32)
         self._vmax = np.zeros(nb, np.float64)
         # scratch for single-scenario copies
-        self._tmp_f32 = ti.ndarray(ti.f32, self.shape)
-        self._tmp_u8 = ti.ndarray(ti.u8, self.shape)
         self._scratch: dict[tuple, object] = {}
 
         for arr in (self.slow_a,):
@@ -894,14 +892,6 @@ class FireSim:
             remark = (nxt | spotted) & ~done
 
     # ------------------------------------------------------------------ output
-    def _slice_f32(self, arr: object, b: int) -> np.ndarray:
-        K.copy_slice_out_f32(self._tmp_f32, arr, b)
-        return self._tmp_f32.to_numpy()
-
-    def _slice_u8(self, arr: object, b: int) -> np.ndarray:
-        K.copy_slice_out_u8(self._tmp_u8, arr, b)
-        return self._tmp_u8.to_numpy()
-
     def _tmp(self, dtype: object, shape: tuple[int, ...], tag: str = "") -> object:
         """A cached scratch ndarray (one member's size, or a small per-member table)."""
         key = (dtype, shape, tag)

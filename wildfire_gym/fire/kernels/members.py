@@ -16,7 +16,7 @@ Cells far from every fire are untouched: their state is the initial one.
 
 from wildfire_gym._taichi import ti
 
-from .kernels import (
+from .common import (
     _BURNED,
     _BURNING,
     _NONBURNABLE,
