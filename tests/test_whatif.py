@@ -415,3 +415,23 @@ def test_readme_style_yaml(tmp_path, grass_file):
     wi = load_whatif(p)
     assert wi.variants[1].weather.moisture.d1h == 0.08 and wi.variants[1].weather.moisture.d10h is None
     assert wi.variants[0].thinning.percent == 30
+
+
+def test_hostile_whatif_files_get_named_errors_not_exhaustion(tmp_path) -> None:
+    """What-if files go through the same safe loader as scenarios: a billion-laughs file and a
+    deeply nested one are refused with one line naming the file."""
+    from wildfire_gym.errors import ScenarioError
+    from wildfire_gym.whatif.schema import load_whatif
+
+    laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for k in range(1, 9):
+        laughs.append(f"{chr(97 + k)}: &{chr(97 + k)} [" + ", ".join([f"*{chr(96 + k)}"] * 9) + "]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(laughs) + "\nname: x\n")
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: " + "[" * 900 + "]" * 900 + "\n")
+    for path in (bomb, deep):
+        with pytest.raises(ScenarioError) as exc:
+            load_whatif(path)
+        msg = str(exc.value)
+        assert "\n" not in msg and len(msg) < 400

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .._config import parse, spec
 from ..errors import MISSING, ScenarioError
 from ..scenario import Ignition, WeatherChange
@@ -363,20 +361,14 @@ def _resolve(wi: WhatIf, base_dir: Path | None) -> WhatIf:
 
 
 def load_yaml_mapping(path: str | os.PathLike[str], what: str) -> tuple[Any, Path]:
-    """Read a YAML file; errors name the file (``<file>``) and say what was expected."""
+    """Read a YAML file with the package's safe loader (limits on size, nesting and alias expansion);
+    errors name the file (``<file>``) and say what was expected."""
+    from .._config import load_yaml_file
+
     p = Path(path)
     if not p.is_file():
         raise ScenarioError("<file>", f"an existing {what} YAML file", str(p))
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError("<file>", f"valid YAML{where}: {getattr(exc, 'problem', exc)}", MISSING,
-                            source=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("<file>", f"a readable UTF-8 text file ({exc})", MISSING, source=str(p)) from None
-    return data, p
+    return load_yaml_file(p), p
 
 
 def load_whatif(path: str | os.PathLike[str]) -> WhatIf:
