@@ -283,6 +283,12 @@ class FireSim:
         self.tree_time = ti.ndarray(ti.f32, (nb, nt))
         self.tree_frac = ti.ndarray(ti.f32, (nb, nt))
         self._tree_count = np.zeros(nb, np.int64)
+        # each tile's trees (CSR): tile_trees[b, start[b, t]:start[b, t + 1]] stand in tile t
+        n_tiles_b = self._tiles_shape[1] * self._tiles_shape[2]
+        self._tile_tree_start = ti.ndarray(ti.i32, (nb, n_tiles_b + 1))
+        self._tile_trees = ti.ndarray(ti.i32, (nb, nt))
+        self._tile_tree_start_h = np.zeros((nb, n_tiles_b + 1), np.int32)
+        self._tile_trees_h = np.zeros((nb, nt), np.int32)
         self._tree_cell_h = np.full((nb, nt, 2), -1, np.int32)
         self._tree_xy_h = np.zeros((nb, nt, 2), np.float32)
         self._tree_cbh_h = np.zeros((nb, nt), np.float32)
@@ -662,7 +668,11 @@ class FireSim:
             np.array_equal(new, old) for new, old in zip(
                 (self._tree_cell_h[b], self._tree_xy_h[b], self._tree_cbh_h[b], self._tree_i0_h[b]), before, strict=True))
         self._tree_count[b] = n
+        if changed:
+            self._index_trees(b)
         if upload and changed:  # this member's rows only, and only when they changed
+            self._member_in(self._tile_tree_start, b, self._tile_tree_start_h[b])
+            self._member_in(self._tile_trees, b, self._tile_trees_h[b])
             self._member_in(self.tree_cell, b, self._tree_cell_h[b])
             self._member_in(self.tree_xy, b, self._tree_xy_h[b])
             self._member_in(self.tree_cbh, b, self._tree_cbh_h[b])
@@ -672,7 +682,24 @@ class FireSim:
         """Send the trees set with ``upload=False`` to the device."""
         self._upload_trees()
 
+    def _index_trees(self, b: int) -> None:
+        """Member ``b``'s trees grouped by tile (host copy), so a window visits only its band's trees."""
+        n = int(self._tree_count[b])
+        tnx = self._tiles_shape[2]
+        n_tiles_b = self._tile_tree_start_h.shape[1] - 1
+        cell = self._tree_cell_h[b, :n]
+        inside = cell[:, 0] >= 0
+        tile = np.where(inside, (cell[:, 0] // K.TILE) * tnx + cell[:, 1] // K.TILE, n_tiles_b)
+        order = np.argsort(tile, kind="stable")
+        counts = np.bincount(tile[inside], minlength=n_tiles_b)
+        self._tile_tree_start_h[b, 0] = 0
+        self._tile_tree_start_h[b, 1:] = np.cumsum(counts)
+        self._tile_trees_h[b] = 0
+        self._tile_trees_h[b, : int(inside.sum())] = order[: int(inside.sum())]
+
     def _upload_trees(self) -> None:
+        self._tile_tree_start.from_numpy(self._tile_tree_start_h)
+        self._tile_trees.from_numpy(self._tile_trees_h)
         self.tree_cell.from_numpy(self._tree_cell_h)
         self.tree_xy.from_numpy(self._tree_xy_h)
         self.tree_cbh.from_numpy(self._tree_cbh_h)
@@ -793,7 +820,8 @@ class FireSim:
             self.arrival, *self._ray, *self._next, self.ignition, self.slow_a, self.slow_bx, self.slow_by,
             self.ros_head, self.intensity_per_ros, self.ros, self.intensity, self.flame, self.crown_active,
             self.spot_prob, self.tree_cell, self.tree_xy, self.tree_cbh, self.tree_i0, self.tree_state,
-            self.tree_time, self._spot_par, self._spot_seed, self._tile_min, self._tile_max, self._reached,
+            self.tree_time, self._tile_tree_start, self._tile_trees, self._spot_par, self._spot_seed,
+            self._tile_min, self._tile_max, self._reached,
             self._stale, self._dirs, self._band, self._relaxed, self._pending, self._counts, self._next_event, self._spotted,
             self._stats, self._clock, self._t_min, self.cell_m, self.scorch_fraction,
             int(self.n_trees > 0), MAX_SWEEPS_PER_WINDOW)
@@ -1039,6 +1067,9 @@ class FireSim:
         self._tree_cbh_h[b] = state["tree_cbh_h"]
         self._tree_i0_h[b] = state["tree_i0_h"]
         self._tree_biomass_h[b] = state["tree_biomass_h"]
+        self._index_trees(b)
+        self._member_in(self._tile_tree_start, b, self._tile_tree_start_h[b])
+        self._member_in(self._tile_trees, b, self._tile_trees_h[b])
         self._refresh_members(b, b + 1)
         self._touched_add(b, b + 1, 24 * n_cells)
 

@@ -43,6 +43,8 @@ def run_windows_serial(
     tree_i0: F32,
     tree_state: U8,
     tree_time: F32,
+    tile_tree_start: I32,
+    tile_trees: I32,
     spot_par: F32,
     spot_seed: U32,
     tile_min: F32,
@@ -78,7 +80,6 @@ def run_windows_serial(
     ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
     nxt = ti.static((arrival_n, origin_n, t_origin_n, s_l_n, s_a_n, s_bx_n, s_by_n))
     nb = arrival.shape[0]
-    n_tree_slots = tree_state.shape[1]
     ny, nx = arrival.shape[1], arrival.shape[2]
     tnx = tile_min.shape[2]
     ti.loop_config(block_dim=1)  # one scenario per task: scenarios differ widely in work
@@ -130,15 +131,21 @@ def run_windows_serial(
                         spot = 0
                         if with_trees != 0:
                             spotted[b] = 0
-                            for n in range(n_tree_slots):
-                                _resolve_tree(b, n, arrival, ignition, slow_a, intensity, flame,
-                                              crown_active, spot_prob, tree_cell, tree_xy, tree_cbh,
-                                              tree_i0, tree_state, tree_time, spot_par, spot_seed, spotted,
-                                              tile_min, stale, dirs, tw, cell_m, scorch_fraction)
+                            # the trees standing in the band's tiles: every cell that arrived
+                            # in this window lies in one (tile_trees lists each tile's trees)
+                            for q in range(n_band):
+                                t = band[b, q]
+                                for k in range(tile_tree_start[b, t], tile_tree_start[b, t + 1]):
+                                    _resolve_tree(b, tile_trees[b, k], arrival, ignition, slow_a, intensity,
+                                                  flame, crown_active, spot_prob, tree_cell, tree_xy, tree_cbh,
+                                                  tree_i0, tree_state, tree_time, spot_par, spot_seed, spotted,
+                                                  tile_min, stale, dirs, tw, cell_m, scorch_fraction)
                             spot = spotted[b]
                             if spot != 0:
-                                for n in range(n_tree_slots):
-                                    _unresolve_tree(b, n, tree_state, tree_time, tf)
+                                for q in range(n_band):
+                                    t = band[b, q]
+                                    for k in range(tile_tree_start[b, t], tile_tree_start[b, t + 1]):
+                                        _unresolve_tree(b, tile_trees[b, k], tree_state, tree_time, tf)
                         remark = 1
                         if spot == 0:
                             t_final = t_window
