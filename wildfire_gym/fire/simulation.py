@@ -61,7 +61,7 @@ from .spotting import (
     torching_tree_max_spot_distance,
 )
 from .state import FireSnapshot
-from .wind import midflame_wind_mps, wind_10m_from_20ft
+from .wind import wind_10m_from_20ft, wind_adjustment_factor
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +340,9 @@ class FireSimulation:
             burnable = np.asarray(m.table.burnable)[m.table.rows(m.codes)]
             fields = (m.codes, depth_m, canopy.cover, canopy.height_m, crown_ratio, slope_frac, land.aspect_deg,
                       canopy.bulk_density_kg_m3, canopy.base_height_m)
-            st = {"key": key, "canopy": canopy, "crown_ratio": crown_ratio, "depth_m": depth_m,
+            # the wind adjustment factor depends on the landscape only: midflame = WAF x 20-ft wind
+            waf = wind_adjustment_factor(np.maximum(depth_m, 0.01), canopy.cover, canopy.height_m, crown_ratio)
+            st = {"key": key, "canopy": canopy, "crown_ratio": crown_ratio, "depth_m": depth_m, "waf": waf,
                   "slope_frac": slope_frac, "burnable": burnable,
                   "uniform": all(_is_constant(a) for a in fields),
                   "has_canopy": bool(canopy.bulk_density_kg_m3.any()),
@@ -374,8 +376,10 @@ class FireSimulation:
                                                          elapsed, act.iv.half_life_s)
         canopy = st["canopy"]
         depth = cells(st["depth_m"])
-        midflame = midflame_wind_mps(weather.wind_speed_mps, m.run.weather.wind_height, np.maximum(depth, 0.01),
-                                     cells(canopy.cover), cells(canopy.height_m), cells(st["crown_ratio"]))
+        if m.run.weather.wind_height == "midflame":
+            midflame = np.full(depth.shape, weather.wind_speed_mps)
+        else:  # Andrews (2012) WAF of the stand and fuel bed, times the 20-ft wind
+            midflame = cells(st["waf"]) * float(wind_20ft_mps(m.run, weather.wind_speed_mps, OPEN_FUEL_DEPTH_M))
         n = depth.size
         out = {
             "code": cells(m.codes), "depth": depth, "midflame": np.broadcast_to(midflame, (n,)),
@@ -457,7 +461,9 @@ class FireSimulation:
             out["crown_fire_type"] = np.zeros(ros.shape, np.int8)
             return out
         cbd = c["cbd"]
-        crown_ros = cruz_active_crown_ros(wind_10m_from_20ft(c["u20"]), cbd, c["d1"])
+        treed = cbd > 0  # the crown models are evaluated where there is canopy fuel
+        crown_ros = np.zeros_like(cbd)
+        crown_ros[treed] = cruz_active_crown_ros(wind_10m_from_20ft(c["u20"][treed]), cbd[treed], c["d1"][treed])
         r0 = active_crown_threshold_ros(cbd)
         i0 = critical_surface_intensity(c["cbh"], c["foliar_pct"])
         initiates = (cbd > 0) & (res.heat_per_unit_area_kj_m2 * ros >= i0)
