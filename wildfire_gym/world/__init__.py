@@ -51,7 +51,14 @@ def _build_world(scenario: Scenario) -> Landscape:
     terrain = build_terrain(scenario.terrain, component_seed(scenario.seed, "terrain"))
     elevation = np.ascontiguousarray(terrain.elevation_m, dtype=np.float32)
     cell_m = float(terrain.cell_m)
-    slope_deg, aspect_deg = slope_aspect(elevation, cell_m)
+    if scenario.terrain.kind == "plane":
+        # An exact plane has the same slope and aspect everywhere (Horn's stencil would also halve
+        # the gradient at the border, where it replicates the edge cells).
+        tc = scenario.terrain
+        slope_deg = np.full(elevation.shape, tc.slope_deg, np.float32)
+        aspect_deg = np.full(elevation.shape, tc.aspect_deg % 360.0 if tc.slope_deg > 0 else 0.0, np.float32)
+    else:
+        slope_deg, aspect_deg = slope_aspect(elevation, cell_m)
     timings["terrain_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
