@@ -29,7 +29,7 @@ DEFAULT_PLATFORM = "egl"
 SUPPORTED_PLATFORMS = ("egl", "osmesa")
 
 if not hasattr(np, "infty"):  # numpy >= 2 removed the alias pyrender 0.1.45 uses
-    np.infty = np.inf  # type: ignore[attr-defined]
+    np.inf = np.inf  # type: ignore[attr-defined]
 
 
 def select_platform(platform: str | None = None) -> str:

@@ -71,6 +71,19 @@ _COMMON = """
 vec4 encode_id(int sem, int inst) {
     return vec4(float(sem), float(inst & 255), float((inst >> 8) & 255), float((inst >> 16) & 255)) / 255.0;
 }
+float haze_amount(vec3 p, vec3 cam, float per_m, float base_z, float h) {
+    // Optical depth along the ray through an exponential atmosphere (scale height h above base_z).
+    float z0 = max(cam.z - base_z, 0.0), z1 = max(p.z - base_z, 0.0), dz = z1 - z0;
+    float prof = (abs(dz) < 1.0) ? exp(-z0 / h) : h * (exp(-z0 / h) - exp(-z1 / h)) / dz;
+    return 1.0 - exp(-distance(p, cam) * per_m * prof);
+}
+float value_noise(vec2 x) {
+    vec2 i = floor(x), f = fract(x);
+    vec2 u = f * f * (3.0 - 2.0 * f);
+    vec4 h = fract(sin(vec4(dot(i, vec2(127.1, 311.7)), dot(i + vec2(1, 0), vec2(127.1, 311.7)),
+                            dot(i + vec2(0, 1), vec2(127.1, 311.7)), dot(i + vec2(1, 1), vec2(127.1, 311.7)))) * 43758.5453);
+    return mix(mix(h.x, h.y, u.x), mix(h.z, h.w, u.x), u.y);
+}
 vec3 tonemap(vec3 c, float exposure) {
     return sqrt(clamp(c * exposure, 0.0, 1.0));  // display gamma 2.0 (cheap on a CPU rasteriser)
 }
@@ -110,8 +123,7 @@ void main() {
 }
 """
 
-_WORLD_VS = """
-#version 330 core
+_WORLD_VS = _COMMON + """
 layout(location = 0) in vec3 a_pos;
 layout(location = 1) in vec3 a_nrm;
 layout(location = 2) in vec3 a_col;
@@ -119,12 +131,12 @@ layout(location = 3) in vec2 a_meta;
 uniform mat4 u_vp;
 uniform sampler2D u_tree_centre, u_tree_s0, u_tree_s1;
 uniform int u_tree_w, u_house_base;
-uniform float u_house_rad, u_haze_per_m, u_haze_base_z, u_haze_h;
+uniform float u_house_rad, u_far_rad, u_haze_per_m, u_haze_base_z, u_haze_h;
 uniform vec3 u_cam_pos;
 uniform vec3 u_sun_dir, u_sun_rgb, u_sky_amb, u_ground_amb;
 uniform vec2 u_terrain_size;
 out vec2 v_uv;
-out vec3 v_lit;
+out vec3 v_lit, v_wpos;
 out float v_haze;
 flat out int v_kind, v_sem, v_inst;
 flat out float v_glow, v_rad;
@@ -155,11 +167,11 @@ void main() {
         sem = 7;
         inst = u_house_base + idx;
         rad = u_house_rad;
+    } else if (kind == 4) {
+        rad = u_far_rad;  // far-ground skirt: unburnt ground beyond the terrain
     }
     // Haze (per vertex): optical depth along the ray through an exponential atmosphere.
-    float z0 = max(u_cam_pos.z - u_haze_base_z, 0.0), z1 = max(p.z - u_haze_base_z, 0.0), dz = z1 - z0;
-    float prof = (abs(dz) < 1.0) ? exp(-z0 / u_haze_h) : u_haze_h * (exp(-z0 / u_haze_h) - exp(-z1 / u_haze_h)) / (-dz);
-    v_haze = 1.0 - exp(-distance(p, u_cam_pos) * u_haze_per_m * prof);
+    v_haze = haze_amount(p, u_cam_pos, u_haze_per_m, u_haze_base_z, u_haze_h);
     // Lambert sun + hemispheric sky/ground ambient, per vertex (Gouraud): the lit side of a
     // surface is the one facing the camera (two-sided lighting without a per-fragment normal).
     vec3 n = normalize(a_nrm);
@@ -167,6 +179,7 @@ void main() {
     // Lit albedo (the terrain's vertex colour is 1: its albedo comes from the texture).
     v_lit = alb * (u_sun_rgb * max(dot(n, u_sun_dir), 0.0) + mix(u_ground_amb, u_sky_amb, 0.5 + 0.5 * n.z));
     v_uv = p.xy / u_terrain_size;
+    v_wpos = p;
     v_kind = kind; v_sem = sem; v_inst = inst; v_glow = glow; v_rad = rad;
     gl_Position = u_vp * vec4(p, 1.0);
 }
@@ -174,13 +187,13 @@ void main() {
 
 _WORLD_FS = _COMMON + """
 in vec2 v_uv;
-in vec3 v_lit;
+in vec3 v_lit, v_wpos;
 in float v_haze;
 flat in int v_kind, v_sem, v_inst;
 flat in float v_glow, v_rad;
 uniform sampler2D u_terrain_rgba, u_terrain_rad;
-uniform vec3 u_haze_rgb, u_glow_rgb;
-uniform float u_exposure;
+uniform vec3 u_haze_rgb, u_glow_rgb, u_cam_pos;
+uniform float u_exposure, u_haze_per_m, u_haze_base_z, u_haze_h;
 layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
 layout(location = 2) out vec4 o_rad;
@@ -197,8 +210,13 @@ void main() {
         glow = (a > 0.5) ? (a - 1.0) / 254.0 : 0.0;
         rad = texture(u_terrain_rad, uv).r;
     }
+    float haze = v_haze;
+    if (v_kind == 4) {  // far ground: triangles km across, so haze and texture per fragment
+        haze = haze_amount(v_wpos, u_cam_pos, u_haze_per_m, u_haze_base_z, u_haze_h);
+        c *= 0.7 + 0.45 * value_noise(v_wpos.xy / 700.0) + 0.15 * value_noise(v_wpos.xy / 90.0);
+    }
     c += glow * glow * u_glow_rgb;
-    c = mix(c, u_haze_rgb, v_haze);
+    c = mix(c, u_haze_rgb, haze);
     o_rgb = vec4(tonemap(c, u_exposure), 1.0);
     o_id = encode_id(sem, v_inst);
     o_rad = vec4(rad, 0.0, 0.0, 1.0);
@@ -499,7 +517,7 @@ class GpuScene:
         wp.set_vec("u_terrain_size", self.terrain_size)
         wp.set_vec("u_glow_rgb", EMBER_GLOW_RGB)
         for k in ("u_sun_dir", "u_sun_rgb", "u_sky_amb", "u_ground_amb", "u_cam_pos", "u_haze_rgb",
-                  "u_haze_per_m", "u_exposure", "u_house_rad", "u_haze_base_z", "u_haze_h"):
+                  "u_haze_per_m", "u_exposure", "u_house_rad", "u_far_rad", "u_haze_base_z", "u_haze_h"):
             wp.set_vec(k, uniforms[k])  # type: ignore[arg-type]
         self.last_draw = self._draw_visible_tiles(cam, VP)
         GL.glDisable(GL.GL_CULL_FACE)
@@ -657,6 +675,8 @@ class GpuScene:
                     ranges[-1] = (ranges[-1][0], ranges[-1][1] + int(cnt))
                 else:
                     ranges.append((int(off), int(cnt)))
+        if g.skirt_range[1]:
+            ranges.append((int(g.skirt_range[0]), int(g.skirt_range[1])))
         return ranges
 
     def _draw_visible_tiles(self, cam: Camera, VP: np.ndarray) -> int:

@@ -16,17 +16,11 @@ from ..fire.state import BurnState, FireSnapshot
 from ..units import celsius_to_kelvin
 from . import thermal as th
 from ._gl import GLContext
-from .camera import (
-    Camera,
-    ground_elevation_m,
-    look_at_angles,
-    nadir_camera,
-    tower_camera,
-    uav_camera,
-)
+from .camera import Camera
 from .frame import Frame
 from .labels import decode_ids, instance_classes, make_boxes, smoke_regions
 from .passes import GpuScene
+from .platforms import CameraSpec, camera_for
 from .randomize import Appearance, RandomizationRanges, sample_appearance
 from .scene import (
     HAZE_SCALE_HEIGHT_M,
@@ -186,7 +180,8 @@ class Renderer:
         t1 = time.perf_counter()
         self._gpu.upload_state(rgba, rad, s0, s1, flames, puffs)
         t2 = time.perf_counter()
-        self._state = {"light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
+        far_rad = float(np.median(rad[~snap.burned_any])) if (~snap.burned_any).any() else float(np.median(rad))
+        self._state = {"far_rad": far_rad, "light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
                        "tree_sem": s1[:, 1].astype(np.int32), "first_fire": first_fire, "house_rad": house_rad,
                        "n_puffs": int(puffs.shape[0]), "n_flame_vertices": int(flames.shape[0]),
                        "timings": {"state_s": t1 - t0, "upload_s": t2 - t1}}
@@ -222,7 +217,7 @@ class Renderer:
             "u_rad_zenith": float(table.radiance(st["t_sky"])), "u_rad_horizon": float(table.radiance(self._air_k)),
             "u_sky_amb": light.sky_ambient_rgb, "u_ground_amb": light.ground_ambient_rgb,
             "u_cam_pos": cam.position_m.astype(np.float32), "u_haze_per_m": light.haze_per_m,
-            "u_house_rad": st["house_rad"],
+            "u_house_rad": st["house_rad"], "u_far_rad": st["far_rad"],
             "u_haze_base_z": self._z_min, "u_haze_h": HAZE_SCALE_HEIGHT_M,
             "u_smoke_light": (light.sun_rgb * max(float(light.sun_dir[2]), 0.0) * 0.6 + light.sky_ambient_rgb * 1.2)
             * np.asarray(appearance.smoke_tint, np.float32),
@@ -344,20 +339,10 @@ class Renderer:
 
 
 def camera_preset(landscape: Landscape, name: str, width: int = 512, height: int = 512,
-                  target_xy_m: tuple[float, float] | None = None) -> Camera:
-    """A ready-made camera by name (``uav``, ``tower``, ``nadir``) looking at ``target_xy_m``
-    (default: the terrain centre). For the CLI and examples."""
-    sx, sy = landscape.size_m
-    tgt = target_xy_m or (sx / 2.0, sy / 2.0)
-    if name == "nadir":
-        return nadir_camera(landscape, width=width, height=height)
-    if name == "tower":
-        return tower_camera(landscape, 0.08 * sx, 0.08 * sy, tgt, tower_height_m=25.0, width=width, height=height)
-    if name == "uav":
-        x, y = tgt[0] - 0.25 * sx, tgt[1] - 0.25 * sy
-        x, y = min(max(x, 0.0), sx), min(max(y, 0.0), sy)
-        alt = 0.2 * max(sx, sy)
-        eye = np.array([x, y, ground_elevation_m(landscape, x, y) + alt])
-        yaw, pitch = look_at_angles(eye, np.array([tgt[0], tgt[1], ground_elevation_m(landscape, *tgt)]))
-        return uav_camera(landscape, x, y, alt, yaw, pitch, 60.0, width, height)
-    raise ValueError(f"camera: expected 'uav', 'tower' or 'nadir', got {name!r}")
+                  target_xy_m: tuple[float, float] | None = None, snapshot: FireSnapshot | None = None,
+                  **overrides: object) -> Camera:
+    """A ready-made platform camera by name (``uav``, ``uav_thermal``, ``tower``, ``nadir``; see
+    :mod:`.platforms`) looking at ``target_xy_m`` (default: the fire of ``snapshot``, else the
+    first ignition). ``overrides``: any other :class:`~.platforms.CameraSpec` field."""
+    spec = CameraSpec(preset=name, width=width, height=height, target_xy_m=target_xy_m, **overrides)  # type: ignore[arg-type]
+    return camera_for(landscape, spec, snapshot)

@@ -36,18 +36,41 @@ LABEL_NAMES: dict[int, str] = {
 """Semantic label id -> name (the ids written in every semantic image)."""
 SKY, TERRAIN_UNBURNT, TERRAIN_BURNT, VEG_LIVE, VEG_BURNT, FLAME, SMOKE, STRUCTURE = range(8)
 
-KIND_TERRAIN, KIND_CROWN, KIND_WOOD, KIND_HOUSE = 0, 1, 2, 3
+KIND_TERRAIN, KIND_CROWN, KIND_WOOD, KIND_HOUSE, KIND_FAR_GROUND = 0, 1, 2, 3, 4
+SKIRT_RADIUS_M = 50000.0
+"""m; the far-ground skirt around the terrain reaches this far from its centre, so cameras
+standing outside the terrain (a lookout 10 km away) see ground to the horizon, not a void."""
+FAR_GROUND_DESATURATION = 0.5
+"""Fraction by which the skirt's colour (the terrain's mean fuel colour) is greyed: a mix of
+unknown land cover seen from afar."""
+FAR_GROUND_DARKENING = 0.7
+"""The skirt's albedo relative to the mean fuel albedo (shadows of unmodelled relief and trees)."""
+SKIRT_BLEND_FACTOR = 1.6
+"""The skirt falls from the terrain's edge heights to their mean within this multiple of the
+terrain's half-extent (a smooth apron, no cliff at the edge)."""
 STATIC_FLOATS = 11
 FLAME_FLOATS = 10
 """Flame vertex: position (3), emissive colour (3, linear), visible alpha, premultiplied band
 radiance ``eps L(T_flame)`` (W m^-2 sr^-1), LWIR emissivity, instance id."""
 
-CHAR_RGB = np.array([0.055, 0.05, 0.045], np.float32)
-"""Linear albedo of charred ground and crowns."""
-ASH_RGB = np.array([0.32, 0.31, 0.30], np.float32)
-"""Linear albedo of white ash (mixed into char by a static per-cell fraction)."""
-SCORCHED_RGB = np.array([0.33, 0.17, 0.05], np.float32)
-"""Linear albedo of scorched (browned) foliage."""
+CHAR_RGB = np.array([0.032, 0.029, 0.027], np.float32)
+"""Linear albedo of black char: visible reflectance 0.02-0.05 (Smith & Hudak 2005, Int. J.
+Wildland Fire 14:245; Roy et al. 2010, Remote Sens. Environ. 114:1402)."""
+ASH_RGB = np.array([0.50, 0.49, 0.47], np.float32)
+"""Linear albedo of white ash from complete combustion: 0.4-0.6 (same sources)."""
+SCORCHED_RGB = np.array([0.42, 0.18, 0.045], np.float32)
+"""Linear albedo of scorched (browned, "red needle") foliage."""
+BURNOUT_TIME_S_BY_GROUP = {"grass": 120.0, "grass-shrub": 300.0, "shrub": 600.0, "timber-litter": 1200.0,
+                           "timber-understory": 1200.0, "slash-blowdown": 3600.0}
+"""s; e-folding time of the consumption of the fuel bed after the front passes (flaming plus
+smouldering), by fuel family: minutes for grass, tens of minutes for litter and slash. An
+estimate for the look (the fire state carries no consumption yet), not a published table."""
+ASH_FRACTION_BY_GROUP = {"grass": 0.12, "grass-shrub": 0.3, "shrub": 0.45, "timber-litter": 0.6,
+                         "timber-understory": 0.55, "slash-blowdown": 0.75}
+"""Largest share of a cell's ground left as white ash once its fuel is consumed: fine grass
+burns to an even black char, heavy litter and logs leave white ash patches."""
+DEFAULT_BURNOUT_TIME_S = 600.0
+DEFAULT_ASH_FRACTION = 0.3
 EMBER_RGB = np.array([0.08, 0.03, 0.02], np.float32)
 """Linear albedo of a flaming cell's bed (its glow is added separately)."""
 FLAME_BASE_RGB = np.array([1.6, 1.1, 0.45], np.float32)
@@ -156,6 +179,7 @@ class StaticGeometry:
     terrain_vertices: int
     tiles: np.ndarray  # int64 [T, 12]: (offset, count) in indices of the TILE_GROUPS ranges
     tile_bounds_m: np.ndarray  # float32 [T, 2, 3]
+    skirt_range: tuple[int, int] = (0, 0)  # (offset, count) in indices of the far-ground skirt
 
     @property
     def n_triangles(self) -> int:
@@ -248,6 +272,42 @@ def _tile_of(xy: np.ndarray, size_m: tuple[float, float], n: int) -> np.ndarray:
     return ty * n + tx
 
 
+def far_ground_skirt(elevation_m: np.ndarray, cell_m: float, albedo_linear: np.ndarray,
+                     stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices ``[V, STATIC_FLOATS]`` and faces of a flat apron from the terrain mesh's edge out
+    to :data:`SKIRT_RADIUS_M`: ring 0 on the edge vertices, ring 1 at the mean edge height
+    :data:`SKIRT_BLEND_FACTOR` x the half-extent from the centre, ring 2 far out. Kind
+    :data:`KIND_FAR_GROUND` (labelled unburnt terrain, never burnt)."""
+    ny, nx = elevation_m.shape
+    rows = np.unique(np.append(np.arange(0, ny, int(stride)), ny - 1))
+    cols = np.unique(np.append(np.arange(0, nx, int(stride)), nx - 1))
+    ring = ([(rows[0], c) for c in cols[:-1]] + [(r, cols[-1]) for r in rows[:-1]]
+            + [(rows[-1], c) for c in cols[:0:-1]] + [(r, cols[0]) for r in rows[:0:-1]])
+    rc = np.array(ring, np.int64)
+    p0 = np.stack([(rc[:, 1] + 0.5) * cell_m, (rc[:, 0] + 0.5) * cell_m, elevation_m[rc[:, 0], rc[:, 1]]], 1)
+    centre = np.array([nx * cell_m / 2.0, ny * cell_m / 2.0])
+    z_mean = float(p0[:, 2].mean())
+    half = 0.5 * min(nx, ny) * cell_m
+    off = p0[:, :2] - centre
+    p1 = np.column_stack([centre + off * SKIRT_BLEND_FACTOR, np.full(len(rc), z_mean)])
+    # ring 2: the ring-0 offsets scaled so the nearest side reaches SKIRT_RADIUS_M
+    far = max(SKIRT_RADIUS_M / max(half, 1.0), SKIRT_BLEND_FACTOR * 2.0)
+    p2 = np.column_stack([centre + off * far, np.full(len(rc), z_mean)])
+    n = len(rc)
+    v = np.zeros((3 * n, STATIC_FLOATS), np.float32)
+    v[:, 0:3] = np.concatenate([p0, p1, p2])
+    v[:, 5] = 1.0
+    v[:, 6:9] = albedo_linear
+    v[:, 9] = KIND_FAR_GROUND
+    i = np.arange(n)
+    j = (i + 1) % n
+    faces = []
+    for a, b in ((0, 1), (1, 2)):
+        faces.append(np.stack([a * n + i, a * n + j, b * n + j], 1))
+        faces.append(np.stack([a * n + i, b * n + j, b * n + i], 1))
+    return v, np.concatenate(faces).astype(np.int64)
+
+
 def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_stride: int = 1,
                           tiles_per_side: int = TILES_PER_SIDE) -> StaticGeometry:
     """Merge terrain, trees (near and far detail) and houses into one indexed, tiled vertex buffer.
@@ -298,6 +358,15 @@ def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_strid
     order = np.lexsort((g_all, tile))
     f_sorted = f_all[order]
     key = tile[order] * ng + g_all[order]
+    # The far-ground skirt goes after every tile (drawn for every perspective view).
+    from ..world.preview import fuel_rgb
+
+    mean_rgb = np.mean(srgb_to_linear(fuel_rgb(landscape.fuel_code)).reshape(-1, 3), axis=0)
+    skirt_rgb = FAR_GROUND_DARKENING * ((1 - FAR_GROUND_DESATURATION) * mean_rgb + FAR_GROUND_DESATURATION * mean_rgb.mean())
+    sv, sf = far_ground_skirt(landscape.elevation_m, landscape.cell_m, skirt_rgb, terrain_stride)
+    skirt_range = (int(f_sorted.size), int(sf.size))
+    f_sorted = np.concatenate([f_sorted, sf + vertices.shape[0]])
+    vertices = np.concatenate([vertices, sv])
     counts = np.bincount(key, minlength=nt * nt * ng).reshape(nt * nt, ng)
     starts = np.concatenate([[0], np.cumsum(counts.ravel())[:-1]]).reshape(nt * nt, ng)
     tiles = np.zeros((nt * nt, 2 * ng), np.int64)
@@ -325,20 +394,22 @@ def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_strid
         vertices=vertices, indices=f_sorted.astype(np.uint32).ravel(),
         n_trees=n, n_houses=len(houses), crown_centre_m=centre, foliage_linear=np.maximum(foliage, 1e-3).astype(np.float32),
         tree_bounds_m=tree_b, house_bounds_m=house_b, terrain_vertices=int(terrain.vertices.shape[0]),
-        tiles=tiles, tile_bounds_m=tile_bounds,
+        tiles=tiles, tile_bounds_m=tile_bounds, skirt_range=skirt_range,
     )
 
 
 # ----------------------------------------------------------------- terrain look
 @dataclass(frozen=True)
 class TerrainStatic:
-    """Per-cell data fixed for a landscape: base albedo, ash fraction, emissivity, residence time."""
+    """Per-cell data fixed for a landscape: base albedo, final ash fraction (patchy, by fuel),
+    burnout time, emissivity, residence time."""
 
     albedo: np.ndarray  # float32 [ny, nx, 3] linear
-    ash: np.ndarray  # float32 [ny, nx] in [0, 1]
+    ash: np.ndarray  # float32 [ny, nx] in [0, 1]: ash cover once the fuel is consumed
     emissivity: np.ndarray  # float32 [ny, nx]
     residence_s: np.ndarray  # float32 [ny, nx]
     normal: np.ndarray | None = None  # float32 [3, ny, nx] unit terrain normal (x east, y north, z up)
+    burnout_s: np.ndarray | None = None  # float32 [ny, nx] consumption e-folding time, s
 
 
 def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
@@ -349,7 +420,9 @@ def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
     # Fine per-cell variation so that a uniform fuel does not render as flat paint.
     var = 1.0 + 0.10 * ndimage.gaussian_filter(rng.standard_normal(landscape.shape), 1.0) * 2.5
     albedo = (base * var[..., None].astype(np.float32)).astype(np.float32)
-    ash = np.clip(ndimage.gaussian_filter(rng.random(landscape.shape), 1.2) * 2.0 - 0.6, 0.0, 1.0).astype(np.float32)
+    patch = np.clip(ndimage.gaussian_filter(rng.random(landscape.shape), 1.2) * 4.0 - 1.5, 0.0, 1.0)
+    ash = np.zeros(landscape.shape, np.float32)
+    burnout = np.full(landscape.shape, DEFAULT_BURNOUT_TIME_S, np.float32)
     codes = np.unique(landscape.fuel_code)
     mixed = 0.5 * (th.EMISSIVITY["vegetation"] + th.EMISSIVITY["soil"])  # grass and litter over soil
     emis = np.full(landscape.shape, mixed, np.float32)
@@ -359,10 +432,18 @@ def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
         group = fuel_group(int(c))
         emis[m] = {"water": th.EMISSIVITY["water"], "bare": th.EMISSIVITY["soil"],
                    "urban": th.EMISSIVITY["roof"]}.get(group, mixed)
+        ash[m] = ASH_FRACTION_BY_GROUP.get(group, DEFAULT_ASH_FRACTION) * (0.35 + 0.65 * patch[m])
+        burnout[m] = BURNOUT_TIME_S_BY_GROUP.get(group, DEFAULT_BURNOUT_TIME_S)
         model = landscape.fuel_models.get(int(c))
         if model is not None and getattr(model, "burnable", False):
             res[m] = float(th.flame_residence_time_s(model.sav_1h_per_m))
-    return TerrainStatic(albedo, ash, emis, res, terrain_normals(landscape))
+    return TerrainStatic(albedo, ash, emis, res, terrain_normals(landscape), burnout)
+
+
+def fuel_consumed_fraction(time_since_arrival_s: np.ndarray, burnout_s: np.ndarray) -> np.ndarray:
+    """Share of the fuel bed consumed ``1 - exp(-t / t_burnout)`` since the front arrived (0 before)."""
+    t = np.maximum(np.asarray(time_since_arrival_s, np.float32), 0.0)
+    return (1.0 - np.exp(-t / np.asarray(burnout_s, np.float32))).astype(np.float32)
 
 
 def terrain_normals(landscape: Landscape) -> np.ndarray:
@@ -417,7 +498,10 @@ def terrain_textures(landscape: Landscape, snap: FireSnapshot, ts: TerrainStatic
     burning = snap.burn_state == BurnState.BURNING
     rgba = (base_rgba if base_rgba is not None else terrain_base_rgba(ts, app)).copy()
     if burnt.any():  # only the cells the fire reached differ from the unburnt base
-        ash = ts.ash[burnt][:, None]
+        # Black char at the front, grading to grey and white ash as the fuel is consumed.
+        burnout = ts.burnout_s[burnt] if ts.burnout_s is not None else DEFAULT_BURNOUT_TIME_S
+        consumed = fuel_consumed_fraction(snap.time_s - snap.arrival_time_s[burnt], burnout)
+        ash = (ts.ash[burnt] * consumed)[:, None]
         alb = CHAR_RGB * (1 - ash) + ASH_RGB * ash
         alb[burning[burnt]] = EMBER_RGB
         # Visible glow from the Draper point (dull red) up to a flaming bed (full glow).

@@ -1,0 +1,194 @@
+"""Issue 8: platform cameras, flame curtain, plume, char and ash, far ground.
+
+Uses the small hand-built world of tests/test_render.py (40 x 40 cells of 10 m, flat at
+100 m, wind from the west at 5 m/s in the snapshots).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from test_render import CELL, NAME_TO_ID, Z0, N, no_fire, small_landscape, with_fire
+
+from wildfire_gym.errors import ScenarioError
+from wildfire_gym.render import platforms as pf
+
+
+# ------------------------------------------------------------------ cameras (no GL)
+@pytest.fixture(scope="module")
+def land():
+    return small_landscape(30)
+
+
+def test_uav_preset_looks_at_the_fire_head(land) -> None:
+    snap = with_fire(land)
+    cam = pf.camera_for(land, pf.CameraSpec("uav"), snap)
+    head = pf.fire_aim_point(land, snap)
+    # with_fire: flaming ring r 60..80 m around (160, 200), wind from the west -> head at x ~ 235
+    assert head[0] == pytest.approx(160.0 + 75.0, abs=CELL) and head[1] == pytest.approx(200.0, abs=CELL)
+    u, v, z = cam.project(np.array([[head[0], head[1], Z0]]))
+    assert u[0] == pytest.approx((cam.width - 1) / 2.0, abs=1e-6) and v[0] == pytest.approx((cam.height - 1) / 2.0, abs=1e-6)
+    assert z[0] == pytest.approx(math.hypot(pf.UAV_STANDOFF_M, pf.UAV_ALTITUDE_AGL_M), rel=1e-9)
+    assert cam.position_m[2] - Z0 == pytest.approx(pf.UAV_ALTITUDE_AGL_M)
+    # 84 deg across the diagonal
+    half_diag = math.hypot(cam.width, cam.height) / 2.0
+    assert math.degrees(2 * math.atan(half_diag / cam.K[1, 1])) == pytest.approx(pf.UAV_RGB_DIAGONAL_FOV_DEG, abs=1e-6)
+
+
+def test_uav_thermal_preset_is_640x512_with_its_field_of_view(land) -> None:
+    cam = pf.camera_for(land, pf.CameraSpec("uav_thermal", altitude_agl_m=100.0), with_fire(land))
+    assert (cam.width, cam.height) == (640, 512)
+    half_diag = math.hypot(640, 512) / 2.0
+    assert math.degrees(2 * math.atan(half_diag / cam.K[0, 0])) == pytest.approx(40.6, abs=1e-6)
+    assert cam.position_m[2] == pytest.approx(Z0 + 100.0)
+
+
+def test_tower_preset_outside_the_terrain_puts_the_fire_low_in_the_image(land) -> None:
+    tgt = (200.0, 200.0)
+    spec = pf.CameraSpec("tower", target_xy_m=tgt, distance_m=10000.0, bearing_deg=180.0)
+    cam = pf.camera_for(land, spec)
+    pos = cam.position_m
+    np.testing.assert_allclose(pos, [200.0, 200.0 - 10000.0, Z0 + pf.TOWER_RIDGE_RELIEF_M + pf.TOWER_MAST_M], atol=1e-6)
+    u, v, z = cam.project(np.array([[tgt[0], tgt[1], Z0]]))
+    assert u[0] == pytest.approx((cam.width - 1) / 2.0, abs=1e-6)
+    assert v[0] == pytest.approx((cam.height - 1) / 2.0 + (pf.TOWER_FIRE_ROW_FRACTION - 0.5) * cam.height, abs=1e-6)
+    # depth = range x cos(angle off the axis)
+    rng = math.hypot(10000.0, pf.TOWER_RIDGE_RELIEF_M + pf.TOWER_MAST_M)
+    off = math.atan((pf.TOWER_FIRE_ROW_FRACTION - 0.5) * cam.height / cam.K[1, 1])
+    assert z[0] == pytest.approx(rng * math.cos(off), rel=1e-9)
+    hfov = math.degrees(2 * math.atan(cam.width / 2.0 / cam.K[0, 0]))
+    assert hfov == pytest.approx(pf.TOWER_HORIZONTAL_FOV_DEG, abs=1e-6)
+    # a point 1 km above the fire is well above the horizon row, inside the image
+    _, v_up, _ = cam.project(np.array([[tgt[0], tgt[1], Z0 + 1000.0]]))
+    assert 0 < v_up[0] < v[0] - 40
+
+
+def test_nadir_preset_at_a_stated_gsd(land) -> None:
+    cam = pf.camera_for(land, pf.CameraSpec("nadir", gsd_m=0.5, width=256, height=256, target_xy_m=(200.0, 200.0)))
+    u, v, z = cam.project(np.array([[210.0, 195.0, Z0]]))
+    assert u[0] == pytest.approx(127.5 + 10.0 / 0.5, abs=1e-6)  # east -> right
+    assert v[0] == pytest.approx(127.5 + 5.0 / 0.5, abs=1e-6)  # south -> down
+    assert z[0] == pytest.approx(cam.position_m[2] - Z0, rel=1e-9)
+    assert cam.K[0, 0] == pytest.approx(2.0)  # pixels per metre
+
+
+def test_explicit_pose_overrides_the_preset(land) -> None:
+    cam = pf.camera_for(land, pf.CameraSpec("uav", x_m=50.0, y_m=60.0, altitude_agl_m=40.0, yaw_deg=90.0,
+                                            pitch_deg=90.0, fov_y_deg=50.0, aim="none", width=64, height=48))
+    np.testing.assert_allclose(cam.position_m, [50.0, 60.0, Z0 + 40.0], atol=1e-9)
+    u, v, z = cam.project(np.array([[50.0, 60.0, Z0]]))  # straight below
+    assert (u[0], v[0], z[0]) == pytest.approx((31.5, 23.5, 40.0))
+    assert cam.K[1, 1] == pytest.approx(24.0 / math.tan(math.radians(25.0)))
+
+
+@pytest.mark.parametrize(("kwargs", "flag"), [
+    ({"camera": "drone"}, "--camera"), ({"camera": "uav", "altitude_agl_m": 500.0}, "--altitude-agl"),
+    ({"camera": "tower", "distance_m": 100.0}, "--distance"), ({"camera": "uav", "resolution": "64by48"}, "--resolution"),
+    ({"camera": "uav", "position": "12"}, "--position"), ({"camera": "uav", "fov_y_deg": 0.0}, "--fov"),
+    ({"camera": "uav", "aim": "none"}, "--aim"), ({"camera": "nadir", "gsd_m": -1.0}, "--gsd"),
+])
+def test_camera_options_name_the_bad_flag(kwargs, flag) -> None:
+    with pytest.raises(ScenarioError) as exc:
+        pf.spec_from_options(**kwargs)
+    assert exc.value.field == flag
+
+
+def test_camera_options_and_times_parse() -> None:
+    spec = pf.spec_from_options("uav_thermal", resolution="320x256", position="10,20", altitude_agl_m=50.0)
+    assert spec.resolution() == (320, 256) and (spec.x_m, spec.y_m) == (10.0, 20.0)
+    assert pf.spec_from_options("uav", size=200).resolution() == (200, 200)
+    assert pf.parse_times_s("60, 120,600", 600.0, 3) == [60.0, 120.0, 600.0]
+    assert pf.parse_times_s(None, 600.0, 3) == [200.0, 400.0, 600.0]
+    for bad in ("", "700", "100,50", "a,b"):
+        with pytest.raises(ScenarioError, match="--times"):
+            pf.parse_times_s(bad, 600.0, 3)
+
+
+# ------------------------------------------------------------------ GL
+@pytest.fixture(scope="module")
+def world():
+    pytest.importorskip("OpenGL")
+    from wildfire_gym.render import RenderConfig, Renderer
+
+    land = small_landscape(30)
+    try:
+        r = Renderer(land, RenderConfig(smoke_max_sources=0))
+    except RuntimeError as exc:  # no headless GL on this machine
+        pytest.skip(f"no offscreen OpenGL: {exc}")
+    yield land, r
+    r.close()
+
+
+@pytest.mark.render
+def test_tower_outside_the_terrain_sees_ground_to_the_horizon(world) -> None:
+    land, r = world
+    tgt = (200.0, 200.0)
+    cam = pf.camera_for(land, pf.CameraSpec("tower", target_xy_m=tgt, width=128, height=96, distance_m=6000.0,
+                                            bearing_deg=200.0))
+    f = r.render(no_fire(land), cam, seed=0)
+    u, v, z = cam.project(np.array([[tgt[0], tgt[1], Z0]]))
+    row, col = int(round(v[0])), int(round(u[0]))
+    assert f.semantic[row, col] in (NAME_TO_ID["terrain_unburnt"], NAME_TO_ID["vegetation_live"])
+    # depth below the fire: the pixel rays hit the flat ground (terrain, then skirt) at z = Z0
+    R, c = cam.T_world_to_cam[:3, :3], cam.position_m
+    for rr in range(row + 1, cam.height, 7):
+        ray_cam = np.linalg.solve(cam.K, [col, rr, 1.0])
+        ray = R.T @ ray_cam
+        s = (Z0 - c[2]) / ray[2]
+        assert f.depth_m[rr, col] == pytest.approx(s * ray_cam[2], rel=0.01), rr
+    # everything below the fire is ground (the far-ground skirt), the top rows are sky
+    below = f.semantic[row + 2:]
+    assert np.all(below == NAME_TO_ID["terrain_unburnt"])
+    assert np.all(np.isfinite(f.depth_m[row + 2:]))
+    assert np.all(f.semantic[:10] == NAME_TO_ID["sky"])
+    # haze grows with distance: the far ground just below the horizon is closer to the sky colour
+    near_rgb = f.rgb[-3:].reshape(-1, 3).astype(float).mean(0)
+    horizon_row = int(np.max(np.nonzero(f.semantic[:, 5] == NAME_TO_ID["sky"])[0])) + 1
+    far_rgb = f.rgb[horizon_row + 1].astype(float).mean(0)
+    sky_rgb = f.rgb[horizon_row - 2].astype(float).mean(0)
+    assert np.abs(far_rgb - sky_rgb).sum() < np.abs(near_rgb - sky_rgb).sum()
+    assert N * CELL < 6000.0  # the camera is outside the 400 m terrain
+
+
+# ------------------------------------------------------------------ ground after fire (no GL)
+def test_char_grades_to_ash_with_consumption() -> None:
+    import dataclasses
+
+    from wildfire_gym.fire.state import BurnState
+    from wildfire_gym.render import scene as sc
+    from wildfire_gym.render import thermal as th
+    from wildfire_gym.render.randomize import Appearance
+    from wildfire_gym.world.fuels import fuel_models_for
+
+    base = small_landscape(0)
+    fuel = np.full(base.shape, 185, np.int16)  # TL5: heavy timber litter, white ash when consumed
+    land = dataclasses.replace(base, fuel_code=fuel, fuel_models=fuel_models_for(fuel))
+    ts = sc.terrain_static(land, seed=0)
+    t_now = 4000.0
+    ages = np.array([0.0, 300.0, 1200.0, 3600.0])  # time since the front arrived, s
+    arrival = np.full(land.shape, np.inf, np.float32)
+    bs = np.zeros(land.shape, np.uint8)
+    for k, a in enumerate(ages):
+        arrival[10:30, 5 + 8 * k:11 + 8 * k] = t_now - a
+        bs[10:30, 5 + 8 * k:11 + 8 * k] = BurnState.BURNED
+    snap = dataclasses.replace(no_fire(land, t_now), arrival_time_s=arrival, burn_state=bs)
+    light = sc.lighting_for(12.0, 200, 38.0, 298.0, Appearance())
+    table = th.band_table((8.0, 14.0))
+    rgba, _, _ = sc.terrain_textures(land, snap, ts, light, Appearance(), table, 1.0)
+    alb = (rgba[..., :3].astype(np.float32) / 255.0) ** 2  # the texture stores sqrt(albedo)
+    burnout = sc.BURNOUT_TIME_S_BY_GROUP["timber-litter"]
+    means = []
+    for k, a in enumerate(ages):
+        m = np.s_[10:30, 5 + 8 * k:11 + 8 * k]
+        ash = ts.ash[m] * (1.0 - np.exp(-a / burnout))
+        want = sc.CHAR_RGB[None, None] * (1 - ash[..., None]) + sc.ASH_RGB[None, None] * ash[..., None]
+        np.testing.assert_allclose(alb[m], want, atol=0.012)
+        means.append(float(alb[m].mean()))
+    assert means[0] == pytest.approx(float(sc.CHAR_RGB.mean()), abs=0.01)  # fresh: black char
+    assert means[0] < means[1] < means[2] < means[3]  # greyer and whiter as the fuel is consumed
+    assert means[3] > 4 * means[0]
+    # fine grass leaves much less ash than timber litter
+    grass = sc.terrain_static(base, seed=0)
+    assert grass.ash.mean() < 0.5 * ts.ash.mean()
