@@ -14,6 +14,7 @@ from test_render import CELL, NAME_TO_ID, Z0, N, no_fire, small_landscape, with_
 
 from wildfire_gym.errors import ScenarioError
 from wildfire_gym.render import platforms as pf
+from wildfire_gym.render import thermal as th
 
 
 # ------------------------------------------------------------------ cameras (no GL)
@@ -158,7 +159,6 @@ def test_char_grades_to_ash_with_consumption() -> None:
 
     from wildfire_gym.fire.state import BurnState
     from wildfire_gym.render import scene as sc
-    from wildfire_gym.render import thermal as th
     from wildfire_gym.render.randomize import Appearance
     from wildfire_gym.world.fuels import fuel_models_for
 
@@ -192,3 +192,72 @@ def test_char_grades_to_ash_with_consumption() -> None:
     # fine grass leaves much less ash than timber litter
     grass = sc.terrain_static(base, seed=0)
     assert grass.ash.mean() < 0.5 * ts.ash.mean()
+
+
+# ------------------------------------------------------------------ flame curtain (no GL)
+def _radial_fire(land, t_s: float, v_mps: float = 0.5, centre=(200.0, 200.0), fl_m: float = 2.0):
+    import dataclasses
+
+    from wildfire_gym.fire.state import BurnState
+
+    x, y = land.cell_centres()
+    X, Y = np.meshgrid(x, y)
+    T = np.hypot(X - centre[0], Y - centre[1]) / v_mps
+    reached = T <= t_s
+    arr = np.where(reached, T, np.inf).astype(np.float32)
+    bs = np.where(reached, np.where(t_s - T < 30.0, BurnState.BURNING, BurnState.BURNED), 0).astype(np.uint8)
+    f = np.where(reached, 1.0, 0.0).astype(np.float32)
+    return dataclasses.replace(no_fire(land, t_s), arrival_time_s=arr, burn_state=bs, ros_m_per_s=f * v_mps,
+                               fireline_intensity_kw_m=f * 800.0, flame_length_m=f * fl_m)
+
+
+@pytest.mark.parametrize("t_s", [45.0, 100.0, 150.0])
+def test_flame_curtain_follows_the_arrival_time_isochrone(land, t_s: float) -> None:
+    from wildfire_gym.render import flames as fm
+
+    v = 0.5
+    snap = _radial_fire(land, t_s, v)
+    residence = np.full(land.shape, 20.0, np.float32)
+    front = fm.flame_front(land, snap, residence)
+    assert front.count > 10
+    for p in (front.p0, front.p1):
+        r = np.hypot(p[:, 0] - 200.0, p[:, 1] - 200.0)
+        assert np.abs(r - v * t_s).max() <= CELL  # within one cell of the true front
+    # continuous: a closed curve, every end point shared by exactly two segments
+    ends = np.round(np.concatenate([front.p0, front.p1]), 6)
+    _, counts = np.unique(ends, axis=0, return_counts=True)
+    assert np.all(counts == 2)
+    w = np.linspace(0.0, 1.0, 11)[:, None, None]
+    along = (front.p0[None] * (1 - w) + front.p1[None] * w).reshape(-1, 2)  # points along every segment
+    ang = np.degrees(np.arctan2(along[:, 1] - 200.0, along[:, 0] - 200.0))
+    assert np.unique(((ang + 180.0) // 10).astype(int) % 36).size == 36  # all the way round
+    # spread direction points outwards; zone depth = ROS x residence
+    radial = (front.p0 - 200.0) / np.linalg.norm(front.p0 - 200.0, axis=1, keepdims=True)
+    assert np.min(np.sum(radial * front.normal0, axis=1)) > 0.9
+    np.testing.assert_allclose(front.depth0, v * 20.0, rtol=0.05)
+    # the wedge: base on the front, tips at the flame length (x flicker), tilted downwind (east)
+    verts = fm.curtain_vertices(front, land.elevation_m, CELL, 5.0, 270.0, np.ones(front.count), 1.0, t_s)
+    h = verts[:, 3]
+    base, tip = verts[h == 0], verts[h == 1]
+    assert np.all(np.abs(base[:, 2] - Z0) < 0.1)
+    tilt = float(th.flame_tilt_rad(5.0, 2.0))
+    rise = tip[:, 2] - Z0
+    lo, hi = 2.0 * (1 - fm.FLICKER_AMPLITUDE), 2.0 * (1 + fm.FLICKER_AMPLITUDE)
+    assert rise.min() >= lo * math.cos(math.radians(80)) and rise.max() <= hi
+    assert 0.5 * 2.0 * math.cos(tilt) < np.median(rise) < 1.5 * 2.0 * math.cos(tilt)
+
+
+def test_burnt_out_front_has_no_curtain_and_marching_squares_saddles(land) -> None:
+    import dataclasses
+
+    from wildfire_gym.render import flames as fm
+
+    snap = _radial_fire(land, 100.0)
+    # the same burn, long after: every cell burned out, no cell ahead predicted before t
+    old = dataclasses.replace(snap, time_s=5000.0, burn_state=np.where(snap.burn_state > 0, 2, 0).astype(np.uint8))
+    assert fm.flame_front(land, old, np.full(land.shape, 20.0, np.float32)).count == 0
+    # a saddle: two diagonal corners below the level
+    a, b, sq = fm.isochrone_segments(np.array([[0.0, 2.0], [2.0, 0.0]]), 1.0)
+    assert a.shape == (2, 2) and np.all(sq == 0)
+    pts = np.concatenate([a, b])
+    assert np.all(np.isclose(pts, 0.5) | np.isclose(pts, 0.0) | np.isclose(pts, 1.0))

@@ -47,6 +47,7 @@ from .scene import (
     G_TERRAIN_COARSE,
     STATIC_FLOATS,
     StaticGeometry,
+    TerrainLayers,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ with every other vertex (colours, labels and radiance stay per cell: they are te
 surface between vertices 20 m apart departs from the cell-centre heights by well under a pixel)."""
 IMPOSTOR_SWITCH_PX = 4.0
 """Below this many pixels per reference crown, a tile's trees are drawn as impostors."""
+GROUND_DETAIL_FADE_M = 600.0
+"""m; procedural ground detail (1-2 m grain on the albedo) fades out by this distance."""
 EMBER_GLOW_RGB = (1.6, 0.45, 0.08)
 """Linear emission added to glowing (burning or cooling) ground and burning crowns at glow 1."""
 
@@ -191,9 +194,9 @@ in vec3 v_lit, v_wpos;
 in float v_haze;
 flat in int v_kind, v_sem, v_inst;
 flat in float v_glow, v_rad;
-uniform sampler2D u_terrain_rgba, u_terrain_rad;
+uniform sampler2D u_terrain_rgba, u_burnt_rgba, u_terrain_rad, u_terrain_age;
 uniform vec3 u_haze_rgb, u_glow_rgb, u_cam_pos;
-uniform float u_exposure, u_haze_per_m, u_haze_base_z, u_haze_h;
+uniform float u_exposure, u_haze_per_m, u_haze_base_z, u_haze_h, u_detail_m;
 layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
 layout(location = 2) out vec4 o_rad;
@@ -202,13 +205,22 @@ void main() {
     int sem = v_sem;
     float glow = v_glow, rad = v_rad;
     if (v_kind == 0) {
+        // Burnt where the interpolated time since the front passed is positive: the burn edge
+        // is the arrival-time isochrone, below the cell scale, for colour, label and radiance.
         vec2 uv = v_uv;
-        vec4 tc = texture(u_terrain_rgba, uv);
-        c *= tc.rgb * tc.rgb;
-        float a = tc.a * 255.0;
-        sem = (a > 0.5) ? 2 : 1;
-        glow = (a > 0.5) ? (a - 1.0) / 254.0 : 0.0;
-        rad = texture(u_terrain_rad, uv).r;
+        bool burnt = texture(u_terrain_age, uv).r > 0.0;
+        vec4 tc = burnt ? texture(u_burnt_rgba, uv) : texture(u_terrain_rgba, uv);
+        vec3 alb = tc.rgb * tc.rgb;
+        // ground detail at the camera's scale (faded out where it would alias)
+        float dist = distance(v_wpos, u_cam_pos);
+        float fade = clamp(1.0 - dist / u_detail_m, 0.0, 1.0);
+        float nz = 0.6 * value_noise(v_wpos.xy * 0.45) + 0.4 * value_noise(v_wpos.xy * 1.9 + 7.0);
+        alb *= mix(1.0, 0.7 + 0.6 * nz, fade);
+        c *= alb;
+        sem = burnt ? 2 : 1;
+        glow = burnt ? tc.a : 0.0;
+        vec2 r2 = texture(u_terrain_rad, uv).rg;
+        rad = burnt ? r2.g : r2.r;
     }
     float haze = v_haze;
     if (v_kind == 4) {  // far ground: triangles km across, so haze and texture per fragment
@@ -226,28 +238,42 @@ void main() {
 _FLAME_VS = """
 #version 330 core
 layout(location = 0) in vec3 a_pos;
-layout(location = 1) in vec3 a_col;
-layout(location = 2) in vec4 a_f;  // visible alpha, premultiplied radiance, emissivity, instance
+layout(location = 1) in vec4 a_f;  // height fraction, visible alpha, premultiplied radiance, emissivity
+layout(location = 2) in vec2 a_g;  // instance, phase
 uniform mat4 u_vp;
-out vec3 v_col;
-out float v_alpha, v_rad, v_eps;
+out vec3 v_wpos;
+out float v_h, v_alpha, v_rad, v_eps, v_phase;
 flat out int v_inst;
 void main() {
-    v_col = a_col; v_alpha = a_f.x; v_rad = a_f.y; v_eps = a_f.z; v_inst = int(a_f.w + 0.5);
+    v_wpos = a_pos; v_h = a_f.x; v_alpha = a_f.y; v_rad = a_f.z; v_eps = a_f.w;
+    v_inst = int(a_g.x + 0.5); v_phase = a_g.y;
     gl_Position = u_vp * vec4(a_pos, 1.0);
 }
 """
 
 _FLAME_FS = _COMMON + """
-in vec3 v_col;
-in float v_alpha, v_rad, v_eps;
+in vec3 v_wpos;
+in float v_h, v_alpha, v_rad, v_eps, v_phase;
 flat in int v_inst;
-uniform float u_exposure;
+uniform float u_exposure, u_time;
+uniform vec3 u_flame_rgb[8];
 layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
 layout(location = 2) out vec4 o_rad;
 void main() {
-    o_rgb = vec4(tonemap(v_col, u_exposure) * v_alpha, v_alpha);
+    // Tongues: rising noise (buoyant eddies move up ~2-4 m/s) cuts the upper flame.
+    float s1 = dot(v_wpos.xy, vec2(0.8, 0.6)), s2 = dot(v_wpos.xy, vec2(-0.6, 0.8));
+    float n = 0.55 * value_noise(vec2(s1 * 0.9 + s2 * 0.35, v_wpos.z * 0.7 - u_time * 3.0 + v_phase))
+            + 0.45 * value_noise(vec2(s2 * 2.1 - s1 * 0.5 + 31.0, v_wpos.z * 1.6 - u_time * 5.5));
+    float top = 1.0 - 0.62 * n;  // local flame top as a fraction of the flame length
+    float hh = v_h / top;
+    if (hh > 1.0) discard;
+    float a = v_alpha * (1.0 - 0.35 * hh * hh);
+    float k = clamp(hh, 0.0, 1.0) * 7.0;
+    int i0 = int(floor(k));
+    vec3 c = mix(u_flame_rgb[i0], u_flame_rgb[min(i0 + 1, 7)], k - float(i0));
+    c *= 0.85 + 0.3 * n;
+    o_rgb = vec4(tonemap(c, u_exposure) * a, a);
     o_id = encode_id(5, v_inst);
     o_rad = vec4(v_rad, 0.0, 0.0, v_eps);
 }
@@ -400,14 +426,17 @@ class GpuScene:
         self.empty_vao = GL.glGenVertexArrays(1)
         self.static = MeshBuffer([(0, 3), (1, 3), (2, 3), (3, 2)])
         self.static.upload(geom.vertices, geom.indices)
-        assert STATIC_FLOATS == 11 and FLAME_FLOATS == 10
-        self.flames = MeshBuffer([(0, 3), (1, 3), (2, 4)], dynamic=True)
+        assert STATIC_FLOATS == 11 and FLAME_FLOATS == 9
+        self.flames = MeshBuffer([(0, 3), (1, 4), (2, 2)], dynamic=True)
         self._smoke_setup()
         ny, nx = terrain_shape
         self.terrain_size = (nx * cell_m, ny * cell_m)
         self.cell_m = float(cell_m)
-        self.tex_terrain_rgba = make_texture_2d(GL.GL_RGBA8, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, nx, ny)
-        self.tex_terrain_rad = make_texture_2d(GL.GL_R32F, GL.GL_RED, GL.GL_FLOAT, nx, ny,
+        lin = (GL.GL_LINEAR, GL.GL_LINEAR)
+        self.tex_terrain_rgba = make_texture_2d(GL.GL_RGBA8, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, nx, ny, *lin)
+        self.tex_burnt_rgba = make_texture_2d(GL.GL_RGBA8, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, nx, ny, *lin)
+        self.tex_terrain_age = make_texture_2d(GL.GL_R32F, GL.GL_RED, GL.GL_FLOAT, nx, ny, *lin)
+        self.tex_terrain_rad = make_texture_2d(GL.GL_RG32F, GL.GL_RG, GL.GL_FLOAT, nx, ny,
                                                GL.GL_LINEAR_MIPMAP_LINEAR, GL.GL_LINEAR)
         n = max(geom.n_trees, 1)
         self.tree_w = min(TREE_TEX_WIDTH, n)
@@ -447,19 +476,22 @@ class GpuScene:
         GL.glBindTexture(GL.GL_TEXTURE_2D, self.tex_tree[which])
         GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, packed.shape[1], packed.shape[0], GL.GL_RGBA, GL.GL_FLOAT, packed)
 
-    def upload_state(self, terrain_rgba: np.ndarray, terrain_rad: np.ndarray, tree_s0: np.ndarray,
-                     tree_s1: np.ndarray, flames: np.ndarray, puffs: np.ndarray) -> None:
-        """Per-frame uploads: terrain textures (+ radiance mip-maps), tree states, flames, puffs."""
+    def upload_state(self, layers: TerrainLayers, tree_s0: np.ndarray, tree_s1: np.ndarray,
+                     flames: np.ndarray, puffs: np.ndarray) -> None:
+        """Per-frame uploads: terrain layers (+ radiance mip-maps), tree states, flames, puffs."""
         from OpenGL import GL
 
-        ny, nx = terrain_rad.shape
+        ny, nx = layers.age_s.shape
         GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self.tex_terrain_rgba)
-        GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, nx, ny, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE,
-                           np.ascontiguousarray(terrain_rgba))
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self.tex_terrain_rad)
+        for tex, arr in ((self.tex_terrain_rgba, layers.unburnt_rgba), (self.tex_burnt_rgba, layers.burnt_rgba)):
+            GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
+            GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, nx, ny, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, np.ascontiguousarray(arr))
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.tex_terrain_age)
         GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, nx, ny, GL.GL_RED, GL.GL_FLOAT,
-                           np.ascontiguousarray(terrain_rad, np.float32))
+                           np.ascontiguousarray(layers.age_s, np.float32))
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.tex_terrain_rad)
+        GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, nx, ny, GL.GL_RG, GL.GL_FLOAT,
+                           np.ascontiguousarray(layers.radiance, np.float32))
         GL.glGenerateMipmap(GL.GL_TEXTURE_2D)
         if self.geom.n_trees:
             self._upload_tree(1, tree_s0)
@@ -507,6 +539,7 @@ class GpuScene:
         wp.use()
         wp.set_mat4("u_vp", VP)
         for unit, (name, tex) in enumerate((("u_terrain_rgba", self.tex_terrain_rgba), ("u_terrain_rad", self.tex_terrain_rad),
+                                            ("u_burnt_rgba", self.tex_burnt_rgba), ("u_terrain_age", self.tex_terrain_age),
                                             ("u_tree_centre", self.tex_tree[0]), ("u_tree_s0", self.tex_tree[1]),
                                             ("u_tree_s1", self.tex_tree[2]))):
             GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
@@ -516,6 +549,7 @@ class GpuScene:
         wp.set_int("u_house_base", 1 + self.geom.n_trees)
         wp.set_vec("u_terrain_size", self.terrain_size)
         wp.set_vec("u_glow_rgb", EMBER_GLOW_RGB)
+        wp.set_vec("u_detail_m", GROUND_DETAIL_FADE_M)
         for k in ("u_sun_dir", "u_sun_rgb", "u_sky_amb", "u_ground_amb", "u_cam_pos", "u_haze_rgb",
                   "u_haze_per_m", "u_exposure", "u_house_rad", "u_far_rad", "u_haze_base_z", "u_haze_h"):
             wp.set_vec(k, uniforms[k])  # type: ignore[arg-type]
@@ -542,6 +576,8 @@ class GpuScene:
             fp.use()
             fp.set_mat4("u_vp", VP)
             fp.set_vec("u_exposure", uniforms["u_exposure"])  # type: ignore[arg-type]
+            fp.set_vec("u_time", uniforms["u_time"])  # type: ignore[arg-type]
+            fp.set_vec3_array("u_flame_rgb", uniforms["u_flame_rgb"])  # type: ignore[arg-type]
             GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
             GL.glEnablei(GL.GL_BLEND, 0)
             GL.glDisablei(GL.GL_BLEND, 1)
@@ -703,7 +739,8 @@ class GpuScene:
             GL.glDeleteRenderbuffers(2, list(t.rb_amodal))
             GL.glDeleteTextures([t.depth_tex, t.smoke_tex])
         self._targets.clear()
-        GL.glDeleteTextures([self.tex_terrain_rgba, self.tex_terrain_rad, *self.tex_tree])
+        GL.glDeleteTextures([self.tex_terrain_rgba, self.tex_burnt_rgba, self.tex_terrain_age, self.tex_terrain_rad,
+                             *self.tex_tree])
         for b in (self.static, self.flames):
             GL.glDeleteBuffers(2, [b.vbo, b.ebo])
             GL.glDeleteVertexArrays(1, [b.vao])

@@ -54,9 +54,9 @@ UAV_THERMAL_DIAGONAL_FOV_DEG = 40.6
 """deg; DJI Zenmuse H20T radiometric thermal camera (13.5 mm lens, 640 x 512, 12 um pixels)."""
 UAV_THERMAL_RESOLUTION = (640, 512)
 """pixels (width, height) of the common uncooled thermal cores (FLIR Boson/Tau 640, H20T)."""
-UAV_ALTITUDE_AGL_M = 60.0
+UAV_ALTITUDE_AGL_M = 45.0
 """m; default flight height above ground (FLAME datasets: 30-120 m over prescribed burns)."""
-UAV_STANDOFF_M = 120.0
+UAV_STANDOFF_M = 70.0
 """m; default horizontal distance from the aim point."""
 UAV_BEARING_FROM_WIND_DEG = 60.0
 """deg; the UAV stands at this bearing off the fire's heading (sees the head and its flank)."""
@@ -148,14 +148,20 @@ class CameraSpec:
 
 
 def fire_aim_point(landscape: Landscape, snapshot: FireSnapshot | None) -> tuple[float, float]:
-    """Where ``aim="fire"`` looks, m: the flaming cell farthest downwind (the head), else the
-    centre of the burn, else the first ignition, else the terrain centre."""
+    """Where ``aim="fire"`` looks, m: the head (farthest downwind cells) of the largest flaming
+    region, else the centre of the burn, else the first ignition, else the terrain centre."""
     sx, sy = landscape.size_m
     cell = landscape.cell_m
     if snapshot is not None:
         burning = snapshot.burn_state == BurnState.BURNING
         if burning.any():
-            iy, ix = np.nonzero(burning)
+            # the largest flaming region (spot fires and stragglers aside), cells 2 apart merged
+            from scipy import ndimage
+
+            lab, n = ndimage.label(ndimage.binary_dilation(burning, iterations=1), structure=np.ones((3, 3), bool))
+            lab = np.where(burning, lab, 0)
+            biggest = int(np.argmax(np.bincount(lab.ravel())[1:])) + 1 if n else 0
+            iy, ix = np.nonzero(lab == biggest)
             wf = math.radians(snapshot.wind_from_deg)
             along = -(ix * math.sin(wf) + iy * math.cos(wf))  # projection on the wind's heading
             head = along >= along.max() - 1.0  # the cells within a cell of the farthest (ties spread)

@@ -17,6 +17,7 @@ from ..units import celsius_to_kelvin
 from . import thermal as th
 from ._gl import GLContext
 from .camera import Camera
+from .flames import FLAME_TEMPERATURE_PROFILE_K, flame_front, hot_body_rgb
 from .frame import Frame
 from .labels import decode_ids, instance_classes, make_boxes, smoke_regions
 from .passes import GpuScene
@@ -31,9 +32,11 @@ from .scene import (
     flame_vertices,
     lighting_for,
     terrain_base_rgba,
+    terrain_layers,
     terrain_static,
     terrain_textures,
     tree_states,
+    unburnt_ground_radiance,
 )
 from .smoke import plume_puffs
 
@@ -41,6 +44,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..world.landscape import Landscape
 
 logger = logging.getLogger(__name__)
+
+FLAME_RGB_PROFILE = hot_body_rgb(np.asarray(FLAME_TEMPERATURE_PROFILE_K))
+"""Linear RGB of the flame from base to tip (the temperature profile through Planck's law)."""
+FLAME_TIME_WRAP_S = 3600.0
+"""s; the flame shader's clock wraps here (float precision of the animated noise)."""
 
 
 @dataclass(frozen=True)
@@ -167,10 +175,12 @@ class Renderer:
             self._base_rgba_key = tint
         rgba, rad, _ = terrain_textures(land, snap, self._terrain_static, light, app, table, l_down, self._base_rgba)
         s0, s1 = tree_states(self.geometry, land, snap, light, app, table, l_down)
-        regions = fire_regions(land, snap)
+        front = flame_front(land, snap, self._terrain_static.residence_s)
+        unburnt_rad = unburnt_ground_radiance(land, self._terrain_static, light, table, l_down)
+        layers = terrain_layers(snap, rgba, rad, self._base_rgba, unburnt_rad, front.arrival_pred_s)
+        regions = fire_regions(land, snap, front)
         first_fire = 1 + self.geometry.n_trees + self.geometry.n_houses
-        time_key = int(round(snap.time_s * 10.0))
-        flames = flame_vertices(land, snap, regions, first_fire, self._terrain_static, table, time_key)
+        flames = flame_vertices(land, snap, regions, first_fire, self._terrain_static, table, front)
         puffs = plume_puffs(snap, land.elevation_m, land.cell_m, self.geometry.crown_centre_m, self._air_k,
                             self._terrain_static.residence_s,
                             cfg.smoke_max_sources, cfg.smoke_puffs_per_source, cfg.plume_length_m,
@@ -178,9 +188,9 @@ class Renderer:
         t_house = th.sunlit_temperature_k(self._air_k, float(light.sun_dir[2]), th.SUN_GROUND_WARMING_K)
         house_rad = float(th.surface_radiance(np.float32(t_house), th.EMISSIVITY["roof"], l_down, table))
         t1 = time.perf_counter()
-        self._gpu.upload_state(rgba, rad, s0, s1, flames, puffs)
+        self._gpu.upload_state(layers, s0, s1, flames, puffs)
         t2 = time.perf_counter()
-        far_rad = float(np.median(rad[~snap.burned_any])) if (~snap.burned_any).any() else float(np.median(rad))
+        far_rad = float(np.median(unburnt_rad))
         self._state = {"far_rad": far_rad, "light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
                        "tree_sem": s1[:, 1].astype(np.int32), "first_fire": first_fire, "house_rad": house_rad,
                        "n_puffs": int(puffs.shape[0]), "n_flame_vertices": int(flames.shape[0]),
@@ -218,6 +228,7 @@ class Renderer:
             "u_sky_amb": light.sky_ambient_rgb, "u_ground_amb": light.ground_ambient_rgb,
             "u_cam_pos": cam.position_m.astype(np.float32), "u_haze_per_m": light.haze_per_m,
             "u_house_rad": st["house_rad"], "u_far_rad": st["far_rad"],
+            "u_time": float(snapshot.time_s % FLAME_TIME_WRAP_S), "u_flame_rgb": FLAME_RGB_PROFILE,
             "u_haze_base_z": self._z_min, "u_haze_h": HAZE_SCALE_HEIGHT_M,
             "u_smoke_light": (light.sun_rgb * max(float(light.sun_dir[2]), 0.0) * 0.6 + light.sky_ambient_rgb * 1.2)
             * np.asarray(appearance.smoke_tint, np.float32),

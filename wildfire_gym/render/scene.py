@@ -23,6 +23,7 @@ from scipy import ndimage
 
 from ..fire.state import BurnState, FireSnapshot, TreeState
 from . import thermal as th
+from .flames import FLAME_FLOATS, FLICKER_AMPLITUDE, FLICKER_HZ, FlameFront, curtain_vertices
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..world.landscape import Landscape
@@ -49,9 +50,6 @@ SKIRT_BLEND_FACTOR = 1.6
 """The skirt falls from the terrain's edge heights to their mean within this multiple of the
 terrain's half-extent (a smooth apron, no cliff at the edge)."""
 STATIC_FLOATS = 11
-FLAME_FLOATS = 10
-"""Flame vertex: position (3), emissive colour (3, linear), visible alpha, premultiplied band
-radiance ``eps L(T_flame)`` (W m^-2 sr^-1), LWIR emissivity, instance id."""
 
 CHAR_RGB = np.array([0.032, 0.029, 0.027], np.float32)
 """Linear albedo of black char: visible reflectance 0.02-0.05 (Smith & Hudak 2005, Int. J.
@@ -73,11 +71,6 @@ DEFAULT_BURNOUT_TIME_S = 600.0
 DEFAULT_ASH_FRACTION = 0.3
 EMBER_RGB = np.array([0.08, 0.03, 0.02], np.float32)
 """Linear albedo of a flaming cell's bed (its glow is added separately)."""
-FLAME_BASE_RGB = np.array([1.6, 1.1, 0.45], np.float32)
-"""Linear emissive colour at a flame's base (above 1: the tonemap clips it to near-white)."""
-FLAME_TIP_RGB = np.array([1.0, 0.32, 0.04], np.float32)
-FLAME_BASE_ALPHA, FLAME_TIP_ALPHA = 0.95, 0.55
-"""Visible-band opacity of a flame sheet at its base and tip."""
 BURNED_WOOD_DARKENING = 0.25
 """Trunks of burnt trees keep this fraction of their bark albedo."""
 
@@ -420,8 +413,8 @@ def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
     # Fine per-cell variation so that a uniform fuel does not render as flat paint.
     var = 1.0 + 0.10 * ndimage.gaussian_filter(rng.standard_normal(landscape.shape), 1.0) * 2.5
     albedo = (base * var[..., None].astype(np.float32)).astype(np.float32)
-    patch = np.clip(ndimage.gaussian_filter(rng.random(landscape.shape), 1.2) * 4.0 - 1.5, 0.0, 1.0)
     ash = np.zeros(landscape.shape, np.float32)
+    patch = np.clip(ndimage.gaussian_filter(rng.random(landscape.shape), 1.0) * 6.0 - 2.6, 0.0, 1.0)
     burnout = np.full(landscape.shape, DEFAULT_BURNOUT_TIME_S, np.float32)
     codes = np.unique(landscape.fuel_code)
     mixed = 0.5 * (th.EMISSIVITY["vegetation"] + th.EMISSIVITY["soil"])  # grass and litter over soil
@@ -432,7 +425,7 @@ def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
         group = fuel_group(int(c))
         emis[m] = {"water": th.EMISSIVITY["water"], "bare": th.EMISSIVITY["soil"],
                    "urban": th.EMISSIVITY["roof"]}.get(group, mixed)
-        ash[m] = ASH_FRACTION_BY_GROUP.get(group, DEFAULT_ASH_FRACTION) * (0.35 + 0.65 * patch[m])
+        ash[m] = ASH_FRACTION_BY_GROUP.get(group, DEFAULT_ASH_FRACTION) * (0.25 + 0.75 * patch[m])
         burnout[m] = BURNOUT_TIME_S_BY_GROUP.get(group, DEFAULT_BURNOUT_TIME_S)
         model = landscape.fuel_models.get(int(c))
         if model is not None and getattr(model, "burnable", False):
@@ -514,6 +507,69 @@ def terrain_textures(landscape: Landscape, snap: FireSnapshot, ts: TerrainStatic
     return rgba, rad, t_k
 
 
+def unburnt_ground_radiance(landscape: Landscape, ts: TerrainStatic, light: Lighting, table: th.BandTable,
+                            l_down: float) -> np.ndarray:
+    """Band radiance per cell of the ground as if unburnt (sun-warmed, own emissivity)."""
+    cos_i = _cos_incidence(landscape, light.sun_dir, ts.normal) if light.sun_elevation_deg > 0 else np.zeros(landscape.shape, np.float32)
+    t = th.sunlit_temperature_k(light.air_k, cos_i, th.SUN_GROUND_WARMING_K).astype(np.float32)
+    return th.surface_radiance(t, ts.emissivity, l_down, table)
+
+
+@dataclass(frozen=True)
+class TerrainLayers:
+    """What the terrain shader samples (all bilinear): the unburnt and the burnt look, each
+    extended past its own cells so that interpolation never mixes the two; and the time since
+    the front passed, whose zero level (the arrival-time isochrone, below the cell scale) is
+    where the shader switches from one to the other -- for the colour, the label and the
+    radiance alike, so no heat or colour crosses the burn-edge label."""
+
+    unburnt_rgba: np.ndarray  # uint8 [ny, nx, 4]; sqrt-encoded albedo, A unused
+    burnt_rgba: np.ndarray  # uint8 [ny, nx, 4]; sqrt-encoded albedo, A = 255 x glow
+    radiance: np.ndarray  # float32 [ny, nx, 2]: band radiance unburnt, burnt
+    age_s: np.ndarray  # float32 [ny, nx]: t - arrival (predicted ahead of the front), s
+
+
+AGE_FAR_S = 1.0e4
+"""s; the time-since-arrival written where the fire neither is nor is predicted to arrive."""
+
+
+def _extend(values: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """``values`` with cells outside ``have`` set from their nearest cell inside it (within the
+    bounding box of ``have`` grown by 2 cells; farther cells keep their values)."""
+    if not have.any() or have.all():
+        return values
+    iy, ix = np.nonzero(have)
+    y0, y1 = max(iy.min() - 2, 0), min(iy.max() + 3, have.shape[0])
+    x0, x1 = max(ix.min() - 2, 0), min(ix.max() + 3, have.shape[1])
+    sub = have[y0:y1, x0:x1]
+    _, (ny_, nx_) = ndimage.distance_transform_edt(~sub, return_indices=True)
+    out = values.copy()
+    out[y0:y1, x0:x1] = values[y0:y1, x0:x1][ny_, nx_]
+    return out
+
+
+def terrain_layers(snap: FireSnapshot, rgba: np.ndarray, rad: np.ndarray, base_rgba: np.ndarray,
+                   unburnt_rad: np.ndarray, arrival_pred_s: np.ndarray) -> TerrainLayers:
+    """The :class:`TerrainLayers` from the per-cell look of :func:`terrain_textures`.
+
+    ``unburnt_rad``: the radiance the cells would have unburnt; ``arrival_pred_s``: arrival
+    times with the next cells ahead of the front predicted (:func:`.flames.predicted_arrival_s`).
+    """
+    burnt = snap.burned_any
+    burnt_rgba = rgba.copy()
+    burnt_rgba[..., 3] = np.where(burnt, ((rgba[..., 3].astype(np.int32) - 1) * 255 // 254), 0).astype(np.uint8)
+    burnt_rgba = _extend(burnt_rgba, burnt)
+    unburnt = _extend(base_rgba, ~burnt)
+    r2 = np.empty(rad.shape + (2,), np.float32)
+    r2[..., 0] = _extend(np.where(burnt, unburnt_rad, rad), ~burnt)
+    r2[..., 1] = _extend(rad, burnt)
+    age = np.where(np.isfinite(arrival_pred_s), snap.time_s - arrival_pred_s, -AGE_FAR_S)
+    age = np.clip(age, -AGE_FAR_S, AGE_FAR_S).astype(np.float32)
+    # a reached cell is burnt at its centre even when it arrived exactly now
+    age[burnt] = np.maximum(age[burnt], 1e-3)
+    return TerrainLayers(unburnt, burnt_rgba, r2, age)
+
+
 def _encode_albedo(alb: np.ndarray) -> np.ndarray:
     """Linear albedo -> uint8 ``sqrt`` encoding of the terrain texture."""
     return np.clip(np.sqrt(np.clip(alb, 0, 1)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
@@ -575,19 +631,29 @@ class FireRegions:
     tree_region: np.ndarray  # int32 region of each burning tree
 
 
-def fire_regions(landscape: Landscape, snap: FireSnapshot) -> FireRegions:
+def fire_regions(landscape: Landscape, snap: FireSnapshot, front: FlameFront | None = None) -> FireRegions:
+    """Connected regions (8-connected) of flaming cells, the cells behind the active flame
+    curtain (``front``) and burning crowns."""
     burning = snap.burn_state == BurnState.BURNING
     st = np.asarray(snap.tree_state)
     bt = np.flatnonzero((st == TreeState.TORCHING) | (st == TreeState.CROWN_BURNING))
     mask = burning.copy()
+    if front is not None and front.count:
+        mask[front.cell[:, 0], front.cell[:, 1]] = True
     ny, nx = landscape.shape
     if bt.size:
         ix = np.clip((landscape.trees.x_m[bt] / landscape.cell_m).astype(np.int64), 0, nx - 1)
         iy = np.clip((landscape.trees.y_m[bt] / landscape.cell_m).astype(np.int64), 0, ny - 1)
         mask[iy, ix] = True
-    lab, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    # cells up to REGION_MERGE_CELLS apart belong to one region (one fire, not a chain of boxes)
+    lab, n = ndimage.label(ndimage.binary_dilation(mask, iterations=REGION_MERGE_CELLS), structure=np.ones((3, 3), bool))
+    lab = np.where(mask, lab, 0)
     tree_region = lab[iy, ix].astype(np.int32) if bt.size else np.zeros(0, np.int32)
     return FireRegions(lab.astype(np.int32), int(n), bt, tree_region)
+
+
+REGION_MERGE_CELLS = 1
+"""Flaming cells within this many cells of each other form one fire region."""
 
 
 def _hash01(a: np.ndarray, salt: int) -> np.ndarray:
@@ -601,62 +667,52 @@ def _hash01(a: np.ndarray, salt: int) -> np.ndarray:
 
 def _flame_sheets(base: np.ndarray, width: np.ndarray, length: np.ndarray, tilt: np.ndarray,
                   downwind: np.ndarray, yaw: np.ndarray, inst: np.ndarray, rad: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """Two crossed triangular flame sheets per flame: 6 vertices x FLAME_FLOATS each."""
+    """Two crossed flame sheets (a quad each, narrowing to the tip) per crown flame: 12 vertices."""
     n = base.shape[0]
     tip = base.copy()
     tip[:, 0] += length * np.sin(tilt) * downwind[0]
     tip[:, 1] += length * np.sin(tilt) * downwind[1]
     tip[:, 2] += length * np.cos(tilt)
-    out = np.empty((n, 2, 3, FLAME_FLOATS), np.float32)
+    out = np.empty((n, 2, 6, FLAME_FLOATS), np.float32)
     for s, ang in enumerate((yaw, yaw + np.pi / 2)):
         half = np.stack([np.cos(ang), np.sin(ang), np.zeros(n)], 1) * (0.5 * width)[:, None]
-        out[:, s, 0, 0:3] = base - half
-        out[:, s, 1, 0:3] = base + half
-        out[:, s, 2, 0:3] = tip
-    out[:, :, 0:2, 3:6] = FLAME_BASE_RGB
-    out[:, :, 2, 3:6] = FLAME_TIP_RGB
-    out[:, :, 0:2, 6] = FLAME_BASE_ALPHA
-    out[:, :, 2, 6] = FLAME_TIP_ALPHA
-    out[..., 7] = (rad * eps)[:, None, None]
-    out[..., 8] = eps[:, None, None]
-    out[..., 9] = inst[:, None, None]
+        b0, b1, t0, t1 = base - half, base + half, tip - 0.3 * half, tip + 0.3 * half
+        for k, (p, h) in enumerate(((b0, 0.0), (b1, 0.0), (t1, 1.0), (b0, 0.0), (t1, 1.0), (t0, 1.0))):
+            out[:, s, k, 0:3] = p
+            out[:, s, k, 3] = h
+    out[..., 4] = 1.0
+    out[..., 5] = (rad * eps)[:, None, None]
+    out[..., 6] = eps[:, None, None]
+    out[..., 7] = inst[:, None, None]
+    out[..., 8] = 0.0
     return out.reshape(-1, FLAME_FLOATS)
 
 
 def flame_vertices(landscape: Landscape, snap: FireSnapshot, regions: FireRegions, first_instance: int,
-                   ts: TerrainStatic, table: th.BandTable, time_key: int) -> np.ndarray:
-    """Emissive flame geometry at flaming cells and burning crowns, ``[6 k, FLAME_FLOATS]``.
+                   ts: TerrainStatic, table: th.BandTable, front: FlameFront) -> np.ndarray:
+    """Emissive flame geometry ``[k, FLAME_FLOATS]``: the curtain along the active front
+    (:mod:`.flames`) and a flame over every burning crown.
 
-    A cell's flame has the fire state's flame length, tilted downwind by the Froude-scaled
-    angle of :func:`~.thermal.flame_tilt_rad`, as wide as the cell; a burning crown's flame
-    spans the crown and reaches :data:`~.thermal.CROWN_FLAME_HEIGHT_FACTOR` x the tree height.
-    Heights flicker by +-20 % from a hash of (cell, ``time_key``), deterministic.
-    Flame depth for the emissivity is ``ROS x residence time`` (the flaming zone's depth).
+    A burning crown's flame spans the crown and reaches
+    :data:`~.thermal.CROWN_FLAME_HEIGHT_FACTOR` x the tree height, tilted by the Froude angle
+    of :func:`~.thermal.flame_tilt_rad`, flickering smoothly with time.
     """
-    burning = snap.burn_state == BurnState.BURNING
-    iy, ix = np.nonzero(burning)
     wind = float(snap.wind_speed_20ft_mps)
     dw = np.array([-math.sin(math.radians(snap.wind_from_deg)), -math.cos(math.radians(snap.wind_from_deg))])
     l_flame = float(table.radiance(th.FLAME_TEMPERATURE_K))
     chunks = []
-    cell = landscape.cell_m
-    if iy.size:
-        cid = (iy.astype(np.int64) * landscape.shape[1] + ix)
-        flick = 0.8 + 0.4 * _hash01(cid * 7919 + time_key, 11)
-        length = np.maximum(snap.flame_length_m[iy, ix], 0.3) * flick
-        base = np.stack([(ix + 0.5) * cell, (iy + 0.5) * cell, landscape.elevation_m[iy, ix]], 1).astype(np.float64)
-        yaw = 2 * np.pi * _hash01(cid, 5)
-        depth = np.maximum(snap.ros_m_per_s[iy, ix] * ts.residence_s[iy, ix], 0.3)
-        eps = th.flame_emissivity(depth).astype(np.float32)
-        inst = (first_instance + regions.label[iy, ix] - 1).astype(np.float32)
-        chunks.append(_flame_sheets(base, np.full(iy.size, 0.95 * cell), length, th.flame_tilt_rad(wind, length),
-                                    dw, yaw, inst, np.full(iy.size, l_flame, np.float32), eps))
+    if front.count:
+        inst = first_instance + regions.label[front.cell[:, 0], front.cell[:, 1]] - 1
+        chunks.append(curtain_vertices(front, landscape.elevation_m, landscape.cell_m, wind, snap.wind_from_deg,
+                                       inst, l_flame, snap.time_s))
     bt = regions.burning_trees
     if bt.size:
         tr = landscape.trees
         h = tr.height_m[bt].astype(np.float64)
         cb = tr.crown_base_m[bt].astype(np.float64)
-        flick = 0.8 + 0.4 * _hash01(bt.astype(np.int64) * 104729 + time_key, 13)
+        phase = 2 * np.pi * _hash01(bt.astype(np.int64), 13)
+        flick = 1.0 + 0.5 * FLICKER_AMPLITUDE * (np.sin(2 * np.pi * FLICKER_HZ[0] * snap.time_s + phase)
+                                                 + np.sin(2 * np.pi * FLICKER_HZ[1] * snap.time_s + 2.3 * phase))
         length = (th.CROWN_FLAME_HEIGHT_FACTOR * h - cb) * flick
         base = np.stack([tr.x_m[bt], tr.y_m[bt], tr.z_m[bt] + cb], 1).astype(np.float64)
         eps = th.flame_emissivity(2.0 * tr.crown_radius_m[bt]).astype(np.float32)
