@@ -115,7 +115,7 @@ def world():
 
     land = small_landscape(30)
     try:
-        r = Renderer(land, RenderConfig(smoke_max_sources=0))
+        r = Renderer(land, RenderConfig(max_plumes=0))
     except RuntimeError as exc:  # no headless GL on this machine
         pytest.skip(f"no offscreen OpenGL: {exc}")
     yield land, r
@@ -261,3 +261,90 @@ def test_burnt_out_front_has_no_curtain_and_marching_squares_saddles(land) -> No
     assert a.shape == (2, 2) and np.all(sq == 0)
     pts = np.concatenate([a, b])
     assert np.all(np.isclose(pts, 0.5) | np.isclose(pts, 0.0) | np.isclose(pts, 1.0))
+
+
+# ------------------------------------------------------------------ smoke (GL)
+@pytest.fixture(scope="module")
+def smoky():
+    pytest.importorskip("OpenGL")
+    from wildfire_gym.render import RenderConfig, Renderer
+
+    land = small_landscape(30)
+    try:
+        r = Renderer(land, RenderConfig(smoke_noise=0.0, smoke_downsample=1))
+    except RuntimeError as exc:
+        pytest.skip(f"no offscreen OpenGL: {exc}")
+    yield land, r
+    r.close()
+
+
+def _strong_fire(land, t_s: float = 150.0):
+    import dataclasses
+
+    snap = _radial_fire(land, t_s, 0.5, fl_m=4.0)
+    return dataclasses.replace(snap, fireline_intensity_kw_m=np.where(np.isfinite(snap.arrival_time_s), 8000.0, 0.0)
+                               .astype(np.float32))
+
+
+def _luminance(rgb: np.ndarray) -> np.ndarray:
+    lin = (rgb.astype(np.float64) / 255.0) ** 2  # the frames' display gamma is 2
+    return lin @ np.array([0.2126, 0.7152, 0.0722])
+
+
+@pytest.mark.render
+def test_rendered_smoke_opacity_matches_the_plume_model(smoky) -> None:
+    from wildfire_gym.render import smoke as sm
+
+    land, r = smoky
+    snap = _strong_fire(land)
+    # from the south, 1.5 km off, looking north across the plume (it drifts east)
+    cam = pf.camera_for(land, pf.CameraSpec("tower", target_xy_m=(600.0, 200.0), distance_m=1500.0, bearing_deg=180.0,
+                                            width=96, height=96, pitch_deg=-8.0, fov_y_deg=40.0))
+    f = r.render(snap, cam, seed=0)
+    plumes = [sm.Plume(**{**d, "source_m": tuple(d["source_m"]), "downwind": tuple(d["downwind"]),
+                          "albedo_rgb": tuple(d["albedo_rgb"])}) for d in f.metadata["plumes"]]
+    assert len(plumes) == 1 and plumes[0].downwind == pytest.approx((1.0, 0.0), abs=1e-9)
+    sky = ~np.isfinite(f.depth_m)
+    rows, cols = np.nonzero(sky & (f.smoke_alpha > 0.05))
+    assert rows.size > 50
+    R, c = cam.T_world_to_cam[:3, :3], cam.position_m
+    pick = np.linspace(0, rows.size - 1, 25).astype(int)
+    for rr, cc in zip(rows[pick], cols[pick]):
+        d = R.T @ np.linalg.solve(cam.K, [cc, rr, 1.0])
+        tau = sum(sm.plume_optical_depth(p, c, d, 20000.0, 6000) for p in plumes)
+        assert f.smoke_alpha[rr, cc] == pytest.approx(1.0 - math.exp(-tau), abs=0.04 + 0.1 * (1.0 - math.exp(-tau)))
+
+
+@pytest.mark.render
+def test_smoke_is_labelled_where_visible_and_visible_where_labelled(smoky, world) -> None:
+    land, r = smoky
+    _, clear_r = world  # same landscape, no plumes
+    snap = _strong_fire(land)
+    cam = pf.camera_for(land, pf.CameraSpec("uav", target_xy_m=(300.0, 200.0), altitude_agl_m=120.0, distance_m=250.0,
+                                            bearing_deg=200.0, width=96, height=96))
+    f = r.render(snap, cam, seed=0)
+    g = clear_r.render(snap, cam, seed=0)
+    smoke = f.semantic == NAME_TO_ID["smoke"]
+    assert smoke.sum() > 100
+    y1, y0 = _luminance(f.rgb), _luminance(g.rgb)
+    contrast = np.abs(y1 - y0) / np.maximum(y0, 0.02)
+    assert np.all(contrast[smoke] >= 0.05 - 0.01) and np.all(f.smoke_alpha[smoke] >= 0.01)
+    unlabelled = ~smoke & (f.semantic != NAME_TO_ID["flame"]) & (g.semantic != NAME_TO_ID["flame"])
+    # every pixel where the smoke is more than a trace (min_alpha) and changes the image is labelled
+    assert np.all(contrast[unlabelled & (f.smoke_alpha >= 0.01)] < 0.05 + 0.01)
+    assert (unlabelled & (f.smoke_alpha > 0.0)).any()  # faint smoke exists and is not labelled
+    assert f.metadata["smoke_label_rule"] == {"min_alpha": 0.01, "luminance_contrast": 0.05}
+
+
+@pytest.mark.render
+def test_tower_sees_the_column_above_the_horizon(smoky) -> None:
+    land, r = smoky
+    snap = _strong_fire(land)
+    cam = pf.camera_for(land, pf.CameraSpec("tower", width=160, height=120, bearing_deg=180.0), snap)
+    f = r.render(snap, cam, seed=0)
+    smoke = f.semantic == NAME_TO_ID["smoke"]
+    # rows whose rays point above the horizontal
+    R = cam.T_world_to_cam[:3, :3]
+    ray_z = np.array([(R.T @ np.linalg.solve(cam.K, [80.0, v, 1.0]))[2] for v in range(120)])
+    above = ray_z > 0.0
+    assert smoke[above].sum() > 20

@@ -29,7 +29,7 @@ def world():
 
     land = small_landscape(30)
     try:
-        r = Renderer(land, RenderConfig(smoke_max_sources=0))  # no smoke hiding what is tested
+        r = Renderer(land, RenderConfig(max_plumes=0))  # no smoke hiding what is tested
     except RuntimeError as exc:  # no headless GL on this machine
         pytest.skip(f"no offscreen OpenGL: {exc}")
     yield land, r
@@ -115,7 +115,7 @@ def test_tree_states_look_and_crown_loss() -> None:
     cam = cm.tower_camera(land, 200.0, 160.0, (200.0, 200.0), tower_height_m=9.0, fov_y_deg=40.0, width=96, height=96)
     bs = np.zeros(land.shape, np.uint8)
     frames = {}
-    with Renderer(land, RenderConfig(smoke_max_sources=0)) as r:
+    with Renderer(land, RenderConfig(max_plumes=0)) as r:
         for name, st, frac in (("live", TreeState.UNBURNT, 1.0), ("scorched", TreeState.SCORCHED, 1.0),
                                ("charred", TreeState.BURNT, 1.0), ("consumed", TreeState.BURNT, 0.15),
                                ("torching", TreeState.TORCHING, 0.6)):

@@ -49,6 +49,14 @@ from .scene import (
     StaticGeometry,
     TerrainLayers,
 )
+from .smoke import (
+    MAX_PLUMES,
+    MIN_SIGMA_M,
+    PLUME_ENTRAINMENT,
+    PLUME_ROWS,
+    PLUME_SEGMENTS,
+    UPWIND_EDGE_M,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +72,8 @@ with every other vertex (colours, labels and radiance stay per cell: they are te
 surface between vertices 20 m apart departs from the cell-centre heights by well under a pixel)."""
 IMPOSTOR_SWITCH_PX = 4.0
 """Below this many pixels per reference crown, a tile's trees are drawn as impostors."""
+SMOKE_STEPS = 40
+"""Ray-march samples per plume and pixel (quadratically spaced along the ray's plume box)."""
 GROUND_DETAIL_FADE_M = 600.0
 """m; procedural ground detail (1-2 m grain on the albedo) fades out by this distance."""
 EMBER_GLOW_RGB = (1.6, 0.45, 0.08)
@@ -279,63 +289,114 @@ void main() {
 }
 """
 
-_SMOKE_VS = """
-#version 330 core
-layout(location = 0) in vec2 a_corner;
-layout(location = 1) in vec3 a_centre;
-layout(location = 2) in vec3 a_p;  // sigma (m), peak tau, grey
-uniform mat4 u_view, u_proj;
-out vec2 v_r;
-out float v_depth, v_tau, v_grey, v_sigma;
-void main() {
-    vec4 c = u_view * vec4(a_centre, 1.0);
-    float ext = 2.5 * a_p.x;  // the Gaussian is cut at 2.5 sigma (4 % of its peak)
-    vec4 p = c + vec4(a_corner * ext, 0.0, 0.0);
-    v_r = a_corner * 2.5;
-    v_depth = -p.z;
-    v_tau = a_p.y; v_grey = a_p.z; v_sigma = a_p.x;
-    gl_Position = u_proj * p;
-}
-"""
-
-_SMOKE_FS = """
-#version 330 core
-in vec2 v_r;
-in float v_depth, v_tau, v_grey, v_sigma;
+_SMOKE_FS = _COMMON + """
+// Ray-marched smoke plumes (see wildfire_gym.render.smoke for the model and its numpy reference).
+uniform vec4 u_plume[MAX_PLUMES * 6];  // per plume segment: 4 parameter rows, box lo (+x_lo), box hi (+x_hi)
+uniform int u_n_plumes;
+uniform mat4 u_inv_vp;
+uniform vec3 u_cam_fwd, u_sun_rgb, u_sun_dir, u_amb_rgb, u_glow_rgb;
+uniform vec2 u_size;
 uniform sampler2D u_depth;
-uniform float u_near, u_far, u_scale;
+uniform float u_near, u_far, u_scale, u_time, u_ext, u_noise;
 uniform int u_ortho;
-out vec4 o;
+layout(location = 0) out vec4 o_smoke;  // premultiplied in-scattered light (linear rgb), visible tau
+layout(location = 1) out vec4 o_full;   // tau ignoring the scene
+float hash3(vec3 i) { i = mod(i, 289.0); return fract(sin(dot(i, vec3(127.1, 311.7, 74.7))) * 43758.5453); }
+float noise3(vec3 x) {
+    vec3 i = floor(x), f = fract(x);
+    vec3 u = f * f * (3.0 - 2.0 * f);
+    float a = mix(mix(hash3(i), hash3(i + vec3(1, 0, 0)), u.x), mix(hash3(i + vec3(0, 1, 0)), hash3(i + vec3(1, 1, 0)), u.x), u.y);
+    float b = mix(mix(hash3(i + vec3(0, 0, 1)), hash3(i + vec3(1, 0, 1)), u.x), mix(hash3(i + vec3(0, 1, 1)), hash3(i + vec3(1, 1, 1)), u.x), u.y);
+    return mix(a, b, u.z);
+}
+float density(int k, vec3 p, out float sz_out) {
+    vec4 A = u_plume[6 * k], B = u_plume[6 * k + 1], C = u_plume[6 * k + 2];
+    vec3 r = p - A.xyz;
+    float x = dot(r.xy, B.xy), y = dot(r.xy, vec2(-B.y, B.x));
+    sz_out = MIN_SIGMA;
+    if (x < u_plume[6 * k + 4].w || x >= u_plume[6 * k + 5].w) return 0.0;
+    float xc = max(x, 1.0), xr = min(xc, B.w);
+    float zc = min(B.z * pow(xr, 2.0 / 3.0), C.z);
+    float rr = 0.5 * PLUME_ENTRAINMENT * zc;
+    float dy = 0.08 * xc / sqrt(1.0 + 1.0e-4 * xc), dz = 0.06 * xc / sqrt(1.0 + 1.5e-3 * xc);
+    float sy = sqrt(rr * rr + C.y * C.y / 12.0 + dy * dy + MIN_SIGMA * MIN_SIGMA);
+    float sz = sqrt(rr * rr + dz * dz + MIN_SIGMA * MIN_SIGMA);
+    sz_out = sz;
+    float c = C.x / (6.2831853 * sy * sz * A.w) * exp(-0.5 * (y * y / (sy * sy) + (r.z - zc) * (r.z - zc) / (sz * sz)));
+    if (x < 0.0) c *= exp(-0.5 * x * x / (UPWIND_EDGE * UPWIND_EDGE));
+    return (x > C.w) ? 0.0 : c;
+}
 void main() {
-    float g = exp(-0.5 * dot(v_r, v_r));
-    float tau = v_tau * g;
+    vec2 ndc = gl_FragCoord.xy / u_size * 2.0 - 1.0;
+    vec4 a4 = u_inv_vp * vec4(ndc, -1.0, 1.0), b4 = u_inv_vp * vec4(ndc, 1.0, 1.0);
+    vec3 o = a4.xyz / a4.w, dir = normalize(b4.xyz / b4.w - o);
     float d = texelFetch(u_depth, ivec2(gl_FragCoord.xy * u_scale), 0).r;
     float zs;
     if (d >= 1.0) zs = 1e30;
     else if (u_ortho == 1) zs = u_near + d * (u_far - u_near);
     else zs = 2.0 * u_far * u_near / (u_far + u_near - (2.0 * d - 1.0) * (u_far - u_near));
-    float vis = clamp(0.5 + (zs - v_depth) / (2.5 * v_sigma), 0.0, 1.0);
-    o = vec4(tau * vis, tau, tau * vis * v_grey, 0.0);
+    float t_scene = (zs - u_near) / max(dot(dir, u_cam_fwd), 1e-4);
+    float jitter = fract(sin(dot(gl_FragCoord.xy, vec2(12.9898, 78.233))) * 43758.5453);
+    vec3 L = vec3(0.0);
+    float T = 1.0, tau_v = 0.0, tau_f = 0.0;
+    for (int k = 0; k < u_n_plumes; ++k) {
+        vec3 lo = u_plume[6 * k + 4].xyz, hi = u_plume[6 * k + 5].xyz;
+        vec3 safe = mix(dir, vec3(1e-9), lessThan(abs(dir), vec3(1e-9)));
+        vec3 inv = 1.0 / safe;
+        vec3 t0v = (lo - o) * inv, t1v = (hi - o) * inv;
+        vec3 tmn = min(t0v, t1v), tmx = max(t0v, t1v);
+        float t0 = max(max(tmn.x, tmn.y), max(tmn.z, 0.0)), t1 = min(min(tmx.x, tmx.y), tmx.z);
+        if (t1 <= t0) continue;
+        vec4 A = u_plume[6 * k], B = u_plume[6 * k + 1], D = u_plume[6 * k + 3];
+        vec3 drift = vec3(B.xy * A.w * u_time, 0.0);
+        float dt = (t1 - t0) / float(SMOKE_STEPS);
+        for (int j = 0; j < SMOKE_STEPS; ++j) {
+            float t = t0 + (float(j) + jitter) * dt;
+            vec3 p = o + dir * t;
+            float sz;
+            float c = density(k, p, sz);
+            if (c <= 0.0) continue;
+            float scale = 0.6 * sz + 12.0;
+            vec3 q = (p - drift) / scale;
+            float n = 0.6 * noise3(q) + 0.4 * noise3(q * 2.3 + 5.0);
+            c *= mix(1.0, 2.2 * n * n, u_noise);
+            float dtau = u_ext * c * dt;
+            tau_f += dtau;
+            if (t < t_scene) {
+                float sz2;
+                float cs = density(k, p + u_sun_dir * 1.5 * sz, sz2);
+                float shadow = exp(-u_ext * cs * 3.0 * sz);
+                float hz = max(p.z - A.z, 0.0);
+                vec3 glow = u_glow_rgb * min(D.w / 5.0e8, 1.0) * exp(-hz / 200.0);
+                vec3 lit = D.rgb * (u_sun_rgb * shadow + u_amb_rgb) + glow;
+                float ak = 1.0 - exp(-dtau);
+                L += T * ak * lit;
+                T *= 1.0 - ak;
+                tau_v += dtau;
+            }
+        }
+    }
+    o_smoke = vec4(L, tau_v);
+    o_full = vec4(tau_f, 0.0, 0.0, 0.0);
 }
 """
 
-
 _COMPOSITE_FS = _COMMON + """
 in vec2 v_ndc;
-uniform sampler2D u_smoke;
-uniform vec3 u_smoke_light;
+uniform sampler2D u_smoke, u_smoke_full;
 uniform float u_exposure;
 layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
 layout(location = 2) out vec4 o_rad;
 void main() {
-    vec4 s = texture(u_smoke, 0.5 * v_ndc + 0.5);
-    float tau = max(s.r, 0.0);
+    vec2 uv = 0.5 * v_ndc + 0.5;
+    vec4 s = texture(u_smoke, uv);
+    float tau = max(s.a, 0.0);
     float alpha = 1.0 - exp(-tau);
-    float grey = clamp(s.b / max(tau, 1e-6), 0.0, 1.0);
-    o_rgb = vec4(tonemap(grey * u_smoke_light, u_exposure) * alpha, alpha);
+    vec3 c = s.rgb / max(alpha, 1e-5);
+    o_rgb = vec4(tonemap(c, u_exposure) * alpha, alpha);
     o_id = vec4(0.0);
-    o_rad = vec4(0.0, tau, max(s.g, 0.0), 0.0);
+    o_rad = vec4(0.0, tau, max(texture(u_smoke_full, uv).r, 0.0), 0.0);
 }
 """
 
@@ -380,13 +441,16 @@ class _Targets:
         GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_RENDERBUFFER, self.rb_amodal[1])
         GL.glDrawBuffers(2, [GL.GL_NONE, GL.GL_COLOR_ATTACHMENT1])
         self._check("amodal")
-        # Smoke optical depth.
+        # Smoke: in-scattered light + visible optical depth, and optical depth ignoring the scene.
         self.fbo_smoke = GL.glGenFramebuffers(1)
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo_smoke)
         self.smoke_tex = make_texture_2d(GL.GL_RGBA32F, GL.GL_RGBA, GL.GL_FLOAT, self.sw, self.sh,
                                          GL.GL_LINEAR, GL.GL_LINEAR)
+        self.smoke_full_tex = make_texture_2d(GL.GL_R32F, GL.GL_RED, GL.GL_FLOAT, self.sw, self.sh,
+                                              GL.GL_LINEAR, GL.GL_LINEAR)
         GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_2D, self.smoke_tex, 0)
-        GL.glDrawBuffers(1, [GL.GL_COLOR_ATTACHMENT0])
+        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT1, GL.GL_TEXTURE_2D, self.smoke_full_tex, 0)
+        GL.glDrawBuffers(2, [GL.GL_COLOR_ATTACHMENT0, GL.GL_COLOR_ATTACHMENT1])
         self._check("smoke")
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
 
@@ -406,6 +470,7 @@ class RawBuffers:
                  amodal_ids: np.ndarray | None, smoke: np.ndarray | None, timings: dict[str, float]) -> None:
         self.rgb, self.ids, self.radiance, self.depth01 = rgb, ids, radiance, depth01
         self.amodal_ids, self.smoke, self.timings = amodal_ids, smoke, timings
+        self.rgb_clear: np.ndarray | None = None  # RGB before the smoke composite (when smoky)
 
 
 class GpuScene:
@@ -421,7 +486,11 @@ class GpuScene:
         self.sky = Program(_SKY_VS, _SKY_FS)
         self.world = Program(_WORLD_VS, _WORLD_FS)
         self.flame = Program(_FLAME_VS, _FLAME_FS)
-        self.smoke = Program(_SMOKE_VS, _SMOKE_FS)
+        self.smoke = Program(_SKY_VS, _SMOKE_FS.replace("MAX_PLUMES", str(MAX_PLUMES * PLUME_SEGMENTS))
+                             .replace("SMOKE_STEPS", str(SMOKE_STEPS))
+                             .replace("PLUME_ENTRAINMENT", repr(float(PLUME_ENTRAINMENT)))
+                             .replace("MIN_SIGMA", repr(float(MIN_SIGMA_M)))
+                             .replace("UPWIND_EDGE", repr(float(UPWIND_EDGE_M))))
         self.composite = Program(_SKY_VS, _COMPOSITE_FS)
         self.empty_vao = GL.glGenVertexArrays(1)
         self.static = MeshBuffer([(0, 3), (1, 3), (2, 3), (3, 2)])
@@ -449,25 +518,7 @@ class GpuScene:
 
     # ------------------------------------------------------------ uploads
     def _smoke_setup(self) -> None:
-        from OpenGL import GL
-
-        self.smoke_vao = GL.glGenVertexArrays(1)
-        GL.glBindVertexArray(self.smoke_vao)
-        self.quad_vbo = GL.glGenBuffers(1)
-        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.quad_vbo)
-        quad = np.array([[-1, -1], [1, -1], [1, 1], [-1, -1], [1, 1], [-1, 1]], np.float32)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, quad.nbytes, quad, GL.GL_STATIC_DRAW)
-        GL.glEnableVertexAttribArray(0)
-        GL.glVertexAttribPointer(0, 2, GL.GL_FLOAT, GL.GL_FALSE, 8, ctypes.c_void_p(0))
-        self.puff_vbo = GL.glGenBuffers(1)
-        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.puff_vbo)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, 24, None, GL.GL_DYNAMIC_DRAW)
-        for loc, off in ((1, 0), (2, 12)):
-            GL.glEnableVertexAttribArray(loc)
-            GL.glVertexAttribPointer(loc, 3, GL.GL_FLOAT, GL.GL_FALSE, 24, ctypes.c_void_p(off))
-            GL.glVertexAttribDivisor(loc, 1)
-        GL.glBindVertexArray(0)
-        self.n_puffs = 0
+        self.plumes = np.zeros((0, PLUME_ROWS, 4), np.float32)
 
     def _upload_tree(self, which: int, data: np.ndarray) -> None:
         from OpenGL import GL
@@ -477,8 +528,9 @@ class GpuScene:
         GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, packed.shape[1], packed.shape[0], GL.GL_RGBA, GL.GL_FLOAT, packed)
 
     def upload_state(self, layers: TerrainLayers, tree_s0: np.ndarray, tree_s1: np.ndarray,
-                     flames: np.ndarray, puffs: np.ndarray) -> None:
-        """Per-frame uploads: terrain layers (+ radiance mip-maps), tree states, flames, puffs."""
+                     flames: np.ndarray, plumes: np.ndarray) -> None:
+        """Per-frame uploads: terrain layers (+ radiance mip-maps), tree states, flames; the packed
+        plumes ``[n, PLUME_ROWS, 4]`` become uniforms of the smoke pass."""
         from OpenGL import GL
 
         ny, nx = layers.age_s.shape
@@ -497,10 +549,7 @@ class GpuScene:
             self._upload_tree(1, tree_s0)
             self._upload_tree(2, tree_s1)
         self.flames.upload(flames if flames.size else np.zeros((0, FLAME_FLOATS), np.float32))
-        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.puff_vbo)
-        p = np.ascontiguousarray(puffs, np.float32)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, max(p.nbytes, 24), p if p.size else None, GL.GL_DYNAMIC_DRAW)
-        self.n_puffs = int(p.shape[0])
+        self.plumes = np.asarray(plumes, np.float32).reshape(-1, PLUME_ROWS, 4)[:MAX_PLUMES * PLUME_SEGMENTS]
 
     def targets(self, width: int, height: int) -> _Targets:
         key = (width, height)
@@ -598,30 +647,40 @@ class GpuScene:
             GL.glReadBuffer(GL.GL_COLOR_ATTACHMENT1)
             amodal = np.frombuffer(GL.glReadPixels(0, 0, W, H, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE), np.uint32).reshape(H, W)[::-1]
         t2 = time.perf_counter()
-        smoked = bool(want_smoke and self.n_puffs)
+        smoked = bool(want_smoke and self.plumes.shape[0])
+        rgb_clear = None
         if smoked:
-            # Optical depth of the puffs at reduced resolution, soft-tested against the scene depth.
+            # The colour without smoke (for the smoke label's contrast rule).
+            GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, tg.fbo)
+            GL.glReadBuffer(GL.GL_COLOR_ATTACHMENT0)
+            rgb_clear = np.frombuffer(GL.glReadPixels(0, 0, W, H, GL.GL_RGB, GL.GL_UNSIGNED_BYTE), np.uint8).reshape(H, W, 3)[::-1]
+            # Ray-march the plumes at reduced resolution against the scene depth.
             GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, tg.fbo_smoke)
             GL.glViewport(0, 0, tg.sw, tg.sh)
-            GL.glClearColor(0.0, 0.0, 0.0, 0.0)
-            GL.glClear(GL.GL_COLOR_BUFFER_BIT)
             GL.glDisable(GL.GL_DEPTH_TEST)
             GL.glDepthMask(GL.GL_FALSE)
-            GL.glEnable(GL.GL_BLEND)
-            GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE)
+            GL.glDisable(GL.GL_BLEND)
             sm = self.smoke
             sm.use()
-            sm.set_mat4("u_view", V)
-            sm.set_mat4("u_proj", P)
+            sm.set_mat4("u_inv_vp", np.linalg.inv(VP))
             GL.glActiveTexture(GL.GL_TEXTURE0)
             GL.glBindTexture(GL.GL_TEXTURE_2D, tg.depth_tex)
             sm.set_int("u_depth", 0)
             sm.set_vec("u_near", cam.near_m)
             sm.set_vec("u_far", cam.far_m)
             sm.set_vec("u_scale", tg.smoke_scale)
+            sm.set_vec("u_size", (float(tg.sw), float(tg.sh)))
             sm.set_int("u_ortho", ortho)
-            GL.glBindVertexArray(self.smoke_vao)
-            GL.glDrawArraysInstanced(GL.GL_TRIANGLES, 0, 6, self.n_puffs)
+            sm.set_vec("u_cam_fwd", cam.forward)
+            for k in ("u_sun_rgb", "u_sun_dir", "u_amb_rgb", "u_glow_rgb", "u_time", "u_ext", "u_noise"):
+                sm.set_vec(k, uniforms["smoke"][k])  # type: ignore[index]
+            sm.set_int("u_n_plumes", int(self.plumes.shape[0]))
+            loc = sm.loc("u_plume[0]")
+            if loc >= 0:
+                GL.glUniform4fv(loc, self.plumes.shape[0] * PLUME_ROWS, np.ascontiguousarray(self.plumes.reshape(-1, 4)))
+            GL.glBindVertexArray(self.empty_vao)
+            GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
             GL.glFinish()
             t_puffs = time.perf_counter()
             # Composite over the main targets (bilinear upsampling by the texture unit):
@@ -630,11 +689,16 @@ class GpuScene:
             GL.glViewport(0, 0, W, H)
             GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
             GL.glDrawBuffers(3, [GL.GL_COLOR_ATTACHMENT0, GL.GL_NONE, GL.GL_COLOR_ATTACHMENT2])  # ids untouched
+            GL.glEnable(GL.GL_BLEND)
             cp = self.composite
             cp.use()
+            GL.glActiveTexture(GL.GL_TEXTURE0)
             GL.glBindTexture(GL.GL_TEXTURE_2D, tg.smoke_tex)
             cp.set_int("u_smoke", 0)
-            cp.set_vec("u_smoke_light", uniforms["u_smoke_light"])  # type: ignore[arg-type]
+            GL.glActiveTexture(GL.GL_TEXTURE1)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, tg.smoke_full_tex)
+            cp.set_int("u_smoke_full", 1)
+            GL.glActiveTexture(GL.GL_TEXTURE0)
             cp.set_vec("u_exposure", uniforms["u_exposure"])  # type: ignore[arg-type]
             GL.glBindVertexArray(self.empty_vao)
             GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
@@ -665,7 +729,9 @@ class GpuScene:
         t_puffs = t_puffs if smoked else t2
         timings = {"gpu_main_s": t1 - t0, "gpu_amodal_s": t2 - t1, "gpu_smoke_s": t_puffs - t2,
                    "gpu_composite_s": t3 - t_puffs, "readback_s": t4 - t3}
-        return RawBuffers(rgb[::-1], ids[::-1], rad, depth[::-1], amodal, smoke, timings)
+        raw = RawBuffers(rgb[::-1], ids[::-1], rad, depth[::-1], amodal, smoke, timings)
+        raw.rgb_clear = rgb_clear
+        return raw
 
     def visible_ranges(self, cam: Camera, VP: np.ndarray) -> list[tuple[int, int]]:
         """Index ranges ``(offset, count)`` to draw: tiles inside the frustum, trees near/mid/far.
@@ -737,14 +803,13 @@ class GpuScene:
             GL.glDeleteFramebuffers(3, [t.fbo, t.fbo_amodal, t.fbo_smoke])
             GL.glDeleteRenderbuffers(3, list(t.rb))
             GL.glDeleteRenderbuffers(2, list(t.rb_amodal))
-            GL.glDeleteTextures([t.depth_tex, t.smoke_tex])
+            GL.glDeleteTextures([t.depth_tex, t.smoke_tex, t.smoke_full_tex])
         self._targets.clear()
         GL.glDeleteTextures([self.tex_terrain_rgba, self.tex_burnt_rgba, self.tex_terrain_age, self.tex_terrain_rad,
                              *self.tex_tree])
         for b in (self.static, self.flames):
             GL.glDeleteBuffers(2, [b.vbo, b.ebo])
             GL.glDeleteVertexArrays(1, [b.vao])
-        GL.glDeleteBuffers(2, [self.quad_vbo, self.puff_vbo])
-        GL.glDeleteVertexArrays(2, [self.smoke_vao, self.empty_vao])
+        GL.glDeleteVertexArrays(1, [self.empty_vao])
         for p in (self.sky, self.world, self.flame, self.smoke, self.composite):
             GL.glDeleteProgram(p.id)

@@ -62,11 +62,11 @@ UAV_BEARING_FROM_WIND_DEG = 60.0
 """deg; the UAV stands at this bearing off the fire's heading (sees the head and its flank)."""
 UAV_ALTITUDE_RANGE_M = (30.0, 150.0)
 """m; the altitudes the ``uav`` presets accept (small UAS, FAA Part 107 ceiling ~120 m)."""
-TOWER_DISTANCE_M = 10000.0
+TOWER_DISTANCE_M = 8000.0
 """m; default horizontal distance of the lookout from the fire (FIgLib smokes: 5-30 km)."""
 TOWER_DISTANCE_RANGE_M = (1000.0, 40000.0)
 """m; the distances the ``tower`` preset accepts."""
-TOWER_RIDGE_RELIEF_M = 350.0
+TOWER_RIDGE_RELIEF_M = 150.0
 """m; height of the lookout's ridge above the fire's ground (mountaintop HPWREN sites)."""
 TOWER_MAST_M = 10.0
 """m; camera mast on the ridge."""

@@ -24,6 +24,7 @@ from .passes import GpuScene
 from .platforms import CameraSpec, camera_for
 from .randomize import Appearance, RandomizationRanges, sample_appearance
 from .scene import (
+    FLAME,
     HAZE_SCALE_HEIGHT_M,
     LABEL_NAMES,
     SMOKE,
@@ -38,7 +39,14 @@ from .scene import (
     tree_states,
     unburnt_ground_radiance,
 )
-from .smoke import plume_puffs
+from .smoke import (
+    MAX_PLUMES,
+    PLUME_LENGTH_M,
+    PLUME_ROWS,
+    SMOKE_MASS_EXTINCTION_M2_KG,
+    Plume,
+    fire_plumes,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..world.landscape import Landscape
@@ -48,6 +56,35 @@ logger = logging.getLogger(__name__)
 FLAME_RGB_PROFILE = hot_body_rgb(np.asarray(FLAME_TEMPERATURE_PROFILE_K))
 """Linear RGB of the flame from base to tip (the temperature profile through Planck's law)."""
 FLAME_TIME_WRAP_S = 3600.0
+SMOKE_MIN_ALPHA = 0.01
+"""Smoke thinner than this opacity is a trace, never labelled (whatever its contrast)."""
+SMOKE_CONTRAST_THRESHOLD = 0.05
+"""Relative luminance change that makes smoke visible: the 5 % contrast threshold of the
+meteorological optical range (WMO Guide to Instruments and Methods of Observation, ch. 9)."""
+SMOKE_LUMINANCE_FLOOR = 0.02
+"""Linear luminance below which the contrast is taken relative to this floor (dark pixels:
+tiny absolute changes are not visible however large relative to black)."""
+SMOKE_OVER_FLAME_ALPHA = 0.8
+"""Flame pixels become smoke only behind smoke at least this opaque."""
+SMOKE_AMBIENT_GAIN = 1.6
+"""Skylight reaching smoke from all sides (a particle cloud scatters light from the whole sky
+dome, not from the upper hemisphere of a surface)."""
+SMOKE_FIRE_GLOW_RGB = (2.4, 0.9, 0.25)
+"""Linear light the flames cast on the base of the plume, at full fire power."""
+SMOKE_NOISE = 1.0
+"""Strength of the billowing noise on the plume's density (0: the smooth Gaussian plume)."""
+
+
+def smoke_visible(rgb_clear: np.ndarray, rgb_smoky: np.ndarray, alpha: np.ndarray, min_alpha: float,
+                  contrast: float) -> np.ndarray:
+    """Where smoke is visible: opacity >= ``min_alpha`` and a relative luminance change
+    ``|Y_smoky - Y_clear| / max(Y_clear, floor)`` >= ``contrast`` (Y: Rec. 709 luminance of the
+    linearised display values; the frame's tonemap has display gamma 2)."""
+    w = np.array([0.2126, 0.7152, 0.0722], np.float32) / np.float32(255.0 * 255.0)
+    y0 = np.square(rgb_clear.astype(np.float32)) @ w
+    y1 = np.square(rgb_smoky.astype(np.float32)) @ w
+    c = np.abs(y1 - y0) / np.maximum(y0, SMOKE_LUMINANCE_FLOOR)
+    return (alpha >= min_alpha) & (c >= contrast)
 """s; the flame shader's clock wraps here (float precision of the animated noise)."""
 
 
@@ -59,7 +96,12 @@ class RenderConfig:
     ``tree_lod``: level of detail of the world's tree meshes (0 coarse .. 2 fine).
     ``terrain_stride``: keep every n-th terrain vertex (colours and radiance stay per cell).
     ``smoke_downsample``: the smoke pass runs at 1/n resolution (smoke is soft).
-    ``smoke_label_alpha``: smoke opacity from which a pixel is labelled ``smoke``.
+    ``max_plumes``: smoke plumes drawn (the strongest fire regions; 0: no smoke).
+    ``smoke_min_alpha``, ``smoke_contrast``: a pixel is labelled ``smoke`` where the smoke's
+    opacity is at least ``smoke_min_alpha`` *and* it changes the pixel's luminance by at least
+    ``smoke_contrast`` relative to the pixel without smoke (see :func:`smoke_visible`).
+    ``plume_length_m``: plumes are drawn this far downwind. ``smoke_noise``: strength of the
+    billowing noise on the plume density (0: the smooth model of :mod:`.smoke`).
     ``object_boxes``: also box trees and houses (fire and smoke regions are always boxed).
     ``randomization``: when set, each frame samples an :class:`Appearance` from these
     ranges with the frame's seed (unless an appearance is passed to ``render``).
@@ -70,10 +112,11 @@ class RenderConfig:
     tree_lod: int = 1
     terrain_stride: int = 1
     smoke_downsample: int = 4
-    smoke_max_sources: int = 16
-    smoke_puffs_per_source: int = 10
-    plume_length_m: float = 800.0
-    smoke_label_alpha: float = 0.5
+    max_plumes: int = MAX_PLUMES
+    plume_length_m: float = PLUME_LENGTH_M
+    smoke_min_alpha: float = SMOKE_MIN_ALPHA
+    smoke_contrast: float = SMOKE_CONTRAST_THRESHOLD
+    smoke_noise: float = SMOKE_NOISE
     amodal_flames: bool = True
     object_boxes: bool = False
     cull_back_faces: bool = False
@@ -90,10 +133,12 @@ class RenderConfig:
             raise ValueError(f"terrain_stride: expected 1..64, got {self.terrain_stride}")
         if not 1 <= self.smoke_downsample <= 8:
             raise ValueError(f"smoke_downsample: expected 1..8, got {self.smoke_downsample}")
-        if not 0.0 < self.smoke_label_alpha < 1.0:
-            raise ValueError(f"smoke_label_alpha: expected in (0, 1), got {self.smoke_label_alpha}")
-        if self.smoke_max_sources < 0 or self.smoke_puffs_per_source < 0 or self.plume_length_m <= 0:
-            raise ValueError("smoke_max_sources/smoke_puffs_per_source: expected >= 0; plume_length_m > 0")
+        if not 0.0 < self.smoke_min_alpha < 1.0:
+            raise ValueError(f"smoke_min_alpha: expected in (0, 1), got {self.smoke_min_alpha}")
+        if not 0.0 < self.smoke_contrast < 1.0:
+            raise ValueError(f"smoke_contrast: expected in (0, 1), got {self.smoke_contrast}")
+        if not 0 <= self.max_plumes <= MAX_PLUMES or self.plume_length_m <= 0:
+            raise ValueError(f"max_plumes: expected 0..{MAX_PLUMES}; plume_length_m: expected > 0 m")
         if not -90.0 <= self.latitude_deg <= 90.0:
             raise ValueError(f"latitude_deg: expected -90..90, got {self.latitude_deg}")
         if not 1 <= self.day_of_year <= 366:
@@ -181,22 +226,37 @@ class Renderer:
         regions = fire_regions(land, snap, front)
         first_fire = 1 + self.geometry.n_trees + self.geometry.n_houses
         flames = flame_vertices(land, snap, regions, first_fire, self._terrain_static, table, front)
-        puffs = plume_puffs(snap, land.elevation_m, land.cell_m, self.geometry.crown_centre_m, self._air_k,
-                            self._terrain_static.residence_s,
-                            cfg.smoke_max_sources, cfg.smoke_puffs_per_source, cfg.plume_length_m,
-                            app.smoke_density_scale)
+        plumes = self._plumes(snap, front, regions, app)
+        packed = np.concatenate([p.pack() for p in plumes]) if plumes else np.zeros((0, PLUME_ROWS, 4), np.float32)
         t_house = th.sunlit_temperature_k(self._air_k, float(light.sun_dir[2]), th.SUN_GROUND_WARMING_K)
         house_rad = float(th.surface_radiance(np.float32(t_house), th.EMISSIVITY["roof"], l_down, table))
         t1 = time.perf_counter()
-        self._gpu.upload_state(layers, s0, s1, flames, puffs)
+        self._gpu.upload_state(layers, s0, s1, flames, packed)
         t2 = time.perf_counter()
         far_rad = float(np.median(unburnt_rad))
         self._state = {"far_rad": far_rad, "light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
                        "tree_sem": s1[:, 1].astype(np.int32), "first_fire": first_fire, "house_rad": house_rad,
-                       "n_puffs": int(puffs.shape[0]), "n_flame_vertices": int(flames.shape[0]),
+                       "plumes": plumes, "n_flame_vertices": int(flames.shape[0]),
                        "timings": {"state_s": t1 - t0, "upload_s": t2 - t1}}
         self._state_key = key
         return self._state
+
+    def _plumes(self, snap: FireSnapshot, front, regions, app: Appearance) -> list[Plume]:
+        """The frame's smoke plumes from the active front and the burning crowns."""
+        cfg, land = self.config, self.landscape
+        if cfg.max_plumes == 0:
+            return []
+        cell = front.cell
+        mid = 0.5 * (front.p0 + front.p1)
+        seg = np.linalg.norm(front.p1 - front.p0, axis=1)
+        inten = snap.fireline_intensity_kw_m[cell[:, 0], cell[:, 1]].astype(np.float64) * 1e3
+        reg = regions.label[cell[:, 0], cell[:, 1]]
+        gz = land.elevation_m[cell[:, 0], cell[:, 1]].astype(np.float64)
+        bt = regions.burning_trees
+        tree_xyz = self.geometry.crown_centre_m[bt].astype(np.float64) if bt.size else np.zeros((0, 3))
+        plumes = fire_plumes(snap, mid, seg, inten, reg, gz, tree_xyz, regions.tree_region, self._air_k,
+                             app.smoke_density_scale, cfg.max_plumes)
+        return [dataclasses.replace(p, length_m=cfg.plume_length_m) for p in plumes]
 
     def render(self, snapshot: FireSnapshot, camera: Camera, appearance: Appearance | None = None,
                seed: int | None = None) -> Frame:
@@ -230,8 +290,11 @@ class Renderer:
             "u_house_rad": st["house_rad"], "u_far_rad": st["far_rad"],
             "u_time": float(snapshot.time_s % FLAME_TIME_WRAP_S), "u_flame_rgb": FLAME_RGB_PROFILE,
             "u_haze_base_z": self._z_min, "u_haze_h": HAZE_SCALE_HEIGHT_M,
-            "u_smoke_light": (light.sun_rgb * max(float(light.sun_dir[2]), 0.0) * 0.6 + light.sky_ambient_rgb * 1.2)
-            * np.asarray(appearance.smoke_tint, np.float32),
+            "smoke": {"u_sun_rgb": light.sun_rgb * np.asarray(appearance.smoke_tint, np.float32),
+                      "u_sun_dir": light.sun_dir,
+                      "u_amb_rgb": (SMOKE_AMBIENT_GAIN * light.sky_ambient_rgb) * np.asarray(appearance.smoke_tint, np.float32),
+                      "u_glow_rgb": np.asarray(SMOKE_FIRE_GLOW_RGB, np.float32), "u_time": float(snapshot.time_s % FLAME_TIME_WRAP_S),
+                      "u_ext": SMOKE_MASS_EXTINCTION_M2_KG, "u_noise": float(self.config.smoke_noise)},
         }
         raw = self._gpu.render(cam, uniforms, self.config.amodal_flames, True)
         t_gpu = time.perf_counter()
@@ -254,7 +317,9 @@ class Renderer:
         fire_ids = range(first_fire, first_fire + n_fire)
         first_smoke = first_fire + n_fire
         if raw.smoke is not None:
-            smoke_mask = alpha >= self.config.smoke_label_alpha
+            smoke_mask = smoke_visible(raw.rgb_clear, rgb, alpha, self.config.smoke_min_alpha, self.config.smoke_contrast)
+            # flames stay flame unless the smoke in front of them is nearly opaque
+            smoke_mask &= (semantic != FLAME) | (alpha >= SMOKE_OVER_FLAME_ALPHA)
             semantic[smoke_mask] = SMOKE
             n_smoke = smoke_regions(semantic, instance, first_smoke)
         else:
@@ -298,7 +363,7 @@ class Renderer:
                 elif k <= n_t + n_h:
                     j = k - 1 - n_t
                     bounds[k] = (self.geometry.house_bounds_m[j, 0], self.geometry.house_bounds_m[j, 1])
-        tau_thr = -math.log(1.0 - self.config.smoke_label_alpha)
+        tau_thr = -math.log(1.0 - self.config.smoke_min_alpha)
         boxes = make_boxes(semantic, instance, inst_class, fire_ids, smoke_ids, raw.amodal_ids, tau_full, tau_thr,
                            cam, bounds)
         t_labels = time.perf_counter()
@@ -339,6 +404,8 @@ class Renderer:
             "solar_azimuth_deg": float(light.sun_azimuth_deg),
             "n_fire_regions": int(n_fire),
             "n_smoke_regions": int(n_smoke),
+            "plumes": [dataclasses.asdict(p) for p in st["plumes"]],
+            "smoke_label_rule": {"min_alpha": self.config.smoke_min_alpha, "luminance_contrast": self.config.smoke_contrast},
             "n_burning_trees": int(st["regions"].burning_trees.size),
             "camera": cam.to_dict(),
             "appearance": app.to_dict(),
