@@ -348,3 +348,43 @@ def test_tower_sees_the_column_above_the_horizon(smoky) -> None:
     ray_z = np.array([(R.T @ np.linalg.solve(cam.K, [80.0, v, 1.0]))[2] for v in range(120)])
     above = ray_z > 0.0
     assert smoke[above].sum() > 20
+
+
+# ------------------------------------------------------------------ thermal sky and ground
+def test_clear_sky_window_emissivity_and_brightness() -> None:
+    table = th.band_table((8.0, 14.0))
+    # Idso (1981) at 25 C: vapour pressure from the Magnus form
+    assert th.saturation_vapour_pressure_hpa(298.15) == pytest.approx(31.67, abs=0.1)  # tables: 31.67 hPa
+    e0 = 0.2 * th.saturation_vapour_pressure_hpa(298.15)
+    eps_dry = th.window_sky_emissivity_zenith(298.15, 0.2)
+    assert eps_dry == pytest.approx(0.24 + 2.98e-8 * e0**2 * math.exp(3000.0 / 298.15), rel=1e-12)
+    eps_wet = th.window_sky_emissivity_zenith(298.15, 0.8)
+    assert 0.24 < eps_dry < eps_wet < 1.0
+    t_zen = float(table.brightness_temperature(np.float32(eps_dry * table.radiance(298.15))))
+    t_zen_wet = float(table.brightness_temperature(np.float32(eps_wet * table.radiance(298.15))))
+    assert 190.0 < t_zen < 250.0 and t_zen < t_zen_wet < 290.0  # far colder than the air at the zenith
+    # slant paths: opaque (air temperature) at the horizon, zenith value overhead
+    eps = th.window_sky_emissivity(eps_dry, np.array([1.0, 0.5, 0.02]))
+    assert eps[0] == pytest.approx(eps_dry) and eps[1] == pytest.approx(1 - (1 - eps_dry) ** 2)
+    assert eps[2] > 0.99
+    l_down = th.window_sky_downwelling_radiance(eps_dry, 298.15, table)
+    assert eps_dry * table.radiance(298.15) < l_down < table.radiance(298.15)
+
+
+@pytest.mark.render
+def test_rendered_thermal_sky_cold_overhead_and_ground_near_air(world) -> None:
+    land, r = world
+    cam = pf.camera_for(land, pf.CameraSpec("uav", x_m=200.0, y_m=200.0, altitude_agl_m=40.0, yaw_deg=0.0,
+                                            pitch_deg=-50.0, aim="none", fov_y_deg=80.0, width=64, height=64))
+    f = r.render(no_fire(land), cam, seed=0)
+    air = f.metadata["air_temperature_k"]
+    sky = f.semantic == NAME_TO_ID["sky"]
+    assert sky[:5].all()
+    top = float(np.median(f.thermal_k[:3][sky[:3]]))  # ~90 deg elevation
+    assert top < 260.0 and top == pytest.approx(f.metadata["sky_zenith_brightness_temperature_k"], abs=8.0)
+    down = pf.camera_for(land, pf.CameraSpec("uav", x_m=200.0, y_m=100.0, altitude_agl_m=40.0, yaw_deg=0.0,
+                                             pitch_deg=60.0, aim="none", width=64, height=64))
+    g = r.render(no_fire(land), down, seed=0)
+    ground = g.semantic == NAME_TO_ID["terrain_unburnt"]
+    t_ground = float(np.median(g.thermal_k[ground]))
+    assert air - 5.0 < t_ground < air + 25.0  # sun-warmed ground, emissivity < 1 reflecting a cold sky

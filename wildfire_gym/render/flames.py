@@ -36,12 +36,12 @@ if TYPE_CHECKING:  # pragma: no cover
 FLAME_FLOATS = 9
 """Flame vertex: position (3, m), height fraction h (0 base .. 1 tip), visible opacity,
 premultiplied band radiance ``eps L(T_flame)`` (W m^-2 sr^-1), LWIR emissivity, instance id,
-flicker phase."""
+part (0 flame face, 1 flaming bed)."""
 MIN_FLAME_LENGTH_M = 0.3
 """m; the shortest flame drawn (a creeping front)."""
 MIN_FLAME_DEPTH_M = 0.5
 """m; the thinnest flaming zone drawn."""
-MAX_FLAME_DEPTH_CELLS = 3.0
+MAX_FLAME_DEPTH_CELLS = 2.0
 """The deepest flaming zone drawn, in cells (deeper zones show as glowing ground)."""
 MIN_ROS_M_S = 0.005
 """m/s; floor of the spread rate used to predict arrival times ahead of the front."""
@@ -313,4 +313,5 @@ def curtain_vertices(front: FlameFront, elevation_m: np.ndarray, cell_m: float, 
     out[..., 6] = eps[:, None]
     out[..., 7] = np.asarray(instance, np.float32)[:, None]
     out[..., 8] = 0.0
+    out[:, 12:, 8] = 1.0  # the bed: drawn as patchy flames seen from above
     return out.reshape(-1, FLAME_FLOATS)

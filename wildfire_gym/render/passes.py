@@ -35,6 +35,7 @@ import logging
 import numpy as np
 
 from . import _gl  # noqa: F401  (numpy shim + platform default before OpenGL is imported)
+from . import thermal as th
 from ._gl import MeshBuffer, Program, make_texture_2d
 from .camera import Camera
 from .scene import (
@@ -76,7 +77,7 @@ SMOKE_STEPS = 40
 """Ray-march samples per plume and pixel (quadratically spaced along the ray's plume box)."""
 GROUND_DETAIL_FADE_M = 600.0
 """m; procedural ground detail (1-2 m grain on the albedo) fades out by this distance."""
-EMBER_GLOW_RGB = (1.6, 0.45, 0.08)
+EMBER_GLOW_RGB = (1.2, 0.3, 0.05)
 """Linear emission added to glowing (burning or cooling) ground and burning crowns at glow 1."""
 
 _COMMON = """
@@ -117,7 +118,7 @@ in vec2 v_ndc;
 uniform mat4 u_inv_vp;
 uniform vec3 u_cam_pos;
 uniform vec3 u_sun_dir, u_sun_rgb, u_zenith, u_horizon, u_haze_rgb;
-uniform float u_exposure, u_rad_zenith, u_rad_horizon;
+uniform float u_exposure, u_sky_eps_z, u_rad_air;
 uniform int u_ortho;
 layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
@@ -132,7 +133,9 @@ void main() {
     c += u_sun_rgb * (0.6 * pow(max(dot(d, u_sun_dir), 0.0), 600.0) + 0.04 * pow(max(dot(d, u_sun_dir), 0.0), 8.0));
     o_rgb = vec4(tonemap(c, u_exposure), 1.0);
     o_id = encode_id(0, 0);
-    o_rad = vec4(mix(u_rad_horizon, u_rad_zenith, pow(up, 0.33)), 0.0, 0.0, 1.0);
+    // clear-sky window radiance along the ray (thermal.window_sky_emissivity)
+    float eps = 1.0 - pow(1.0 - u_sky_eps_z, 1.0 / max(up, MIN_COS_ZENITH));
+    o_rad = vec4(eps * u_rad_air, 0.0, 0.0, 1.0);
 }
 """
 
@@ -228,7 +231,8 @@ void main() {
         alb *= mix(1.0, 0.7 + 0.6 * nz, fade);
         c *= alb;
         sem = burnt ? 2 : 1;
-        glow = burnt ? tc.a : 0.0;
+        // embers smoulder in spots, not as an even sheet
+        glow = burnt ? tc.a * (0.25 + 0.75 * smoothstep(0.35, 0.8, value_noise(v_wpos.xy * 0.7))) : 0.0;
         vec2 r2 = texture(u_terrain_rad, uv).rg;
         rad = burnt ? r2.g : r2.r;
     }
@@ -271,18 +275,31 @@ layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
 layout(location = 2) out vec4 o_rad;
 void main() {
-    // Tongues: rising noise (buoyant eddies move up ~2-4 m/s) cuts the upper flame.
     float s1 = dot(v_wpos.xy, vec2(0.8, 0.6)), s2 = dot(v_wpos.xy, vec2(-0.6, 0.8));
-    float n = 0.55 * value_noise(vec2(s1 * 0.9 + s2 * 0.35, v_wpos.z * 0.7 - u_time * 3.0 + v_phase))
-            + 0.45 * value_noise(vec2(s2 * 2.1 - s1 * 0.5 + 31.0, v_wpos.z * 1.6 - u_time * 5.5));
-    float top = 1.0 - 0.62 * n;  // local flame top as a fraction of the flame length
-    float hh = v_h / top;
-    if (hh > 1.0) discard;
-    float a = v_alpha * (1.0 - 0.35 * hh * hh);
-    float k = clamp(hh, 0.0, 1.0) * 7.0;
-    int i0 = int(floor(k));
-    vec3 c = mix(u_flame_rgb[i0], u_flame_rgb[min(i0 + 1, 7)], k - float(i0));
-    c *= 0.85 + 0.3 * n;
+    float a;
+    vec3 c;
+    if (v_phase > 0.5) {
+        // Flaming bed seen from above: patches of flame over glowing fuel, drifting with time.
+        float n = 0.6 * value_noise(v_wpos.xy * 0.35 + vec2(u_time * 0.7, 0.0)) + 0.4 * value_noise(v_wpos.xy * 1.3 - u_time * 1.1);
+        if (n < 0.42) discard;
+        a = v_alpha * smoothstep(0.42, 0.7, n);
+        float k = clamp((0.85 - n) * 12.0, 0.0, 7.0);
+        int i0 = int(floor(k));
+        c = mix(u_flame_rgb[i0], u_flame_rgb[min(i0 + 1, 7)], k - float(i0));
+    } else {
+        // Tongues: rising noise (buoyant eddies move up at a few m/s) cuts the upper flame, and
+        // narrow vertical streaks split it along the front.
+        float n = 0.45 * value_noise(vec2(s1 * 0.9 + s2 * 0.35, v_wpos.z * 0.5 - u_time * 3.0))
+                + 0.35 * value_noise(vec2(s2 * 2.1 - s1 * 0.5 + 31.0, v_wpos.z * 1.2 - u_time * 5.5))
+                + 0.20 * value_noise(vec2((s1 + s2) * 4.0 + 11.0, v_wpos.z * 0.3 - u_time * 2.0));
+        float top = 1.05 - 0.8 * n;  // local flame top as a fraction of the flame length
+        float hh = v_h / top;
+        if (hh > 1.0) discard;
+        a = v_alpha * (1.0 - 0.4 * hh * hh);
+        float k = clamp(hh, 0.0, 1.0) * 7.0;
+        int i0 = int(floor(k));
+        c = mix(u_flame_rgb[i0], u_flame_rgb[min(i0 + 1, 7)], k - float(i0)) * (0.8 + 0.4 * n);
+    }
     o_rgb = vec4(tonemap(c, u_exposure) * a, a);
     o_id = encode_id(5, v_inst);
     o_rad = vec4(v_rad, 0.0, 0.0, v_eps);
@@ -483,7 +500,7 @@ class GpuScene:
         self.geom = geom
         self.cull = cull_back_faces
         self.smoke_downsample = int(smoke_downsample)
-        self.sky = Program(_SKY_VS, _SKY_FS)
+        self.sky = Program(_SKY_VS, _SKY_FS.replace("MIN_COS_ZENITH", repr(float(th.MIN_COS_ZENITH))))
         self.world = Program(_WORLD_VS, _WORLD_FS)
         self.flame = Program(_FLAME_VS, _FLAME_FS)
         self.smoke = Program(_SKY_VS, _SMOKE_FS.replace("MAX_PLUMES", str(MAX_PLUMES * PLUME_SEGMENTS))
@@ -612,7 +629,7 @@ class GpuScene:
         sp.use()
         sp.set_mat4("u_inv_vp", np.linalg.inv(VP))
         for k in ("u_sun_dir", "u_sun_rgb", "u_zenith", "u_horizon", "u_haze_rgb", "u_exposure",
-                  "u_rad_zenith", "u_rad_horizon"):
+                  "u_sky_eps_z", "u_rad_air"):
             sp.set_vec(k, uniforms[k])  # type: ignore[arg-type]
         GL.glBindVertexArray(self.empty_vao)
         GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)

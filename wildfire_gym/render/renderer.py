@@ -75,6 +75,13 @@ SMOKE_NOISE = 1.0
 """Strength of the billowing noise on the plume's density (0: the smooth Gaussian plume)."""
 
 
+def fire_glow_visibility(sun_elevation_deg: float) -> float:
+    """How much the fire's glow on its smoke shows against daylight: 1 at night, 0.1 in full
+    sun (the glow is the same light; daylight swamps it), a linear ramp through twilight."""
+    day = min(max((sun_elevation_deg + 6.0) / 16.0, 0.0), 1.0)
+    return 1.0 - 0.9 * day
+
+
 def smoke_visible(rgb_clear: np.ndarray, rgb_smoky: np.ndarray, alpha: np.ndarray, min_alpha: float,
                   contrast: float) -> np.ndarray:
     """Where smoke is visible: opacity >= ``min_alpha`` and a relative luminance change
@@ -174,6 +181,7 @@ class Renderer:
         self._base_rgba: np.ndarray | None = None
         sc = landscape.scenario
         self._air_k = float(celsius_to_kelvin(sc.weather.air_temperature_c))
+        self._rh = float(sc.weather.relative_humidity)
         self._z_min = float(np.min(landscape.elevation_m))
         self._ignition_s = min((ig.t_s for ig in sc.ignitions), default=None)
         logger.info("scene built in %.2f s (%d vertices, %d triangles, %s)", self.build_timings["total_s"],
@@ -212,8 +220,10 @@ class Renderer:
         land, cfg = self.landscape, self.config
         light = lighting_for(solar_hour, cfg.day_of_year, cfg.latitude_deg, self._air_k, app)
         table = th.band_table(tuple(cfg.thermal.band_um))
-        t_sky = th.sky_brightness_temperature_k(self._air_k)
-        l_down = float(table.radiance(t_sky))
+        eps_z = th.window_sky_emissivity_zenith(self._air_k, self._rh)
+        l_air = float(table.radiance(self._air_k))
+        t_sky = float(table.brightness_temperature(np.float32(eps_z * l_air)))  # zenith, K
+        l_down = th.window_sky_downwelling_radiance(eps_z, self._air_k, table)
         tint = tuple(app.terrain_tint)
         if self._base_rgba_key != tint:  # the unburnt texture changes only with the palette
             self._base_rgba = terrain_base_rgba(self._terrain_static, app)
@@ -234,7 +244,7 @@ class Renderer:
         self._gpu.upload_state(layers, s0, s1, flames, packed)
         t2 = time.perf_counter()
         far_rad = float(np.median(unburnt_rad))
-        self._state = {"far_rad": far_rad, "light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
+        self._state = {"far_rad": far_rad, "sky_eps_zenith": eps_z, "l_air": l_air, "light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
                        "tree_sem": s1[:, 1].astype(np.int32), "first_fire": first_fire, "house_rad": house_rad,
                        "plumes": plumes, "n_flame_vertices": int(flames.shape[0]),
                        "timings": {"state_s": t1 - t0, "upload_s": t2 - t1}}
@@ -279,12 +289,11 @@ class Renderer:
         solar_hour = (land.scenario.weather.start_hour + snapshot.time_s / 3600.0 + appearance.hour_offset_h) % 24.0
         st = self._update_state(snapshot, appearance, solar_hour)
         light = st["light"]
-        table: th.BandTable = st["table"]
         cam = camera
         uniforms = {
             "u_sun_dir": light.sun_dir, "u_sun_rgb": light.sun_rgb, "u_zenith": light.sky_zenith_rgb,
             "u_horizon": light.sky_horizon_rgb, "u_haze_rgb": light.haze_rgb, "u_exposure": light.exposure,
-            "u_rad_zenith": float(table.radiance(st["t_sky"])), "u_rad_horizon": float(table.radiance(self._air_k)),
+            "u_sky_eps_z": st["sky_eps_zenith"], "u_rad_air": st["l_air"],
             "u_sky_amb": light.sky_ambient_rgb, "u_ground_amb": light.ground_ambient_rgb,
             "u_cam_pos": cam.position_m.astype(np.float32), "u_haze_per_m": light.haze_per_m,
             "u_house_rad": st["house_rad"], "u_far_rad": st["far_rad"],
@@ -293,7 +302,7 @@ class Renderer:
             "smoke": {"u_sun_rgb": light.sun_rgb * np.asarray(appearance.smoke_tint, np.float32),
                       "u_sun_dir": light.sun_dir,
                       "u_amb_rgb": (SMOKE_AMBIENT_GAIN * light.sky_ambient_rgb) * np.asarray(appearance.smoke_tint, np.float32),
-                      "u_glow_rgb": np.asarray(SMOKE_FIRE_GLOW_RGB, np.float32), "u_time": float(snapshot.time_s % FLAME_TIME_WRAP_S),
+                      "u_glow_rgb": np.asarray(SMOKE_FIRE_GLOW_RGB, np.float32) * float(fire_glow_visibility(light.sun_elevation_deg)), "u_time": float(snapshot.time_s % FLAME_TIME_WRAP_S),
                       "u_ext": SMOKE_MASS_EXTINCTION_M2_KG, "u_noise": float(self.config.smoke_noise)},
         }
         raw = self._gpu.render(cam, uniforms, self.config.amodal_flames, True)
@@ -400,6 +409,8 @@ class Renderer:
             "wind_from_deg": float(snap.wind_from_deg),
             "moisture_d1h": float(snap.moisture_d1h),
             "air_temperature_k": self._air_k,
+            "sky_zenith_brightness_temperature_k": float(st["t_sky"]),
+            "sky_model": "clear sky, 8-14 um window emissivity of Idso (1981), slant paths 1 - (1 - eps_z)^(1/cos)",
             "solar_elevation_deg": float(light.sun_elevation_deg),
             "solar_azimuth_deg": float(light.sun_azimuth_deg),
             "n_fire_regions": int(n_fire),
