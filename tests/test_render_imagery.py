@@ -388,3 +388,33 @@ def test_rendered_thermal_sky_cold_overhead_and_ground_near_air(world) -> None:
     ground = g.semantic == NAME_TO_ID["terrain_unburnt"]
     t_ground = float(np.median(g.thermal_k[ground]))
     assert air - 5.0 < t_ground < air + 25.0  # sun-warmed ground, emissivity < 1 reflecting a cold sky
+
+
+# ------------------------------------------------------------------ instancing
+@pytest.mark.render
+def test_instanced_trees_render_the_same_labels_as_merged_meshes() -> None:
+    pytest.importorskip("OpenGL")
+    from wildfire_gym.render import RenderConfig, Renderer
+
+    n = 200
+    land = small_landscape(n)
+    snap = with_fire(land)  # live, scorched, torching and burnt trees
+    cam = pf.camera_for(land, pf.CameraSpec("uav", x_m=200.0, y_m=60.0, altitude_agl_m=30.0, yaw_deg=0.0,
+                                            pitch_deg=18.0, fov_y_deg=70.0, aim="none", width=192, height=192))
+    frames = {}
+    for inst in (True, False):
+        with Renderer(land, RenderConfig(tree_lod=0, tree_instancing=inst, max_plumes=0)) as r:
+            frames[inst] = r.render(snap, cam, seed=0)
+    a, b = frames[True], frames[False]
+    tree_px = (b.instance >= 1) & (b.instance <= n)
+    assert tree_px.sum() > 3000
+    assert np.mean(a.semantic == b.semantic) > 0.995
+    assert np.mean(a.instance == b.instance) > 0.995
+    ca = np.bincount(a.instance.ravel(), minlength=n + 2)[1:n + 1]
+    cb = np.bincount(b.instance.ravel(), minlength=n + 2)[1:n + 1]
+    seen = cb > 30
+    assert seen.sum() >= 10
+    np.testing.assert_allclose(ca[seen], cb[seen], rtol=0.1)
+    for cls in ("vegetation_live", "vegetation_burnt", "flame"):
+        na, nb = (a.semantic == NAME_TO_ID[cls]).sum(), (b.semantic == NAME_TO_ID[cls]).sum()
+        assert na == pytest.approx(nb, rel=0.05, abs=5), cls

@@ -38,6 +38,7 @@ from . import _gl  # noqa: F401  (numpy shim + platform default before OpenGL is
 from . import thermal as th
 from ._gl import MeshBuffer, Program, make_texture_2d
 from .camera import Camera
+from .instancing import TEMPLATE_FLOATS, TreeInstances, select_instances
 from .scene import (
     FLAME_FLOATS,
     G_FAR,
@@ -139,11 +140,7 @@ void main() {
 }
 """
 
-_WORLD_VS = _COMMON + """
-layout(location = 0) in vec3 a_pos;
-layout(location = 1) in vec3 a_nrm;
-layout(location = 2) in vec3 a_col;
-layout(location = 3) in vec2 a_meta;
+_WORLD_UNIFORMS = """
 uniform mat4 u_vp;
 uniform sampler2D u_tree_centre, u_tree_s0, u_tree_s1;
 uniform int u_tree_w, u_house_base;
@@ -156,11 +153,9 @@ out vec3 v_lit, v_wpos;
 out float v_haze;
 flat out int v_kind, v_sem, v_inst;
 flat out float v_glow, v_rad;
-void main() {
-    int kind = int(a_meta.x + 0.5);
-    int idx = int(a_meta.y + 0.5);
-    vec3 p = a_pos;
-    vec3 alb = a_col;
+"""
+
+_WORLD_BODY = """
     int sem = 1, inst = 0;
     float glow = 0.0, rad = 0.0;
     if (kind == 1 || kind == 2) {
@@ -171,12 +166,12 @@ void main() {
         inst = 1 + idx;
         if (kind == 1) {
             vec3 c = texelFetch(u_tree_centre, t, 0).xyz;
-            p = c + (a_pos - c) * s0.w;
-            alb = a_col * s0.rgb;
+            p = c + (pos_in - c) * s0.w;
+            alb = alb * s0.rgb;
             glow = s1.x;
             rad = s1.z;
         } else {
-            alb = a_col * ((sem == 4) ? 0.25 : 1.0);
+            alb = alb * ((sem == 4) ? 0.25 : 1.0);
             rad = s1.w;
         }
     } else if (kind == 3) {
@@ -190,7 +185,7 @@ void main() {
     v_haze = haze_amount(p, u_cam_pos, u_haze_per_m, u_haze_base_z, u_haze_h);
     // Lambert sun + hemispheric sky/ground ambient, per vertex (Gouraud): the lit side of a
     // surface is the one facing the camera (two-sided lighting without a per-fragment normal).
-    vec3 n = normalize(a_nrm);
+    vec3 n = normalize(nrm_in);
     if (dot(n, u_cam_pos - p) < 0.0) n = -n;
     // Lit albedo (the terrain's vertex colour is 1: its albedo comes from the texture).
     v_lit = alb * (u_sun_rgb * max(dot(n, u_sun_dir), 0.0) + mix(u_ground_amb, u_sky_amb, 0.5 + 0.5 * n.z));
@@ -200,6 +195,46 @@ void main() {
     gl_Position = u_vp * vec4(p, 1.0);
 }
 """
+
+_WORLD_VS = _COMMON + """
+layout(location = 0) in vec3 a_pos;
+layout(location = 1) in vec3 a_nrm;
+layout(location = 2) in vec3 a_col;
+layout(location = 3) in vec2 a_meta;
+""" + _WORLD_UNIFORMS + """
+void main() {
+    int kind = int(a_meta.x + 0.5);
+    int idx = int(a_meta.y + 0.5);
+    vec3 pos_in = a_pos, nrm_in = a_nrm;
+    vec3 p = a_pos;
+    vec3 alb = a_col;
+""" + _WORLD_BODY
+
+_TREE_VS = _COMMON + """
+// Instanced trees (wildfire_gym.render.instancing): a unit-frame template placed per tree.
+layout(location = 0) in vec3 a_u;
+layout(location = 1) in vec3 a_un;
+layout(location = 2) in vec4 a_m;  // shade, part (0 crown, 1 wood), xy frame (1 crown), z frame (1 crown)
+layout(location = 3) in float a_tree;
+uniform sampler2D u_inst0, u_inst1, u_inst2;
+uniform vec3 u_bark;
+""" + _WORLD_UNIFORMS + """
+void main() {
+    int idx = int(a_tree + 0.5);
+    ivec2 ti = ivec2(idx % u_tree_w, idx / u_tree_w);
+    vec4 i0 = texelFetch(u_inst0, ti, 0), i1 = texelFetch(u_inst1, ti, 0), i2 = texelFetch(u_inst2, ti, 0);
+    float sxy = (a_m.z > 0.5) ? i1.x : i2.x;
+    float sz = (a_m.w > 0.5) ? i1.y : i1.w;
+    float oz = (a_m.w > 0.5) ? i1.z : 0.0;
+    float cy = cos(i0.w), sy = sin(i0.w);
+    vec2 l = a_u.xy * sxy;
+    vec3 pos_in = vec3(i0.x + cy * l.x - sy * l.y, i0.y + sy * l.x + cy * l.y, i0.z + oz + a_u.z * sz);
+    vec3 nl = vec3(a_un.xy / sxy, a_un.z / sz);
+    vec3 nrm_in = vec3(cy * nl.x - sy * nl.y, sy * nl.x + cy * nl.y, nl.z);
+    int kind = (a_m.y > 0.5) ? 2 : 1;
+    vec3 p = pos_in;
+    vec3 alb = (kind == 1) ? i2.yzw * a_m.x : u_bark;
+""" + _WORLD_BODY
 
 _WORLD_FS = _COMMON + """
 in vec2 v_uv;
@@ -494,7 +529,8 @@ class GpuScene:
     """GL resources of one landscape: static buffer, state textures, programs, targets."""
 
     def __init__(self, geom: StaticGeometry, terrain_shape: tuple[int, int], cell_m: float,
-                 smoke_downsample: int = 2, cull_back_faces: bool = False) -> None:
+                 smoke_downsample: int = 2, cull_back_faces: bool = False,
+                 instances: TreeInstances | None = None) -> None:
         from OpenGL import GL
 
         self.geom = geom
@@ -532,6 +568,9 @@ class GpuScene:
         centre[:, :3] = geom.crown_centre_m
         self._upload_tree(0, centre)
         self._targets: dict[tuple[int, int], _Targets] = {}
+        self.instances = instances
+        if instances is not None:
+            self._setup_instances(instances)
 
     # ------------------------------------------------------------ uploads
     def _smoke_setup(self) -> None:
@@ -601,24 +640,11 @@ class GpuScene:
         GL.glDepthMask(GL.GL_TRUE)
         if self.cull:
             GL.glEnable(GL.GL_CULL_FACE)
-        wp = self.world
-        wp.use()
-        wp.set_mat4("u_vp", VP)
-        for unit, (name, tex) in enumerate((("u_terrain_rgba", self.tex_terrain_rgba), ("u_terrain_rad", self.tex_terrain_rad),
-                                            ("u_burnt_rgba", self.tex_burnt_rgba), ("u_terrain_age", self.tex_terrain_age),
-                                            ("u_tree_centre", self.tex_tree[0]), ("u_tree_s0", self.tex_tree[1]),
-                                            ("u_tree_s1", self.tex_tree[2]))):
-            GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
-            GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
-            wp.set_int(name, unit)
-        wp.set_int("u_tree_w", self.tree_w)
-        wp.set_int("u_house_base", 1 + self.geom.n_trees)
-        wp.set_vec("u_terrain_size", self.terrain_size)
-        wp.set_vec("u_glow_rgb", EMBER_GLOW_RGB)
-        wp.set_vec("u_detail_m", GROUND_DETAIL_FADE_M)
-        for k in ("u_sun_dir", "u_sun_rgb", "u_sky_amb", "u_ground_amb", "u_cam_pos", "u_haze_rgb",
-                  "u_haze_per_m", "u_exposure", "u_house_rad", "u_far_rad", "u_haze_base_z", "u_haze_h"):
-            wp.set_vec(k, uniforms[k])  # type: ignore[arg-type]
+        self.last_instances = 0
+        if self.instances is not None:
+            self._set_world_uniforms(self.tree_prog, VP, uniforms)
+            self.last_instances = self._draw_instanced_trees(cam, VP)
+        self._set_world_uniforms(self.world, VP, uniforms)
         self.last_draw = self._draw_visible_tiles(cam, VP)
         GL.glDisable(GL.GL_CULL_FACE)
         # Sky last among the opaque passes: at depth 1 with LEQUAL it only shades pixels that
@@ -798,6 +824,92 @@ class GpuScene:
             ranges.append((int(g.skirt_range[0]), int(g.skirt_range[1])))
         return ranges
 
+    def _set_world_uniforms(self, wp: Program, VP: np.ndarray, uniforms: dict[str, object]) -> None:
+        from OpenGL import GL
+
+        wp.use()
+        wp.set_mat4("u_vp", VP)
+        texs = [("u_terrain_rgba", self.tex_terrain_rgba), ("u_terrain_rad", self.tex_terrain_rad),
+                ("u_burnt_rgba", self.tex_burnt_rgba), ("u_terrain_age", self.tex_terrain_age),
+                ("u_tree_centre", self.tex_tree[0]), ("u_tree_s0", self.tex_tree[1]), ("u_tree_s1", self.tex_tree[2])]
+        if self.instances is not None:
+            texs += [("u_inst0", self.tex_inst[0]), ("u_inst1", self.tex_inst[1]), ("u_inst2", self.tex_inst[2])]
+        for unit, (name, tex) in enumerate(texs):
+            GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
+            wp.set_int(name, unit)
+        GL.glActiveTexture(GL.GL_TEXTURE0)
+        wp.set_int("u_tree_w", self.tree_w)
+        wp.set_int("u_house_base", 1 + self.geom.n_trees)
+        wp.set_vec("u_terrain_size", self.terrain_size)
+        wp.set_vec("u_glow_rgb", EMBER_GLOW_RGB)
+        wp.set_vec("u_detail_m", GROUND_DETAIL_FADE_M)
+        for k in ("u_sun_dir", "u_sun_rgb", "u_sky_amb", "u_ground_amb", "u_cam_pos", "u_haze_rgb",
+                  "u_haze_per_m", "u_exposure", "u_house_rad", "u_far_rad", "u_haze_base_z", "u_haze_h"):
+            wp.set_vec(k, uniforms[k])  # type: ignore[arg-type]
+
+    def _setup_instances(self, inst: TreeInstances) -> None:
+        """Template buffers (one VAO each, sharing the per-frame instance buffer) and the
+        per-tree placement textures."""
+        from OpenGL import GL
+
+        self.tree_prog = Program(_TREE_VS, _WORLD_FS)
+        self.inst_vbo = GL.glGenBuffers(1)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, 4, None, GL.GL_DYNAMIC_DRAW)
+        self.tmpl: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}  # key -> (vao, vbo, ebo, n_indices)
+        for key, t in inst.templates.items():
+            vao = GL.glGenVertexArrays(1)
+            vbo, ebo = GL.glGenBuffers(2)
+            GL.glBindVertexArray(vao)
+            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
+            v = np.ascontiguousarray(t.vertices, np.float32)
+            GL.glBufferData(GL.GL_ARRAY_BUFFER, v.nbytes, v, GL.GL_STATIC_DRAW)
+            stride = TEMPLATE_FLOATS * 4
+            for loc, n, off in ((0, 3, 0), (1, 3, 3), (2, 4, 6)):
+                GL.glEnableVertexAttribArray(loc)
+                GL.glVertexAttribPointer(loc, n, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(off * 4))
+            GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, ebo)
+            idx = np.ascontiguousarray(t.indices, np.uint32)
+            GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, idx.nbytes, idx, GL.GL_STATIC_DRAW)
+            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
+            GL.glEnableVertexAttribArray(3)
+            GL.glVertexAttribPointer(3, 1, GL.GL_FLOAT, GL.GL_FALSE, 4, ctypes.c_void_p(0))
+            GL.glVertexAttribDivisor(3, 1)
+            GL.glBindVertexArray(0)
+            self.tmpl[key] = (int(vao), int(vbo), int(ebo), int(idx.size))
+        rows = -(-max(inst.inst0.shape[0], 1) // self.tree_w)
+        self.tex_inst = [make_texture_2d(GL.GL_RGBA32F, GL.GL_RGBA, GL.GL_FLOAT, self.tree_w, rows) for _ in range(3)]
+        for tex, data in zip(self.tex_inst, (inst.inst0, inst.inst1, inst.inst2), strict=True):
+            packed = _pack_rows(data, self.tree_w)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
+            GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, packed.shape[1], packed.shape[0], GL.GL_RGBA, GL.GL_FLOAT, packed)
+
+    def _draw_instanced_trees(self, cam: Camera, VP: np.ndarray) -> int:
+        """Cull, pick detail per tree, draw every (species, template, detail) bucket; returns trees drawn."""
+        from OpenGL import GL
+
+        inst = self.instances
+        assert inst is not None
+        buckets = select_instances(inst, self.geom.crown_centre_m, cam, VP, LOD_SWITCH_PX, IMPOSTOR_SWITCH_PX,
+                                   LOD_REFERENCE_SIZE_M)
+        if not buckets:
+            return 0
+        ids = np.concatenate([b for _, b in buckets]).astype(np.float32)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, ids.nbytes, ids, GL.GL_STREAM_DRAW)
+        off = 0
+        for (k, t, kind), b in buckets:
+            vao, _, _, n_idx = self.tmpl[(k, t, kind)]
+            GL.glBindVertexArray(vao)
+            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
+            GL.glVertexAttribPointer(3, 1, GL.GL_FLOAT, GL.GL_FALSE, 4, ctypes.c_void_p(off * 4))
+            self.tree_prog.set_vec("u_bark", inst.bark_linear[k])
+            GL.glDrawElementsInstanced(GL.GL_TRIANGLES, n_idx, GL.GL_UNSIGNED_INT, None, int(b.size))
+            off += b.size
+        GL.glBindVertexArray(0)
+        return int(ids.size)
+
     def _draw_visible_tiles(self, cam: Camera, VP: np.ndarray) -> int:
         from OpenGL import GL
 
@@ -828,5 +940,12 @@ class GpuScene:
             GL.glDeleteBuffers(2, [b.vbo, b.ebo])
             GL.glDeleteVertexArrays(1, [b.vao])
         GL.glDeleteVertexArrays(1, [self.empty_vao])
+        if self.instances is not None:
+            for vao, vbo, ebo, _ in self.tmpl.values():
+                GL.glDeleteBuffers(2, [vbo, ebo])
+                GL.glDeleteVertexArrays(1, [vao])
+            GL.glDeleteBuffers(1, [self.inst_vbo])
+            GL.glDeleteTextures(list(self.tex_inst))
+            GL.glDeleteProgram(self.tree_prog.id)
         for p in (self.sky, self.world, self.flame, self.smoke, self.composite):
             GL.glDeleteProgram(p.id)

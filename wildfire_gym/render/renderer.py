@@ -19,6 +19,7 @@ from ._gl import GLContext
 from .camera import Camera
 from .flames import FLAME_TEMPERATURE_PROFILE_K, flame_front, hot_body_rgb
 from .frame import Frame
+from .instancing import tree_instances
 from .labels import decode_ids, instance_classes, make_boxes, smoke_regions
 from .passes import GpuScene
 from .platforms import CameraSpec, camera_for
@@ -27,6 +28,7 @@ from .scene import (
     FLAME,
     HAZE_SCALE_HEIGHT_M,
     LABEL_NAMES,
+    MID_TREE_LOD,
     SMOKE,
     build_static_geometry,
     fire_regions,
@@ -110,6 +112,8 @@ class RenderConfig:
     ``plume_length_m``: plumes are drawn this far downwind. ``smoke_noise``: strength of the
     billowing noise on the plume density (0: the smooth model of :mod:`.smoke`).
     ``object_boxes``: also box trees and houses (fire and smoke regions are always boxed).
+    ``tree_instancing``: draw trees by instancing (:mod:`.instancing`; fast to build, small);
+    ``False`` merges every tree's mesh into the static buffer (the reference path).
     ``randomization``: when set, each frame samples an :class:`Appearance` from these
     ranges with the frame's seed (unless an appearance is passed to ``render``).
     ``latitude_deg``, ``day_of_year``: for the sun's path. ``seed``: base of every frame seed.
@@ -127,6 +131,7 @@ class RenderConfig:
     amodal_flames: bool = True
     object_boxes: bool = False
     cull_back_faces: bool = False
+    tree_instancing: bool = True
     thermal: th.ThermalSensor = field(default_factory=th.ThermalSensor)
     randomization: RandomizationRanges | None = None
     latitude_deg: float = 38.0
@@ -168,11 +173,14 @@ class Renderer:
         t0 = time.perf_counter()
         self._ctx = GLContext(64, 64, self.config.platform)
         t1 = time.perf_counter()
-        self.geometry = build_static_geometry(landscape, self.config.tree_lod, self.config.terrain_stride)
+        cfg = self.config
+        self.geometry = build_static_geometry(landscape, cfg.tree_lod, cfg.terrain_stride,
+                                              merge_trees=not cfg.tree_instancing)
+        instances = tree_instances(landscape.trees, cfg.tree_lod, MID_TREE_LOD) if cfg.tree_instancing else None
         self._terrain_static = terrain_static(landscape, self.config.seed)
         t2 = time.perf_counter()
         self._gpu = GpuScene(self.geometry, landscape.shape, landscape.cell_m, self.config.smoke_downsample,
-                             self.config.cull_back_faces)
+                             self.config.cull_back_faces, instances)
         t3 = time.perf_counter()
         self.build_timings = {"context_s": t1 - t0, "geometry_s": t2 - t1, "upload_s": t3 - t2, "total_s": t3 - t0}
         self._state_key: tuple | None = None

@@ -302,10 +302,11 @@ def far_ground_skirt(elevation_m: np.ndarray, cell_m: float, albedo_linear: np.n
 
 
 def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_stride: int = 1,
-                          tiles_per_side: int = TILES_PER_SIDE) -> StaticGeometry:
+                          tiles_per_side: int = TILES_PER_SIDE, merge_trees: bool = True) -> StaticGeometry:
     """Merge terrain, trees (near and far detail) and houses into one indexed, tiled vertex buffer.
 
-    Built once per landscape. The index buffer is ordered by tile, and within a tile as
+    Built once per landscape. ``merge_trees=False`` leaves the trees out (they are drawn by
+    instancing, :mod:`.instancing`). The index buffer is ordered by tile, and within a tile as
     :data:`TILE_GROUPS`; ``tiles`` holds the ``(offset, count)`` of these ranges per tile
     (in indices) and ``tile_bounds`` the tile's 3-D bounding box.
     """
@@ -320,8 +321,8 @@ def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_strid
     parts.append((tv, tf, G_TERRAIN))
     if terrain_stride == 1 and min(landscape.shape) >= 4:
         parts.append((np.zeros((0, STATIC_FLOATS), np.float32), _coarse_terrain_faces(*landscape.shape), G_TERRAIN_COARSE))
-    tg = tree_meshes(trees, lod=tree_lod)
-    if n:
+    tg = tree_meshes(trees, lod=tree_lod) if merge_trees else None
+    if n and merge_trees:
         parts.append((*_part(tg.crown, KIND_CROWN, tg.crown_tree_id, None), G_NEAR))
         parts.append((*_part(tg.wood, KIND_WOOD, tg.wood_tree_id, None), G_NEAR))
         if tree_lod != MID_TREE_LOD:
@@ -380,8 +381,14 @@ def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_strid
     cb = np.asarray(trees.crown_base_m, np.float32)
     centre = np.stack([trees.x_m, trees.y_m, trees.z_m + 0.5 * (cb + h)], 1).astype(np.float32) if n else np.zeros((0, 3), np.float32)
     foliage = srgb_to_linear(tree_foliage_rgb(trees) / 255.0) if n else np.zeros((0, 3), np.float32)
-    tree_b = _bounds_per_object(np.concatenate([tg.crown.vertices, tg.wood.vertices]).astype(np.float32) if n else np.zeros((0, 3)),
-                                np.concatenate([tg.crown_tree_id, tg.wood_tree_id]) if n else np.zeros(0, int), n)
+    if n and merge_trees:
+        tree_b = _bounds_per_object(np.concatenate([tg.crown.vertices, tg.wood.vertices]).astype(np.float32),
+                                    np.concatenate([tg.crown_tree_id, tg.wood_tree_id]), n)
+    else:  # the templates span the crown radius across and the height up (trunks are buried a little)
+        r = np.asarray(trees.crown_radius_m, np.float32)
+        tree_b = np.zeros((n, 2, 3), np.float32)
+        tree_b[:, 0] = np.stack([trees.x_m - r, trees.y_m - r, trees.z_m - 0.1 * h], 1) if n else 0
+        tree_b[:, 1] = np.stack([trees.x_m + r, trees.y_m + r, trees.z_m + h], 1) if n else 0
     house_b = _bounds_per_object(np.asarray(hm.vertices, np.float32), hid, len(houses))
     return StaticGeometry(
         vertices=vertices, indices=f_sorted.astype(np.uint32).ravel(),
