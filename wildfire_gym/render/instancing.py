@@ -164,14 +164,14 @@ def select_instances(inst: TreeInstances, centres_m: np.ndarray, cam: Camera, VP
         px = np.full(c.shape[0], cam.K[1, 1] * reference_m)
     lod = np.where(px > lod_switch_px, LOD_NEAR, np.where(px > impostor_px, LOD_MID, LOD_FAR))
     visible &= px >= MIN_TREE_PX
+    # Near detail first, impostors last, each bucket nearest first: the depth test then rejects
+    # hidden fragments before they are shaded (a CPU rasteriser pays per fragment).
     out = []
-    for (k, t), idx in inst.group_trees.items():
-        v = idx[visible[idx]]
-        if v.size == 0:
-            continue
-        lv = lod[v]
-        for kind in (LOD_NEAR, LOD_MID, LOD_FAR):
-            sel = v[lv == kind]
+    for kind in (LOD_NEAR, LOD_MID, LOD_FAR):
+        for (k, t), idx in inst.group_trees.items():
+            sel = idx[visible[idx] & (lod[idx] == kind)]
             if sel.size:
+                if kind != LOD_FAR:
+                    sel = sel[np.argsort(px[sel])[::-1]]
                 out.append(((k, t, kind), sel.astype(np.uint32)))
     return out

@@ -66,14 +66,16 @@ TREE_TEX_WIDTH = 1024
 """Width of the per-tree data textures (tree i at texel (i % W, i // W))."""
 LOD_REFERENCE_SIZE_M = 6.0
 """m; a typical crown diameter, used to pick near or far tree detail per tile."""
-LOD_SWITCH_PX = 10.0
+LOD_SWITCH_PX = 20.0
 """Pixels a reference crown must span for the tile's trees to be drawn with near detail."""
 TERRAIN_COARSE_PX = 8.0
 """When the nearest visible terrain cell spans fewer pixels than this, the terrain is drawn
 with every other vertex (colours, labels and radiance stay per cell: they are textures; the
 surface between vertices 20 m apart departs from the cell-centre heights by well under a pixel)."""
-IMPOSTOR_SWITCH_PX = 4.0
+IMPOSTOR_SWITCH_PX = 6.0
 """Below this many pixels per reference crown, a tile's trees are drawn as impostors."""
+INSTANCE_VEC4S = 6
+"""Per-instance attributes of a drawn tree: placement (3 vec4), crown centre + index, state (2)."""
 SMOKE_STEPS = 40
 """Ray-march samples per plume and pixel (quadratically spaced along the ray's plume box)."""
 GROUND_DETAIL_FADE_M = 600.0
@@ -159,13 +161,11 @@ _WORLD_BODY = """
     int sem = 1, inst = 0;
     float glow = 0.0, rad = 0.0;
     if (kind == 1 || kind == 2) {
-        ivec2 t = ivec2(idx % u_tree_w, idx / u_tree_w);
-        vec4 s0 = texelFetch(u_tree_s0, t, 0);
-        vec4 s1 = texelFetch(u_tree_s1, t, 0);
+        TREE_STATE_FETCH
         sem = int(s1.y + 0.5);
         inst = 1 + idx;
         if (kind == 1) {
-            vec3 c = texelFetch(u_tree_centre, t, 0).xyz;
+            vec3 c = TREE_CENTRE;
             p = c + (pos_in - c) * s0.w;
             alb = alb * s0.rgb;
             glow = s1.x;
@@ -208,33 +208,38 @@ void main() {
     vec3 pos_in = a_pos, nrm_in = a_nrm;
     vec3 p = a_pos;
     vec3 alb = a_col;
-""" + _WORLD_BODY
+""" + _WORLD_BODY.replace("TREE_STATE_FETCH", """ivec2 t = ivec2(idx % u_tree_w, idx / u_tree_w);
+        vec4 s0 = texelFetch(u_tree_s0, t, 0);
+        vec4 s1 = texelFetch(u_tree_s1, t, 0);""").replace("TREE_CENTRE", "texelFetch(u_tree_centre, t, 0).xyz")
 
 _TREE_VS = _COMMON + """
-// Instanced trees (wildfire_gym.render.instancing): a unit-frame template placed per tree.
+// Instanced trees (wildfire_gym.render.instancing): a unit-frame template placed per tree from
+// per-instance attributes (no texture fetches per vertex: a CPU rasteriser pays for each).
 layout(location = 0) in vec3 a_u;
 layout(location = 1) in vec3 a_un;
 layout(location = 2) in vec4 a_m;  // shade, part (0 crown, 1 wood), xy frame (1 crown), z frame (1 crown)
-layout(location = 3) in float a_tree;
-uniform sampler2D u_inst0, u_inst1, u_inst2;
+layout(location = 3) in vec4 a_i0;  // x, y, z, yaw
+layout(location = 4) in vec4 a_i1;  // crown radius, crown length, crown base, height
+layout(location = 5) in vec4 a_i2;  // trunk radius, foliage rgb
+layout(location = 6) in vec4 a_c;   // crown centre xyz, tree index
+layout(location = 7) in vec4 a_s0;  // tree state 0 (scene.tree_states)
+layout(location = 8) in vec4 a_s1;  // tree state 1
 uniform vec3 u_bark;
 """ + _WORLD_UNIFORMS + """
 void main() {
-    int idx = int(a_tree + 0.5);
-    ivec2 ti = ivec2(idx % u_tree_w, idx / u_tree_w);
-    vec4 i0 = texelFetch(u_inst0, ti, 0), i1 = texelFetch(u_inst1, ti, 0), i2 = texelFetch(u_inst2, ti, 0);
-    float sxy = (a_m.z > 0.5) ? i1.x : i2.x;
-    float sz = (a_m.w > 0.5) ? i1.y : i1.w;
-    float oz = (a_m.w > 0.5) ? i1.z : 0.0;
-    float cy = cos(i0.w), sy = sin(i0.w);
+    int idx = int(a_c.w + 0.5);
+    float sxy = (a_m.z > 0.5) ? a_i1.x : a_i2.x;
+    float sz = (a_m.w > 0.5) ? a_i1.y : a_i1.w;
+    float oz = (a_m.w > 0.5) ? a_i1.z : 0.0;
+    float cy = cos(a_i0.w), sy = sin(a_i0.w);
     vec2 l = a_u.xy * sxy;
-    vec3 pos_in = vec3(i0.x + cy * l.x - sy * l.y, i0.y + sy * l.x + cy * l.y, i0.z + oz + a_u.z * sz);
+    vec3 pos_in = vec3(a_i0.x + cy * l.x - sy * l.y, a_i0.y + sy * l.x + cy * l.y, a_i0.z + oz + a_u.z * sz);
     vec3 nl = vec3(a_un.xy / sxy, a_un.z / sz);
     vec3 nrm_in = vec3(cy * nl.x - sy * nl.y, sy * nl.x + cy * nl.y, nl.z);
     int kind = (a_m.y > 0.5) ? 2 : 1;
     vec3 p = pos_in;
-    vec3 alb = (kind == 1) ? i2.yzw * a_m.x : u_bark;
-""" + _WORLD_BODY
+    vec3 alb = (kind == 1) ? a_i2.yzw * a_m.x : u_bark;
+""" + _WORLD_BODY.replace("TREE_STATE_FETCH", "vec4 s0 = a_s0; vec4 s1 = a_s1;").replace("TREE_CENTRE", "a_c.xyz")
 
 _WORLD_FS = _COMMON + """
 in vec2 v_uv;
@@ -262,12 +267,14 @@ void main() {
         // ground detail at the camera's scale (faded out where it would alias)
         float dist = distance(v_wpos, u_cam_pos);
         float fade = clamp(1.0 - dist / u_detail_m, 0.0, 1.0);
-        float nz = 0.6 * value_noise(v_wpos.xy * 0.45) + 0.4 * value_noise(v_wpos.xy * 1.9 + 7.0);
-        alb *= mix(1.0, 0.7 + 0.6 * nz, fade);
+        if (fade > 0.0) {
+            float nz = 0.6 * value_noise(v_wpos.xy * 0.45) + 0.4 * value_noise(v_wpos.xy * 1.9 + 7.0);
+            alb *= mix(1.0, 0.7 + 0.6 * nz, fade);
+        }
         c *= alb;
         sem = burnt ? 2 : 1;
         // embers smoulder in spots, not as an even sheet
-        glow = burnt ? tc.a * (0.25 + 0.75 * smoothstep(0.35, 0.8, value_noise(v_wpos.xy * 0.7))) : 0.0;
+        glow = (burnt && tc.a > 0.0) ? tc.a * (0.25 + 0.75 * smoothstep(0.35, 0.8, value_noise(v_wpos.xy * 0.7))) : 0.0;
         vec2 r2 = texture(u_terrain_rad, uv).rg;
         rad = burnt ? r2.g : r2.r;
     }
@@ -604,6 +611,9 @@ class GpuScene:
         if self.geom.n_trees:
             self._upload_tree(1, tree_s0)
             self._upload_tree(2, tree_s1)
+            if self.instances is not None:
+                self.inst_static[:, 4] = tree_s0
+                self.inst_static[:, 5] = tree_s1
         self.flames.upload(flames if flames.size else np.zeros((0, FLAME_FLOATS), np.float32))
         self.plumes = np.asarray(plumes, np.float32).reshape(-1, PLUME_ROWS, 4)[:MAX_PLUMES * PLUME_SEGMENTS]
 
@@ -832,8 +842,6 @@ class GpuScene:
         texs = [("u_terrain_rgba", self.tex_terrain_rgba), ("u_terrain_rad", self.tex_terrain_rad),
                 ("u_burnt_rgba", self.tex_burnt_rgba), ("u_terrain_age", self.tex_terrain_age),
                 ("u_tree_centre", self.tex_tree[0]), ("u_tree_s0", self.tex_tree[1]), ("u_tree_s1", self.tex_tree[2])]
-        if self.instances is not None:
-            texs += [("u_inst0", self.tex_inst[0]), ("u_inst1", self.tex_inst[1]), ("u_inst2", self.tex_inst[2])]
         for unit, (name, tex) in enumerate(texs):
             GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
             GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
@@ -873,17 +881,19 @@ class GpuScene:
             idx = np.ascontiguousarray(t.indices, np.uint32)
             GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, idx.nbytes, idx, GL.GL_STATIC_DRAW)
             GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
-            GL.glEnableVertexAttribArray(3)
-            GL.glVertexAttribPointer(3, 1, GL.GL_FLOAT, GL.GL_FALSE, 4, ctypes.c_void_p(0))
-            GL.glVertexAttribDivisor(3, 1)
+            for j in range(INSTANCE_VEC4S):
+                GL.glEnableVertexAttribArray(3 + j)
+                GL.glVertexAttribPointer(3 + j, 4, GL.GL_FLOAT, GL.GL_FALSE, INSTANCE_VEC4S * 16, ctypes.c_void_p(16 * j))
+                GL.glVertexAttribDivisor(3 + j, 1)
             GL.glBindVertexArray(0)
             self.tmpl[key] = (int(vao), int(vbo), int(ebo), int(idx.size))
-        rows = -(-max(inst.inst0.shape[0], 1) // self.tree_w)
-        self.tex_inst = [make_texture_2d(GL.GL_RGBA32F, GL.GL_RGBA, GL.GL_FLOAT, self.tree_w, rows) for _ in range(3)]
-        for tex, data in zip(self.tex_inst, (inst.inst0, inst.inst1, inst.inst2), strict=True):
-            packed = _pack_rows(data, self.tree_w)
-            GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
-            GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, packed.shape[1], packed.shape[0], GL.GL_RGBA, GL.GL_FLOAT, packed)
+        n = inst.inst0.shape[0]
+        self.inst_static = np.zeros((n, INSTANCE_VEC4S, 4), np.float32)
+        self.inst_static[:, 0] = inst.inst0
+        self.inst_static[:, 1] = inst.inst1
+        self.inst_static[:, 2] = inst.inst2
+        self.inst_static[:, 3, :3] = self.geom.crown_centre_m
+        self.inst_static[:, 3, 3] = np.arange(n, dtype=np.float32)
 
     def _draw_instanced_trees(self, cam: Camera, VP: np.ndarray) -> int:
         """Cull, pick detail per tree, draw every (species, template, detail) bucket; returns trees drawn."""
@@ -895,15 +905,18 @@ class GpuScene:
                                    LOD_REFERENCE_SIZE_M)
         if not buckets:
             return 0
-        ids = np.concatenate([b for _, b in buckets]).astype(np.float32)
+        ids = np.concatenate([b for _, b in buckets])
+        data = np.ascontiguousarray(self.inst_static[ids])
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, ids.nbytes, ids, GL.GL_STREAM_DRAW)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, data.nbytes, data, GL.GL_STREAM_DRAW)
         off = 0
+        stride = INSTANCE_VEC4S * 16
         for (k, t, kind), b in buckets:
             vao, _, _, n_idx = self.tmpl[(k, t, kind)]
             GL.glBindVertexArray(vao)
             GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
-            GL.glVertexAttribPointer(3, 1, GL.GL_FLOAT, GL.GL_FALSE, 4, ctypes.c_void_p(off * 4))
+            for j in range(INSTANCE_VEC4S):
+                GL.glVertexAttribPointer(3 + j, 4, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(off * stride + 16 * j))
             self.tree_prog.set_vec("u_bark", inst.bark_linear[k])
             GL.glDrawElementsInstanced(GL.GL_TRIANGLES, n_idx, GL.GL_UNSIGNED_INT, None, int(b.size))
             off += b.size
@@ -945,7 +958,6 @@ class GpuScene:
                 GL.glDeleteBuffers(2, [vbo, ebo])
                 GL.glDeleteVertexArrays(1, [vao])
             GL.glDeleteBuffers(1, [self.inst_vbo])
-            GL.glDeleteTextures(list(self.tex_inst))
             GL.glDeleteProgram(self.tree_prog.id)
         for p in (self.sky, self.world, self.flame, self.smoke, self.composite):
             GL.glDeleteProgram(p.id)
