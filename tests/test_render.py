@@ -365,13 +365,34 @@ def test_metadata_and_files(world, tmp_path) -> None:
     assert all(p.exists() for p in paths) and not list(tmp_path.glob(".*tmp"))
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "000003_rgb.png")), f.rgb)
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "000003_semantic.png")), f.semantic)
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "000003_instance.png")).astype(np.int32), f.instance)
+    from wildfire_gym.render.frame import encode_instance_rgb, read_instance_png
+
+    np.testing.assert_array_equal(read_instance_png(tmp_path / "000003_instance.png"), f.instance)
+    big = np.array([[0, 1, 65535], [65536, 70000, (1 << 24) - 1]], np.int64)  # one format past 16 bits
+    rgb = encode_instance_rgb(big)
+    r8 = rgb.astype(np.int64)
+    np.testing.assert_array_equal(r8[..., 0] + 256 * r8[..., 1] + 65536 * r8[..., 2], big)
+    with pytest.raises(ValueError, match="instance"):
+        encode_instance_rgb(np.array([[1 << 24]]))
+    th8 = Image.open(tmp_path / "000003_thermal8.png")
+    assert th8.mode == "P" and th8.size == (64, 64)
+    lo, hi = m["thermal8_range_k"]
+    idx = np.asarray(th8).astype(float)
+    t_back = np.exp(np.log(lo) + idx / 255.0 * (np.log(hi) - np.log(lo)))
+    inside = (f.thermal_k > lo) & (f.thermal_k < hi)
+    np.testing.assert_allclose(t_back[inside], f.thermal_k[inside], rtol=np.log(hi / lo) / 255.0)
     arrays = np.load(tmp_path / "000003_arrays.npz")
     np.testing.assert_array_equal(arrays["thermal_k"], f.thermal_k)
     np.testing.assert_array_equal(arrays["depth_m"], f.depth_m)
     meta = json.loads((tmp_path / "000003_meta.json").read_text())
     np.testing.assert_allclose(meta["K"], f.K)
     assert len(meta["boxes"]) == len(f.boxes) and meta["label_names"]["5"] == "flame"
+    # image-space components: every flame pixel in exactly one component box of its class
+    comps = [c for c in meta["component_boxes"] if c["label"] == "flame"]
+    assert sum(c["pixels"] for c in comps) == int((f.semantic == NAME_TO_ID["flame"]).sum()) > 0
+    for c in comps:
+        x0, y0, x1, y1 = c["xyxy"]
+        assert (f.semantic[y0:y1, x0:x1] == NAME_TO_ID["flame"]).sum() >= c["pixels"]
     sbs = side_by_side(f)
     assert sbs.shape == (64, 192, 3) and sbs.dtype == np.uint8
 

@@ -18,9 +18,9 @@ from . import thermal as th
 from ._gl import GLContext
 from .camera import Camera
 from .flames import FLAME_TEMPERATURE_PROFILE_K, flame_front, hot_body_rgb
-from .frame import Frame
+from .frame import THERMAL_DISPLAY_RANGE_K, Frame
 from .instancing import tree_instances
-from .labels import decode_ids, instance_classes, make_boxes, smoke_regions
+from .labels import component_boxes, decode_ids, instance_classes, make_boxes, smoke_regions
 from .passes import GpuScene
 from .platforms import CameraSpec, camera_for
 from .randomize import Appearance, RandomizationRanges, sample_appearance
@@ -392,7 +392,7 @@ class Renderer:
         return Frame(rgb=rgb, depth_m=depth, semantic=semantic, instance=instance, thermal_k=thermal_k,
                      smoke_alpha=alpha, boxes=boxes, K=cam.K.copy(), T_world_to_cam=cam.T_world_to_cam.copy(),
                      metadata=meta, label_names=dict(LABEL_NAMES), instance_class=inst_class,
-                     instance_source=source, timings=timings)
+                     instance_source=source, timings=timings, component_boxes=component_boxes(semantic))
 
     def _metadata(self, snap: FireSnapshot, cam: Camera, app: Appearance, light, st: dict, seed_key: list[int],
                   n_fire: int, n_smoke: int) -> dict:
@@ -432,6 +432,7 @@ class Renderer:
             "seed": seed_key,
             "depth_convention": "z along the optical axis, m; inf where sky",
             "thermal_units": "brightness temperature, K",
+            "thermal8_range_k": list(THERMAL_DISPLAY_RANGE_K),
         }
 
 
