@@ -25,6 +25,7 @@ from scipy import ndimage
 from .camera import Camera
 from .scene import FLAME, LABEL_NAMES, SMOKE, STRUCTURE
 
+
 def component_boxes(semantic: np.ndarray, classes: tuple[int, ...] = (FLAME, SMOKE)) -> list[dict]:
     """Image-space boxes: one per 8-connected component of the pixels of each class in
     ``classes`` (``xyxy`` exclusive, pixel count), largest first within a class."""
