@@ -328,12 +328,17 @@ def test_smoke_is_labelled_where_visible_and_visible_where_labelled(smoky, world
     assert smoke.sum() > 100
     y1, y0 = _luminance(f.rgb), _luminance(g.rgb)
     contrast = np.abs(y1 - y0) / np.maximum(y0, 0.02)
-    assert np.all(contrast[smoke] >= 0.05 - 0.01) and np.all(f.smoke_alpha[smoke] >= 0.01)
+    assert np.all(contrast[smoke] >= 0.05 - 0.01) and np.all(f.smoke_alpha[smoke] >= 0.1)
     unlabelled = ~smoke & (f.semantic != NAME_TO_ID["flame"]) & (g.semantic != NAME_TO_ID["flame"])
-    # every pixel where the smoke is more than a trace (min_alpha) and changes the image is labelled
-    assert np.all(contrast[unlabelled & (f.smoke_alpha >= 0.01)] < 0.05 + 0.01)
+    # where the smoke is more than a veil (min_alpha) and changes the image, it is labelled --
+    # except specks (connected regions under 16 px)
+    from scipy import ndimage
+
+    visible = unlabelled & (f.smoke_alpha >= 0.1) & (contrast >= 0.05 + 0.01)
+    lab, n = ndimage.label(visible, structure=np.ones((3, 3), bool))
+    assert n == 0 or np.bincount(lab.ravel())[1:].max() < 16
     assert (unlabelled & (f.smoke_alpha > 0.0)).any()  # faint smoke exists and is not labelled
-    assert f.metadata["smoke_label_rule"] == {"min_alpha": 0.01, "luminance_contrast": 0.05}
+    assert f.metadata["smoke_label_rule"] == {"min_alpha": 0.1, "luminance_contrast": 0.05}
 
 
 @pytest.mark.render

@@ -58,8 +58,12 @@ logger = logging.getLogger(__name__)
 FLAME_RGB_PROFILE = hot_body_rgb(np.asarray(FLAME_TEMPERATURE_PROFILE_K))
 """Linear RGB of the flame from base to tip (the temperature profile through Planck's law)."""
 FLAME_TIME_WRAP_S = 3600.0
-SMOKE_MIN_ALPHA = 0.01
-"""Smoke thinner than this opacity is a trace, never labelled (whatever its contrast)."""
+SMOKE_MIN_ALPHA = 0.1
+"""Smoke thinner than this opacity is a veil, never labelled (whatever its contrast: a thin
+veil over dark char changes its luminance a lot but is not what annotators box as smoke)."""
+SMOKE_MIN_REGION_PX = 16
+"""Connected smoke regions smaller than this many pixels are not labelled (speckles at the
+plume's ragged edge)."""
 SMOKE_CONTRAST_THRESHOLD = 0.05
 """Relative luminance change that makes smoke visible: the 5 % contrast threshold of the
 meteorological optical range (WMO Guide to Instruments and Methods of Observation, ch. 9)."""
@@ -88,12 +92,19 @@ def smoke_visible(rgb_clear: np.ndarray, rgb_smoky: np.ndarray, alpha: np.ndarra
                   contrast: float) -> np.ndarray:
     """Where smoke is visible: opacity >= ``min_alpha`` and a relative luminance change
     ``|Y_smoky - Y_clear| / max(Y_clear, floor)`` >= ``contrast`` (Y: Rec. 709 luminance of the
-    linearised display values; the frame's tonemap has display gamma 2)."""
+    linearised display values; the frame's tonemap has display gamma 2), in connected regions
+    of at least :data:`SMOKE_MIN_REGION_PX` pixels."""
     w = np.array([0.2126, 0.7152, 0.0722], np.float32) / np.float32(255.0 * 255.0)
     y0 = np.square(rgb_clear.astype(np.float32)) @ w
     y1 = np.square(rgb_smoky.astype(np.float32)) @ w
     c = np.abs(y1 - y0) / np.maximum(y0, SMOKE_LUMINANCE_FLOOR)
-    return (alpha >= min_alpha) & (c >= contrast)
+    mask = (alpha >= min_alpha) & (c >= contrast)
+    if mask.any():
+        lab, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+        small = np.bincount(lab.ravel())[1:] < SMOKE_MIN_REGION_PX
+        if small.any():
+            mask &= ~np.concatenate([[False], small])[lab]
+    return mask
 """s; the flame shader's clock wraps here (float precision of the animated noise)."""
 
 
