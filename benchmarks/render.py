@@ -39,10 +39,6 @@ import numpy as np  # noqa: E402
 CAMERAS = ("uav", "uav_thermal", "tower", "nadir")
 SMOKE_VISIBLE_MIN_PX = 20
 """A tower frame shows smoke when at least this many pixels are labelled smoke."""
-NIGHT_SOLAR_HOUR = 22.5
-"""Local solar time of the night sample of the contact sheet."""
-NIGHT_EXPOSURE = 2.0
-"""Exposure of the night sample (a camera's auto exposure opens up in the dark)."""
 
 
 def _rss_kb(field: str) -> int:
@@ -83,7 +79,7 @@ def run_scenario(name: str, sizes: list[int], repeats: int, n_times: int, sheet_
     from wildfire_gym.fire.simulation import FireSimulation
     from wildfire_gym.render import RenderConfig, Renderer, side_by_side
     from wildfire_gym.render.platforms import CameraSpec, camera_for
-    from wildfire_gym.render.randomize import Appearance
+    from wildfire_gym.render.randomize import night_appearance
     from wildfire_gym.render.scene import LABEL_NAMES
     from wildfire_gym.scenario import load_scenario
     from wildfire_gym.world import build_world
@@ -159,8 +155,7 @@ def run_scenario(name: str, sizes: list[int], repeats: int, n_times: int, sheet_
             out["cameras"][cam_name] = entry
         if sheet_rows is not None:  # a night frame from the UAV
             snap = snaps[len(snaps) // 2]
-            start = land.scenario.weather.start_hour + snap.time_s / 3600.0
-            app = Appearance(hour_offset_h=(NIGHT_SOLAR_HOUR - start) % 24.0, exposure=NIGHT_EXPOSURE)
+            app = night_appearance(land.scenario.weather.start_hour, snap.time_s)
             w, h = _resolution("uav", max(sizes))
             f = renderer.render(snap, camera_for(land, CameraSpec("uav", width=w, height=h), snap), appearance=app, seed=1)
             sheet_rows.append((f"{name} uav night t={snap.time_s:.0f}s", side_by_side(f)))

@@ -147,19 +147,17 @@ CAMERAS = ("uav", "uav_thermal", "tower", "nadir")
 
 def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, size: int = 512,
                arch: str | None = None, randomize: bool = False, spec: Any = None, times: str | None = None,
-               hour_offset_h: float = 0.0) -> dict[str, Any]:
+               night: bool = False) -> dict[str, Any]:
     """Burn a scenario and render labelled frames at ``times`` (default: ``frames`` spread over its
     duration) from the camera ``spec`` (a :class:`~wildfire_gym.render.platforms.CameraSpec`;
     default: the ``camera`` preset at ``size`` pixels, aimed at the fire); returns paths and timings."""
-    import dataclasses
-
     import numpy as np
 
     from .fire.simulation import FireSimulation
     from .io.atomic import atomic_write
     from .render import RenderConfig, Renderer, side_by_side, write_frame
     from .render.platforms import camera_for, parse_times_s, spec_from_options
-    from .render.randomize import Appearance, sample_appearance
+    from .render.randomize import night_appearance, sample_appearance
     from .scenario import load_scenario
     from .world import build_world
 
@@ -181,8 +179,8 @@ def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, 
             cam = camera_for(land, spec, snap)
             t0 = time.perf_counter()
             appearance = sample_appearance(rng) if randomize else None
-            if hour_offset_h:
-                appearance = dataclasses.replace(appearance or Appearance(), hour_offset_h=hour_offset_h)
+            if night:
+                appearance = night_appearance(sc.weather.start_hour, float(t), appearance)
             frame = renderer.render(snap, cam, appearance=appearance, seed=sc.seed + i)
             t_render += time.perf_counter() - t0
             write_frame(frame, out, i)
@@ -246,8 +244,11 @@ def demo(
     typer.echo(f"    {s['burned_area_ha']:.1f} ha burned, head {s['head_ros_m_per_s']:.2f} m/s, "
                f"{s['houses_reached']}/{s['houses_total']} houses reached; animation: {fpaths['animation']}")
     typer.echo(f"[3] frames   -> {out / 'frames'}")
-    r = run_render(scenario, out / "frames", "uav", frames=8, size=384)
-    typer.echo(f"    {r['frames']} labelled frames (rgb | thermal | labels): {r['animation']}")
+    for sub, cam, n, night, what in (("uav", "uav", 6, False, "UAV close-up of the head"),
+                                     ("tower", "tower", 3, False, "lookout 8 km away: the plume"),
+                                     ("night", "uav", 2, True, "UAV at night")):
+        r = run_render(scenario, out / "frames" / sub, cam, frames=n, size=384, night=night)
+        typer.echo(f"    {what}: {r['frames']} labelled frames (rgb | thermal | labels): {r['animation']}")
     typer.echo(f"demo done in {time.perf_counter() - t0:.1f} s; open {out}")
 
 

@@ -90,3 +90,17 @@ def sample_appearance(rng: np.random.Generator, ranges: RandomizationRanges | No
         smoke_density_scale=u(r.smoke_density_scale),
         smoke_tint=_jitter_rgb(rng, base.smoke_tint, 0.5 * r.sky_jitter),
     )
+
+
+NIGHT_SOLAR_HOUR = 22.5
+"""Local solar time of :func:`night_appearance`, h."""
+NIGHT_EXPOSURE = 2.0
+"""Exposure of a night frame (a camera's auto exposure opens up in the dark)."""
+
+
+def night_appearance(start_hour: float, time_s: float, base: Appearance | None = None) -> Appearance:
+    """``base`` (default look) shifted to :data:`NIGHT_SOLAR_HOUR` at ``time_s`` s after a start at
+    ``start_hour`` (local solar time, h), with the night exposure."""
+    b = base or Appearance()
+    now = (float(start_hour) + float(time_s) / 3600.0) % 24.0
+    return dataclasses.replace(b, hour_offset_h=(NIGHT_SOLAR_HOUR - now) % 24.0, exposure=NIGHT_EXPOSURE)
