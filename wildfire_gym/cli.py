@@ -214,6 +214,7 @@ def render(
     gsd: Annotated[float | None, typer.Option(help="nadir ground sampling distance, m per pixel")] = None,
     aim: Annotated[str, typer.Option(help="fire | centre | none (none: use --yaw and --pitch)")] = "fire",
     randomize: Annotated[bool, typer.Option(help="seeded domain randomisation of each frame")] = False,
+    night: Annotated[bool, typer.Option(help="render at night (22:30 solar time, night exposure)")] = False,
     arch: Annotated[str | None, typer.Option(help="taichi arch: cpu or cuda")] = None,
 ) -> None:
     """Burn a scenario and write labelled frames (rgb, depth, labels, thermal, smoke, boxes) + frames.gif."""
@@ -221,7 +222,7 @@ def render(
 
     spec = spec_from_options(camera, resolution, size, position, altitude_agl, distance, bearing, yaw, pitch, fov,
                              gsd, aim)
-    r = run_render(scenario, out, camera, frames, size, arch, randomize, spec=spec, times=times)
+    r = run_render(scenario, out, camera, frames, size, arch, randomize, spec=spec, times=times, night=night)
     typer.echo(f"{r['frames']} frames from the {camera} camera ({r['frames'] / max(r['render_s'], 1e-9):.1f} "
                f"frames/s) -> {out}; animation: {r['animation']}")
 

@@ -74,6 +74,10 @@ with every other vertex (colours, labels and radiance stay per cell: they are te
 surface between vertices 20 m apart departs from the cell-centre heights by well under a pixel)."""
 IMPOSTOR_SWITCH_PX = 6.0
 """Below this many pixels per reference crown, a tile's trees are drawn as impostors."""
+SMOKE_GLOW_FULL_W = 5.0e8
+"""W; a fire releasing this much heat lights its smoke with the full glow colour."""
+SMOKE_GLOW_DECAY_M = 150.0
+"""m; e-folding distance of the firelight on the smoke from the plume's source."""
 INSTANCE_VEC4S = 6
 """Per-instance attributes of a drawn tree: placement (3 vec4), crown centre + index, state (2)."""
 SMOKE_STEPS = 40
@@ -425,8 +429,8 @@ void main() {
                 float sz2;
                 float cs = density(k, p + u_sun_dir * 1.5 * sz, sz2);
                 float shadow = exp(-u_ext * cs * 3.0 * sz);
-                float hz = max(p.z - A.z, 0.0);
-                vec3 glow = u_glow_rgb * min(D.w / 5.0e8, 1.0) * exp(-hz / 200.0);
+                // firelight on the smoke: strongest just above the flames, fading with distance
+                vec3 glow = u_glow_rgb * min(D.w / SMOKE_GLOW_FULL_W, 1.0) * exp(-distance(p, A.xyz) / SMOKE_GLOW_DECAY_M);
                 vec3 lit = D.rgb * (u_sun_rgb * shadow + u_amb_rgb) + glow;
                 float ak = 1.0 - exp(-dtau);
                 L += T * ak * lit;
@@ -550,7 +554,9 @@ class GpuScene:
                              .replace("SMOKE_STEPS", str(SMOKE_STEPS))
                              .replace("PLUME_ENTRAINMENT", repr(float(PLUME_ENTRAINMENT)))
                              .replace("MIN_SIGMA", repr(float(MIN_SIGMA_M)))
-                             .replace("UPWIND_EDGE", repr(float(UPWIND_EDGE_M))))
+                             .replace("UPWIND_EDGE", repr(float(UPWIND_EDGE_M)))
+                             .replace("SMOKE_GLOW_FULL_W", repr(float(SMOKE_GLOW_FULL_W)))
+                             .replace("SMOKE_GLOW_DECAY_M", repr(float(SMOKE_GLOW_DECAY_M))))
         self.composite = Program(_SKY_VS, _COMPOSITE_FS)
         self.empty_vao = GL.glGenVertexArrays(1)
         self.static = MeshBuffer([(0, 3), (1, 3), (2, 3), (3, 2)])

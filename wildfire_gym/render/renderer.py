@@ -75,7 +75,7 @@ SMOKE_OVER_FLAME_ALPHA = 0.8
 SMOKE_AMBIENT_GAIN = 1.6
 """Skylight reaching smoke from all sides (a particle cloud scatters light from the whole sky
 dome, not from the upper hemisphere of a surface)."""
-SMOKE_FIRE_GLOW_RGB = (2.4, 0.9, 0.25)
+SMOKE_FIRE_GLOW_RGB = (0.5, 0.17, 0.04)
 """Linear light the flames cast on the base of the plume, at full fire power."""
 SMOKE_NOISE = 1.0
 """Strength of the billowing noise on the plume's density (0: the smooth Gaussian plume)."""
