@@ -423,3 +423,53 @@ def test_instanced_trees_render_the_same_labels_as_merged_meshes() -> None:
     for cls in ("vegetation_live", "vegetation_burnt", "flame"):
         na, nb = (a.semantic == NAME_TO_ID[cls]).sum(), (b.semantic == NAME_TO_ID[cls]).sum()
         assert na == pytest.approx(nb, rel=0.05, abs=5), cls
+
+
+# ------------------------------------------------------------------ sensor effects
+def test_lens_distortion_model_round_trip_and_vignetting() -> None:
+    from wildfire_gym.render import sensor as se
+
+    d = se.LensDistortion(k1=-0.1, k2=0.01, p1=0.001, p2=-0.0005)
+    x = np.linspace(-0.6, 0.6, 7)
+    X, Y = np.meshgrid(x, x)
+    xd, yd = se.distort_normalised(X, Y, d)
+    r2 = X**2 + Y**2
+    # OpenCV's radial + tangential model, written out
+    want_x = X * (1 - 0.1 * r2 + 0.01 * r2**2) + 2 * 0.001 * X * Y - 0.0005 * (r2 + 2 * X**2)
+    np.testing.assert_allclose(xd, want_x, atol=1e-12)
+    xu, yu = se.undistort_normalised(xd, yd, d)
+    np.testing.assert_allclose(xu, X, atol=1e-4) and np.testing.assert_allclose(yu, Y, atol=1e-4)
+    K = np.array([[100.0, 0, 49.5], [0, 100.0, 39.5], [0, 0, 1]])
+    g = se.vignetting_gain(K, 100, 80, 1.0)
+    assert g[40, 50] == pytest.approx(1.0, abs=1e-3)
+    corner = (1 / (1 + (49.5 / 100) ** 2 + (39.5 / 100) ** 2)) ** 2  # cos^4 at the corner
+    assert g[0, 0] == pytest.approx(corner, rel=1e-6)
+    img = np.full((20, 20, 3), 100, np.uint8)
+    assert se.motion_blur(img, 5.0, 30.0).mean() == pytest.approx(100.0, abs=0.5)  # blur keeps the mean
+
+
+@pytest.mark.render
+def test_distorted_frame_keeps_labels_on_the_pixels_of_the_model(world) -> None:
+    from wildfire_gym.render import sensor as se
+    from wildfire_gym.render.randomize import Appearance
+
+    land, r = world
+    cam = pf.camera_for(land, pf.CameraSpec("uav", target_xy_m=(320.0, 80.0), altitude_agl_m=60.0, distance_m=90.0,
+                                            bearing_deg=200.0, width=96, height=96))
+    app = Appearance(lens_distortion=(-0.12, 0.0, 0.0, 0.0, 0.0), vignetting=0.4, jpeg_quality=80)
+    f = r.render(no_fire(land), cam, appearance=app, seed=0)
+    lens = f.metadata["lens"]
+    assert lens["distortion_opencv"] == [-0.12, 0.0, 0.0, 0.0, 0.0]
+    K = np.array(lens["K"])
+    assert K[0, 0] >= cam.K[0, 0]  # zoomed in so the barrel corners stay inside the render
+    np.testing.assert_allclose(f.K, K)
+    assert np.all(np.isfinite(f.depth_m[-1, [0, -1]]))  # the bottom corners (ground) are not left empty
+    # the house centre projects (pinhole, then OpenCV distortion with the frame's K) onto house pixels
+    h = land.structures
+    p_cam = cam.T_world_to_cam[:3, :3] @ np.array([h.x_m[0], h.y_m[0], h.z_m[0] + 3.0]) + cam.T_world_to_cam[:3, 3]
+    xd, yd = se.distort_normalised(np.array(p_cam[0] / p_cam[2]), np.array(p_cam[1] / p_cam[2]),
+                                   se.LensDistortion(-0.12))
+    u, v = K[0, 0] * xd + K[0, 2], K[1, 1] * yd + K[1, 2]
+    rr, cc = int(round(float(v))), int(round(float(u)))
+    assert f.semantic[rr, cc] == NAME_TO_ID["structure"]
+    assert f.metadata["appearance"]["jpeg_quality"] == 80

@@ -41,6 +41,14 @@ from .scene import (
     tree_states,
     unburnt_ground_radiance,
 )
+from .sensor import (
+    LensDistortion,
+    distortion_source_map,
+    jpeg_roundtrip,
+    motion_blur,
+    remap,
+    vignetting_gain,
+)
 from .smoke import (
     MAX_PLUMES,
     PLUME_LENGTH_M,
@@ -58,6 +66,10 @@ logger = logging.getLogger(__name__)
 FLAME_RGB_PROFILE = hot_body_rgb(np.asarray(FLAME_TEMPERATURE_PROFILE_K))
 """Linear RGB of the flame from base to tip (the temperature profile through Planck's law)."""
 FLAME_TIME_WRAP_S = 3600.0
+DISTORTION_FIT_STEPS = 40
+DISTORTION_FIT_GROWTH = 1.01
+"""The distorted image's focal length grows by this factor per step until its corners fall
+inside the pinhole render (at most DISTORTION_FIT_STEPS steps)."""
 SMOKE_MIN_ALPHA = 0.1
 """Smoke thinner than this opacity is a veil, never labelled (whatever its contrast: a thin
 veil over dark char changes its luminance a lot but is not what annotators box as smoke)."""
@@ -270,6 +282,34 @@ class Renderer:
         self._state_key = key
         return self._state
 
+    @staticmethod
+    def _distort_raw(raw, cam: Camera, lens: LensDistortion) -> np.ndarray:
+        """Resample every raw buffer through the lens (in place); returns the distorted image's K.
+
+        The distorted image's focal length is scaled up just enough that its corners sample
+        inside the rendered pinhole image (barrel lenses see wider than their K)."""
+        W, H = cam.width, cam.height
+        scale = 1.0
+        for _ in range(DISTORTION_FIT_STEPS):
+            K = cam.K.copy()
+            K[0, 0] *= scale
+            K[1, 1] *= scale
+            rows, cols = distortion_source_map(K, cam.K, W, H, lens)
+            if rows.min() >= 0.0 and cols.min() >= 0.0 and rows.max() <= H - 1.0 and cols.max() <= W - 1.0:
+                break
+            scale *= DISTORTION_FIT_GROWTH
+        raw.rgb = remap(raw.rgb, rows, cols, nearest=False)
+        if raw.rgb_clear is not None:
+            raw.rgb_clear = remap(raw.rgb_clear, rows, cols, nearest=False)
+        raw.ids = remap(raw.ids, rows, cols, nearest=True)
+        raw.radiance = remap(raw.radiance, rows, cols, nearest=True)  # no heat across label edges
+        raw.depth01 = remap(raw.depth01, rows, cols, nearest=True, fill=1.0)
+        if raw.amodal_ids is not None:
+            raw.amodal_ids = remap(raw.amodal_ids, rows, cols, nearest=True)
+        if raw.smoke is not None:
+            raw.smoke = remap(raw.smoke, rows, cols, nearest=False)
+        return K
+
     def _plumes(self, snap: FireSnapshot, front, regions, app: Appearance) -> list[Plume]:
         """The frame's smoke plumes from the active front and the burning crowns."""
         cfg, land = self.config, self.landscape
@@ -328,6 +368,10 @@ class Renderer:
         t_gpu = time.perf_counter()
 
         H, W = cam.height, cam.width
+        K_out = cam.K.copy()
+        lens = LensDistortion(*appearance.lens_distortion)
+        if not lens.identity and cam.projection == "perspective":
+            K_out = self._distort_raw(raw, cam, lens)
         depth = cam.depth_from_buffer(raw.depth01)
         semantic, instance = decode_ids(raw.ids)
         rgb = np.ascontiguousarray(raw.rgb)
@@ -353,12 +397,19 @@ class Renderer:
         else:
             n_smoke = 0
         smoke_ids = range(first_smoke, first_smoke + n_smoke)
-        # Camera effects on the RGB (appearance): optical blur then sensor noise.
+        # Camera effects on the RGB (appearance): motion, optics, vignetting, sensor noise, JPEG.
+        if appearance.motion_blur_px > 0:
+            rgb = motion_blur(rgb, appearance.motion_blur_px, appearance.motion_blur_deg)
         if appearance.blur_sigma_px > 0:
             rgb = ndimage.gaussian_filter(rgb, sigma=(appearance.blur_sigma_px, appearance.blur_sigma_px, 0))
         if appearance.noise_sigma > 0:
             noisy = rgb.astype(np.float32) + rng.standard_normal(rgb.shape, dtype=np.float32) * np.float32(appearance.noise_sigma)
             rgb = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+        if appearance.vignetting > 0:
+            gain = vignetting_gain(K_out, W, H, appearance.vignetting)
+            rgb = np.clip(rgb.astype(np.float32) * gain[..., None] + 0.5, 0, 255).astype(np.uint8)
+        if appearance.jpeg_quality > 0:
+            rgb = jpeg_roundtrip(rgb, appearance.jpeg_quality)
         t_rgb = time.perf_counter()
         # Thermal: radiance of the surfaces -> atmosphere, smoke, sensor -> brightness temperature.
         # Path length ~ depth along the optical axis (a lower bound of the range, within 15 %
@@ -396,12 +447,14 @@ class Renderer:
                            cam, bounds)
         t_labels = time.perf_counter()
         meta = self._metadata(snapshot, cam, appearance, light, st, seed_key, n_fire, n_smoke)
+        meta["lens"] = {"K": K_out.tolist(), "distortion_opencv": lens.as_opencv(), "pinhole_render_K": cam.K.tolist(),
+                        "model": "OpenCV (k1, k2, p1, p2, k3) on the frame's K; cv2.undistort(img, K, dist) gives the pinhole image"}
         timings = dict(st["timings"])
         timings.update(raw.timings)
         timings.update({"gpu_total_s": t_gpu - t_start, "rgb_post_s": t_rgb - t_gpu, "thermal_s": t_thermal - t_rgb,
                         "labels_s": t_labels - t_thermal, "total_s": time.perf_counter() - t_start})
         return Frame(rgb=rgb, depth_m=depth, semantic=semantic, instance=instance, thermal_k=thermal_k,
-                     smoke_alpha=alpha, boxes=boxes, K=cam.K.copy(), T_world_to_cam=cam.T_world_to_cam.copy(),
+                     smoke_alpha=alpha, boxes=boxes, K=K_out, T_world_to_cam=cam.T_world_to_cam.copy(),
                      metadata=meta, label_names=dict(LABEL_NAMES), instance_class=inst_class,
                      instance_source=source, timings=timings, component_boxes=component_boxes(semantic))
 
