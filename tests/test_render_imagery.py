@@ -473,3 +473,22 @@ def test_distorted_frame_keeps_labels_on_the_pixels_of_the_model(world) -> None:
     rr, cc = int(round(float(v))), int(round(float(u)))
     assert f.semantic[rr, cc] == NAME_TO_ID["structure"]
     assert f.metadata["appearance"]["jpeg_quality"] == 80
+
+
+@pytest.mark.render
+def test_clouds_grey_the_sky_and_warm_its_thermal_image(world) -> None:
+    from wildfire_gym.render.randomize import Appearance
+
+    land, r = world
+    cam = pf.camera_for(land, pf.CameraSpec("uav", x_m=200.0, y_m=200.0, altitude_agl_m=40.0, yaw_deg=0.0,
+                                            pitch_deg=-60.0, aim="none", fov_y_deg=60.0, width=64, height=64))
+    clear = r.render(no_fire(land), cam, seed=0)
+    cloudy = r.render(no_fire(land), cam, appearance=Appearance(cloud_cover=0.9), seed=0)
+    sky = (clear.semantic == NAME_TO_ID["sky"]) & (cloudy.semantic == NAME_TO_ID["sky"])
+    assert sky.mean() > 0.9
+    blue = lambda f: float(np.mean(f.rgb[sky][:, 2].astype(float) - f.rgb[sky][:, 0]))  # noqa: E731
+    assert blue(cloudy) < 0.7 * blue(clear)  # grey-white cloud instead of blue sky
+    t_cloud = th.cloud_base_temperature_k(clear.metadata["air_temperature_k"], 1800.0)
+    assert t_cloud == pytest.approx(clear.metadata["air_temperature_k"] - 11.7)
+    assert float(np.median(cloudy.thermal_k[sky])) > float(np.median(clear.thermal_k[sky])) + 20.0
+    assert float(np.max(cloudy.thermal_k[sky])) < t_cloud + 2.0

@@ -125,7 +125,8 @@ in vec2 v_ndc;
 uniform mat4 u_inv_vp;
 uniform vec3 u_cam_pos;
 uniform vec3 u_sun_dir, u_sun_rgb, u_zenith, u_horizon, u_haze_rgb;
-uniform float u_exposure, u_sky_eps_z, u_rad_air;
+uniform float u_exposure, u_sky_eps_z, u_rad_air, u_cloud_cover, u_cloud_base_m, u_rad_cloud;
+uniform vec3 u_cloud_rgb;
 uniform int u_ortho;
 layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
@@ -138,11 +139,24 @@ void main() {
     vec3 c = mix(u_horizon, u_zenith, pow(up, 0.5));
     c = mix(c, u_haze_rgb, 0.35 * exp(-up * 12.0));
     c += u_sun_rgb * (0.6 * pow(max(dot(d, u_sun_dir), 0.0), 600.0) + 0.04 * pow(max(dot(d, u_sun_dir), 0.0), 8.0));
-    o_rgb = vec4(tonemap(c, u_exposure), 1.0);
-    o_id = encode_id(0, 0);
     // clear-sky window radiance along the ray (thermal.window_sky_emissivity)
     float eps = 1.0 - pow(1.0 - u_sky_eps_z, 1.0 / max(up, MIN_COS_ZENITH));
-    o_rad = vec4(eps * u_rad_air, 0.0, 0.0, 1.0);
+    float rad = eps * u_rad_air;
+    if (u_cloud_cover > 0.0 && d.z > 0.01) {
+        // a cumulus layer at the cloud base: billowing noise thresholded by the cover
+        vec3 o = a.xyz / a.w;
+        float t = max(u_cloud_base_m - o.z, 1.0) / d.z;
+        vec2 q = (o.xy + d.xy * t) / 2500.0;
+        float n = 0.55 * value_noise(q) + 0.3 * value_noise(q * 2.7 + 3.1) + 0.15 * value_noise(q * 7.3 + 9.7);
+        float cov = smoothstep(1.0 - u_cloud_cover, 1.0 - u_cloud_cover + 0.22, n);
+        cov *= smoothstep(0.01, 0.12, d.z);  // thin towards the horizon (long paths blur into haze)
+        vec3 cc = u_cloud_rgb * (0.75 + 0.35 * n);
+        c = mix(c, cc, cov);
+        rad = mix(rad, u_rad_cloud, cov);
+    }
+    o_rgb = vec4(tonemap(c, u_exposure), 1.0);
+    o_id = encode_id(0, 0);
+    o_rad = vec4(rad, 0.0, 0.0, 1.0);
 }
 """
 
@@ -671,7 +685,7 @@ class GpuScene:
         sp.use()
         sp.set_mat4("u_inv_vp", np.linalg.inv(VP))
         for k in ("u_sun_dir", "u_sun_rgb", "u_zenith", "u_horizon", "u_haze_rgb", "u_exposure",
-                  "u_sky_eps_z", "u_rad_air"):
+                  "u_sky_eps_z", "u_rad_air", "u_cloud_cover", "u_cloud_base_m", "u_rad_cloud", "u_cloud_rgb", "u_cam_pos"):
             sp.set_vec(k, uniforms[k])  # type: ignore[arg-type]
         GL.glBindVertexArray(self.empty_vao)
         GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)

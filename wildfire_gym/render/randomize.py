@@ -24,7 +24,8 @@ class Appearance:
     ``smoke_density_scale`` multiplies the smoke emission. Sensor effects (:mod:`.sensor`):
     ``vignetting`` strength of the ``cos^4`` fall-off in [0, 1]; ``motion_blur_px`` /
     ``motion_blur_deg`` length and direction of a motion streak; ``jpeg_quality`` 1-95 (0: no
-    JPEG); ``lens_distortion`` OpenCV ``(k1, k2, p1, p2, k3)``.
+    JPEG); ``lens_distortion`` OpenCV ``(k1, k2, p1, p2, k3)``; ``cloud_cover`` fraction of
+    the sky under a cumulus layer (0 clear).
     """
 
     hour_offset_h: float = 0.0
@@ -45,6 +46,7 @@ class Appearance:
     motion_blur_deg: float = 0.0
     jpeg_quality: int = 0
     lens_distortion: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+    cloud_cover: float = 0.0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -70,6 +72,7 @@ class RandomizationRanges:
     """OpenCV k1 of action-camera and drone lenses (barrel, k1 < 0, dominates)."""
     distortion_k2: tuple[float, float] = (-0.02, 0.02)
     distortion_p: tuple[float, float] = (-0.001, 0.001)
+    cloud_cover: tuple[float, float] = (0.0, 0.7)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -107,6 +110,7 @@ def sample_appearance(rng: np.random.Generator, ranges: RandomizationRanges | No
         vignetting=u(r.vignetting), motion_blur_px=u(r.motion_blur_px), motion_blur_deg=float(rng.uniform(0.0, 180.0)),
         jpeg_quality=int(round(u(r.jpeg_quality))),
         lens_distortion=(u(r.distortion_k1), u(r.distortion_k2), u(r.distortion_p), u(r.distortion_p), 0.0),
+        cloud_cover=u(r.cloud_cover),
     )
 
 

@@ -66,6 +66,12 @@ logger = logging.getLogger(__name__)
 FLAME_RGB_PROFILE = hot_body_rgb(np.asarray(FLAME_TEMPERATURE_PROFILE_K))
 """Linear RGB of the flame from base to tip (the temperature profile through Planck's law)."""
 FLAME_TIME_WRAP_S = 3600.0
+CLOUD_BASE_AGL_M = 1800.0
+"""m above the lowest terrain; base of the fair-weather cumulus layer drawn when cloud_cover > 0."""
+CLOUD_SUN_GAIN = 0.75
+CLOUD_AMBIENT_GAIN = 1.4
+"""Sunlit cloud colour: direct sun times this (a cloud's bright side scatters ~75 % of it to the
+camera's side), plus skylight times this."""
 DISTORTION_FIT_STEPS = 40
 DISTORTION_FIT_GROWTH = 1.01
 """The distorted image's focal length grows by this factor per step until its corners fall
@@ -353,6 +359,9 @@ class Renderer:
             "u_sun_dir": light.sun_dir, "u_sun_rgb": light.sun_rgb, "u_zenith": light.sky_zenith_rgb,
             "u_horizon": light.sky_horizon_rgb, "u_haze_rgb": light.haze_rgb, "u_exposure": light.exposure,
             "u_sky_eps_z": st["sky_eps_zenith"], "u_rad_air": st["l_air"],
+            "u_cloud_cover": float(appearance.cloud_cover), "u_cloud_base_m": float(self._z_min + CLOUD_BASE_AGL_M),
+            "u_rad_cloud": float(st["table"].radiance(th.cloud_base_temperature_k(self._air_k, CLOUD_BASE_AGL_M))),
+            "u_cloud_rgb": (light.sun_rgb * max(float(light.sun_dir[2]), 0.0) * CLOUD_SUN_GAIN + light.sky_ambient_rgb * CLOUD_AMBIENT_GAIN).astype(np.float32),
             "u_sky_amb": light.sky_ambient_rgb, "u_ground_amb": light.ground_ambient_rgb,
             "u_cam_pos": cam.position_m.astype(np.float32), "u_haze_per_m": light.haze_per_m,
             "u_house_rad": st["house_rad"], "u_far_rad": st["far_rad"],

@@ -199,6 +199,16 @@ def sky_brightness_temperature_k(air_k: float) -> float:
     return float(eps**0.25 * air_k)
 
 
+STANDARD_LAPSE_RATE_K_PER_M = 0.0065
+"""K/m; temperature fall with height of the ICAO standard atmosphere (ISO 2533)."""
+
+
+def cloud_base_temperature_k(air_k: float, base_agl_m: float) -> float:
+    """Temperature of a cloud base ``base_agl_m`` above the ground along the standard lapse rate, K
+    (an opaque cloud radiates near this at 8-14 um)."""
+    return float(air_k) - STANDARD_LAPSE_RATE_K_PER_M * float(base_agl_m)
+
+
 def saturation_vapour_pressure_hpa(air_k: float) -> float:
     """Saturation vapour pressure over water ``6.1094 exp(17.625 T / (T + 243.04))`` hPa, T in
     deg C (Magnus form, Alduchov & Eskridge 1996, J. Appl. Meteorol. 35:601)."""
