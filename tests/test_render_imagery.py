@@ -492,3 +492,30 @@ def test_clouds_grey_the_sky_and_warm_its_thermal_image(world) -> None:
     assert t_cloud == pytest.approx(clear.metadata["air_temperature_k"] - 11.7)
     assert float(np.median(cloudy.thermal_k[sky])) > float(np.median(clear.thermal_k[sky])) + 20.0
     assert float(np.max(cloudy.thermal_k[sky])) < t_cloud + 2.0
+
+
+@pytest.mark.render
+def test_sun_casts_a_tree_shadow_of_the_right_length_and_direction() -> None:
+    pytest.importorskip("OpenGL")
+    from test_render_issue4 import one_tree_landscape
+
+    from wildfire_gym.render import RenderConfig, Renderer
+    from wildfire_gym.render.randomize import Appearance
+
+    land = one_tree_landscape()  # one 14 m pine at (200, 200), crown from 4 m, radius 3.5 m
+    cam = pf.camera_for(land, pf.CameraSpec("nadir", gsd_m=0.5, width=160, height=160, target_xy_m=(200.0, 200.0)))
+    with Renderer(land, RenderConfig(max_plumes=0)) as r:
+        f = r.render(no_fire(land), cam, appearance=Appearance(hour_offset_h=4.0), seed=0)
+    el, az = math.radians(f.metadata["solar_elevation_deg"]), math.radians(f.metadata["solar_azimuth_deg"])
+    away = -np.array([math.sin(az), math.cos(az)])  # shadows point away from the sun
+    lum = f.rgb.astype(float).sum(2)
+
+    def at(dist_m: float, direction: np.ndarray) -> float:
+        x, y = np.array([200.0, 200.0]) + dist_m * direction
+        u, v, _ = cam.project(np.array([[x, y, Z0]]))
+        return float(lum[int(round(v[0])), int(round(u[0]))])
+
+    mid = 0.5 * (4.0 + 14.0) / math.tan(el)  # where the middle of the crown's shadow falls
+    beyond = 14.0 / math.tan(el) + 6.0
+    assert at(mid, away) < 0.7 * at(mid, -away)  # shaded behind the tree, sunlit in front
+    assert at(beyond, away) == pytest.approx(at(beyond, -away), rel=0.08)  # the shadow ends after h / tan(el)

@@ -95,7 +95,8 @@ def test_terrain_coloured_by_fuel_and_burn_scar() -> None:
     burnt = g.semantic == NAME_TO_ID["terrain_burnt"]
     unburnt = g.semantic == NAME_TO_ID["terrain_unburnt"]
     assert burnt.sum() > 200
-    assert g.rgb[burnt].mean() < 0.5 * g.rgb[unburnt & (np.arange(64)[None, :] < 32)].mean()  # char is dark
+    # char is dark (seen from 10 km up: the path radiance of the haze lifts it)
+    assert g.rgb[burnt].mean() < 0.6 * g.rgb[unburnt & (np.arange(64)[None, :] < 32)].mean()
 
 
 # ------------------------------------------------------------------ trees: looks, crown loss

@@ -74,6 +74,16 @@ with every other vertex (colours, labels and radiance stay per cell: they are te
 surface between vertices 20 m apart departs from the cell-centre heights by well under a pixel)."""
 IMPOSTOR_SWITCH_PX = 6.0
 """Below this many pixels per reference crown, a tile's trees are drawn as impostors."""
+SHADOW_MAP_PX = 1024
+"""Side of the sun's shadow map, texels."""
+SHADOW_DISTANCE_M = 700.0
+"""m; shadows are cast within this distance of the camera (the shadow map covers that part of the view)."""
+SHADOW_MIN_SUN_SIN = 0.02
+"""No shadow pass when the sun is lower than this (sin of its elevation): at night or at the horizon."""
+SHADOW_BIAS = 0.002
+"""Depth bias (shadow-map depth units) against self-shadowing acne."""
+SHADOW_OFFSET_FACTOR, SHADOW_OFFSET_UNITS = 0.0, 0.0
+"""glPolygonOffset of the shadow pass."""
 SMOKE_GLOW_FULL_W = 5.0e8
 """W; a fire releasing this much heat lights its smoke with the full glow colour."""
 SMOKE_GLOW_DECAY_M = 150.0
@@ -165,11 +175,13 @@ uniform mat4 u_vp;
 uniform sampler2D u_tree_centre, u_tree_s0, u_tree_s1;
 uniform int u_tree_w, u_house_base;
 uniform float u_house_rad, u_far_rad, u_haze_per_m, u_haze_base_z, u_haze_h;
+uniform mat4 u_light_vp;
 uniform vec3 u_cam_pos;
 uniform vec3 u_sun_dir, u_sun_rgb, u_sky_amb, u_ground_amb;
 uniform vec2 u_terrain_size;
 out vec2 v_uv;
-out vec3 v_lit, v_wpos;
+out vec3 v_lit, v_sun, v_wpos;
+out vec4 v_light;
 out float v_haze;
 flat out int v_kind, v_sem, v_inst;
 flat out float v_glow, v_rad;
@@ -206,7 +218,10 @@ _WORLD_BODY = """
     vec3 n = normalize(nrm_in);
     if (dot(n, u_cam_pos - p) < 0.0) n = -n;
     // Lit albedo (the terrain's vertex colour is 1: its albedo comes from the texture).
-    v_lit = alb * (u_sun_rgb * max(dot(n, u_sun_dir), 0.0) + mix(u_ground_amb, u_sky_amb, 0.5 + 0.5 * n.z));
+    // sun and ambient apart: the fragment shader shadows the sun term
+    v_sun = alb * u_sun_rgb * max(dot(n, u_sun_dir), 0.0);
+    v_lit = alb * mix(u_ground_amb, u_sky_amb, 0.5 + 0.5 * n.z);
+    v_light = u_light_vp * vec4(p, 1.0);
     v_uv = p.xy / u_terrain_size;
     v_wpos = p;
     v_kind = kind; v_sem = sem; v_inst = inst; v_glow = glow; v_rad = rad;
@@ -259,20 +274,34 @@ void main() {
     vec3 alb = (kind == 1) ? a_i2.yzw * a_m.x : u_bark;
 """ + _WORLD_BODY.replace("TREE_STATE_FETCH", "vec4 s0 = a_s0; vec4 s1 = a_s1;").replace("TREE_CENTRE", "a_c.xyz")
 
+_DEPTH_FS = """
+#version 330 core
+void main() {}
+"""
+
 _WORLD_FS = _COMMON + """
 in vec2 v_uv;
-in vec3 v_lit, v_wpos;
+in vec3 v_lit, v_sun, v_wpos;
+in vec4 v_light;
 in float v_haze;
 flat in int v_kind, v_sem, v_inst;
 flat in float v_glow, v_rad;
 uniform sampler2D u_terrain_rgba, u_burnt_rgba, u_terrain_rad, u_terrain_age;
+uniform sampler2DShadow u_shadow_map;
+uniform int u_shadows;
 uniform vec3 u_haze_rgb, u_glow_rgb, u_cam_pos;
 uniform float u_exposure, u_haze_per_m, u_haze_base_z, u_haze_h, u_detail_m;
 layout(location = 0) out vec4 o_rgb;
 layout(location = 1) out vec4 o_id;
 layout(location = 2) out vec4 o_rad;
 void main() {
-    vec3 c = v_lit;
+    float lit = 1.0;
+    if (u_shadows == 1) {
+        vec3 l = v_light.xyz / v_light.w * 0.5 + 0.5;
+        if (all(greaterThan(l, vec3(0.0))) && all(lessThan(l, vec3(1.0))))
+            lit = texture(u_shadow_map, vec3(l.xy, l.z - SHADOW_BIAS));
+    }
+    vec3 c = v_lit + v_sun * lit;
     int sem = v_sem;
     float glow = v_glow, rad = v_rad;
     if (v_kind == 0) {
@@ -562,7 +591,9 @@ class GpuScene:
         self.cull = cull_back_faces
         self.smoke_downsample = int(smoke_downsample)
         self.sky = Program(_SKY_VS, _SKY_FS.replace("MIN_COS_ZENITH", repr(float(th.MIN_COS_ZENITH))))
-        self.world = Program(_WORLD_VS, _WORLD_FS)
+        self.world = Program(_WORLD_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)))
+        self.world_depth = Program(_WORLD_VS, _DEPTH_FS)
+        self._shadow_setup()
         self.flame = Program(_FLAME_VS, _FLAME_FS)
         self.smoke = Program(_SKY_VS, _SMOKE_FS.replace("MAX_PLUMES", str(MAX_PLUMES * PLUME_SEGMENTS))
                              .replace("SMOKE_STEPS", str(SMOKE_STEPS))
@@ -657,6 +688,8 @@ class GpuScene:
         P = cam.projection_matrix_gl()
         VP = P @ V
         ortho = int(cam.projection == "orthographic")
+        GL.glDisable(GL.GL_BLEND)
+        self._shadow_pass(cam, uniforms)
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, tg.fbo)
         GL.glViewport(0, 0, W, H)
         GL.glDisable(GL.GL_MULTISAMPLE)
@@ -806,7 +839,7 @@ class GpuScene:
         raw.rgb_clear = rgb_clear
         return raw
 
-    def visible_ranges(self, cam: Camera, VP: np.ndarray) -> list[tuple[int, int]]:
+    def visible_ranges(self, cam: Camera, VP: np.ndarray, skirt: bool = True) -> list[tuple[int, int]]:
         """Index ranges ``(offset, count)`` to draw: tiles inside the frustum, trees near/mid/far.
 
         A tile is culled when all 8 corners of its box lie outside one clip plane. Its trees
@@ -850,11 +883,99 @@ class GpuScene:
                     ranges[-1] = (ranges[-1][0], ranges[-1][1] + int(cnt))
                 else:
                     ranges.append((int(off), int(cnt)))
-        if g.skirt_range[1]:
+        if skirt and g.skirt_range[1]:
             ranges.append((int(g.skirt_range[0]), int(g.skirt_range[1])))
         return ranges
 
-    def _set_world_uniforms(self, wp: Program, VP: np.ndarray, uniforms: dict[str, object]) -> None:
+    def _shadow_setup(self) -> None:
+        from OpenGL import GL
+
+        n = SHADOW_MAP_PX
+        self.shadow_tex = make_texture_2d(GL.GL_DEPTH_COMPONENT32F, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT, n, n,
+                                          GL.GL_LINEAR, GL.GL_LINEAR)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self.shadow_tex)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_COMPARE_MODE, GL.GL_COMPARE_REF_TO_TEXTURE)
+        GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_COMPARE_FUNC, GL.GL_LEQUAL)
+        self.shadow_fbo = GL.glGenFramebuffers(1)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.shadow_fbo)
+        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_TEXTURE_2D, self.shadow_tex, 0)
+        GL.glDrawBuffer(GL.GL_NONE)
+        GL.glReadBuffer(GL.GL_NONE)
+        _Targets._check("shadow")
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+        self.light_vp = np.eye(4)
+        self.shadows_on = False
+
+    def light_camera(self, cam: Camera, sun_dir: np.ndarray) -> Camera | None:
+        """An orthographic camera looking along the sunlight over the part of the view within
+        :data:`SHADOW_DISTANCE_M` of the camera (None when the sun is down)."""
+        s = np.asarray(sun_dir, np.float64)
+        if s[2] <= SHADOW_MIN_SUN_SIN:
+            return None
+        g = self.geom
+        lo_t = np.min(g.tile_bounds_m[:, 0], axis=0)
+        hi_t = np.max(g.tile_bounds_m[:, 1], axis=0)
+        # the camera frustum's corners, cut at the shadow distance, boxed with the terrain's height range
+        Kinv = np.linalg.inv(cam.K)
+        R = cam.T_world_to_cam[:3, :3]
+        c = cam.position_m
+        pts = [c]
+        for u, v in ((0, 0), (cam.width, 0), (0, cam.height), (cam.width, cam.height)):
+            d = R.T @ (Kinv @ np.array([u, v, 1.0]))
+            if cam.projection == "orthographic":
+                o = c + R.T @ np.array([(u - cam.K[0, 2]) / cam.K[0, 0], (v - cam.K[1, 2]) / cam.K[1, 1], 0.0])
+                pts += [o + R.T[:, 2] * cam.far_m]
+            else:
+                pts.append(c + d / np.linalg.norm(d) * SHADOW_DISTANCE_M)
+        pts = np.array(pts)
+        lo = np.maximum(pts.min(0), lo_t)
+        hi = np.minimum(pts.max(0), hi_t)
+        lo[2], hi[2] = lo_t[2], hi_t[2]
+        if np.any(hi[:2] <= lo[:2]):
+            return None
+        centre = 0.5 * (lo + hi)
+        extent = float(np.linalg.norm(hi - lo))
+        eye = centre + s * extent
+        from .camera import extrinsics, look_at_angles, rotation_world_to_cam
+
+        yaw, pitch = look_at_angles(eye, centre)
+        T = extrinsics(eye, rotation_world_to_cam(yaw, pitch))
+        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        pc = corners @ T[:3, :3].T + T[:3, 3]
+        half = float(np.max(np.abs(pc[:, :2]))) + 1.0
+        n = SHADOW_MAP_PX
+        ppm = n / (2.0 * half)
+        K = np.array([[ppm, 0.0, (n - 1) / 2.0], [0.0, ppm, (n - 1) / 2.0], [0.0, 0.0, 1.0]])
+        near = max(float(pc[:, 2].min()) - 50.0, 1.0)
+        far = float(pc[:, 2].max()) + 50.0
+        return Camera(n, n, K, T, "orthographic", near, far, "sun")
+
+    def _shadow_pass(self, cam: Camera, uniforms: dict[str, object]) -> None:
+        """Depth of the scene seen from the sun into the shadow map."""
+        from OpenGL import GL
+
+        light = self.light_camera(cam, np.asarray(uniforms["u_sun_dir"]))
+        self.shadows_on = light is not None
+        if light is None:
+            return
+        LVP = light.projection_matrix_gl() @ light.view_matrix_gl()
+        self.light_vp = LVP
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.shadow_fbo)
+        GL.glViewport(0, 0, SHADOW_MAP_PX, SHADOW_MAP_PX)
+        GL.glClear(GL.GL_DEPTH_BUFFER_BIT)
+        GL.glEnable(GL.GL_DEPTH_TEST)
+        GL.glDepthFunc(GL.GL_LESS)
+        GL.glEnable(GL.GL_POLYGON_OFFSET_FILL)
+        GL.glPolygonOffset(SHADOW_OFFSET_FACTOR, SHADOW_OFFSET_UNITS)
+        if self.instances is not None:
+            self._set_world_uniforms(self.tree_depth, LVP, uniforms, textures=False)
+            self._draw_instanced_trees(light, LVP, self.tree_depth)
+        self._set_world_uniforms(self.world_depth, LVP, uniforms, textures=False)
+        self._draw_visible_tiles(light, LVP, skirt=False)
+        GL.glDisable(GL.GL_POLYGON_OFFSET_FILL)
+
+    def _set_world_uniforms(self, wp: Program, VP: np.ndarray, uniforms: dict[str, object],
+                            textures: bool = True) -> None:
         from OpenGL import GL
 
         wp.use()
@@ -862,11 +983,17 @@ class GpuScene:
         texs = [("u_terrain_rgba", self.tex_terrain_rgba), ("u_terrain_rad", self.tex_terrain_rad),
                 ("u_burnt_rgba", self.tex_burnt_rgba), ("u_terrain_age", self.tex_terrain_age),
                 ("u_tree_centre", self.tex_tree[0]), ("u_tree_s0", self.tex_tree[1]), ("u_tree_s1", self.tex_tree[2])]
+        if textures:
+            texs.append(("u_shadow_map", self.shadow_tex))
+        else:  # the shadow pass reads no shadow map (it writes it)
+            texs = texs[4:7]
         for unit, (name, tex) in enumerate(texs):
             GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
             GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
             wp.set_int(name, unit)
         GL.glActiveTexture(GL.GL_TEXTURE0)
+        wp.set_mat4("u_light_vp", self.light_vp)
+        wp.set_int("u_shadows", int(self.shadows_on and textures))
         wp.set_int("u_tree_w", self.tree_w)
         wp.set_int("u_house_base", 1 + self.geom.n_trees)
         wp.set_vec("u_terrain_size", self.terrain_size)
@@ -881,7 +1008,8 @@ class GpuScene:
         per-tree placement textures."""
         from OpenGL import GL
 
-        self.tree_prog = Program(_TREE_VS, _WORLD_FS)
+        self.tree_prog = Program(_TREE_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)))
+        self.tree_depth = Program(_TREE_VS, _DEPTH_FS)
         self.inst_vbo = GL.glGenBuffers(1)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
         GL.glBufferData(GL.GL_ARRAY_BUFFER, 4, None, GL.GL_DYNAMIC_DRAW)
@@ -915,7 +1043,7 @@ class GpuScene:
         self.inst_static[:, 3, :3] = self.geom.crown_centre_m
         self.inst_static[:, 3, 3] = np.arange(n, dtype=np.float32)
 
-    def _draw_instanced_trees(self, cam: Camera, VP: np.ndarray) -> int:
+    def _draw_instanced_trees(self, cam: Camera, VP: np.ndarray, prog: Program | None = None) -> int:
         """Cull, pick detail per tree, draw every (species, template, detail) bucket; returns trees drawn."""
         from OpenGL import GL
 
@@ -937,17 +1065,17 @@ class GpuScene:
             GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
             for j in range(INSTANCE_VEC4S):
                 GL.glVertexAttribPointer(3 + j, 4, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(off * stride + 16 * j))
-            self.tree_prog.set_vec("u_bark", inst.bark_linear[k])
+            (prog or self.tree_prog).set_vec("u_bark", inst.bark_linear[k])
             GL.glDrawElementsInstanced(GL.GL_TRIANGLES, n_idx, GL.GL_UNSIGNED_INT, None, int(b.size))
             off += b.size
         GL.glBindVertexArray(0)
         return int(ids.size)
 
-    def _draw_visible_tiles(self, cam: Camera, VP: np.ndarray) -> int:
+    def _draw_visible_tiles(self, cam: Camera, VP: np.ndarray, skirt: bool = True) -> int:
         from OpenGL import GL
 
         GL.glBindVertexArray(self.static.vao)
-        ranges = self.visible_ranges(cam, VP)
+        ranges = self.visible_ranges(cam, VP, skirt)
         if not ranges:
             return 0
         # One multi-draw call for every visible range (a draw call per tile costs ~20 us in PyOpenGL).
@@ -973,11 +1101,15 @@ class GpuScene:
             GL.glDeleteBuffers(2, [b.vbo, b.ebo])
             GL.glDeleteVertexArrays(1, [b.vao])
         GL.glDeleteVertexArrays(1, [self.empty_vao])
+        GL.glDeleteFramebuffers(1, [self.shadow_fbo])
+        GL.glDeleteTextures([self.shadow_tex])
+        GL.glDeleteProgram(self.world_depth.id)
         if self.instances is not None:
             for vao, vbo, ebo, _ in self.tmpl.values():
                 GL.glDeleteBuffers(2, [vbo, ebo])
                 GL.glDeleteVertexArrays(1, [vao])
             GL.glDeleteBuffers(1, [self.inst_vbo])
             GL.glDeleteProgram(self.tree_prog.id)
+            GL.glDeleteProgram(self.tree_depth.id)
         for p in (self.sky, self.world, self.flame, self.smoke, self.composite):
             GL.glDeleteProgram(p.id)

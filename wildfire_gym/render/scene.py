@@ -110,6 +110,10 @@ def sun_vector(elevation_deg: float, azimuth_deg: float) -> np.ndarray:
 
 SUN_IRRADIANCE_SCALE = 1.25
 """Linear-RGB multiplier of direct sun on a normal surface at zenith (sets the exposure scale)."""
+SKY_AMBIENT_ZENITH, SKY_AMBIENT_HORIZON = 0.35, 0.15
+"""Skylight on an upward surface as fractions of the zenith and horizon sky colours: with the
+sun high, diffuse light is ~15-20 % of the global irradiance on a clear day, so shadows keep
+a 4-6 : 1 contrast."""
 HAZE_SCALE_HEIGHT_M = 1500.0
 """m; e-folding height of the boundary-layer haze above the lowest terrain."""
 
@@ -148,7 +152,7 @@ def lighting_for(solar_hour: float, day_of_year: float, latitude_deg: float, air
         hor = hor * (1 - 0.5 * w) + np.array([0.9, 0.45, 0.2], np.float32) * 0.5 * w * day
     return Lighting(
         sun_dir=sun_vector(el, az), sun_elevation_deg=el, sun_azimuth_deg=az, sun_rgb=sun_rgb.astype(np.float32),
-        sky_ambient_rgb=(0.55 * zen + 0.25 * hor).astype(np.float32) + 0.01,
+        sky_ambient_rgb=(SKY_AMBIENT_ZENITH * zen + SKY_AMBIENT_HORIZON * hor).astype(np.float32) + 0.01,
         ground_ambient_rgb=(0.15 * hor).astype(np.float32) + 0.005,
         sky_zenith_rgb=zen, sky_horizon_rgb=hor.astype(np.float32),
         haze_rgb=(np.asarray(app.haze_rgb, np.float32) * (0.05 + 0.95 * day)).astype(np.float32),
