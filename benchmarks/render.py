@@ -75,7 +75,8 @@ def _resolution(camera: str, width: int) -> tuple[int, int]:
     return (width, width * 512 // 640) if camera == "uav_thermal" else (width, width)
 
 
-def run_scenario(name: str, sizes: list[int], repeats: int, n_times: int, sheet_rows: list, arch: str) -> dict:
+def run_scenario(name: str, sizes: list[int], repeats: int, n_times: int, sheet_rows: list, arch: str,
+                 shadows: bool = True) -> dict:
     from wildfire_gym.fire.simulation import FireSimulation
     from wildfire_gym.render import RenderConfig, Renderer, side_by_side
     from wildfire_gym.render.platforms import CameraSpec, camera_for
@@ -100,7 +101,7 @@ def run_scenario(name: str, sizes: list[int], repeats: int, n_times: int, sheet_
     peak_ok = _reset_peak_rss()
     rss0 = _rss_kb("VmRSS")
     t0 = time.perf_counter()
-    renderer = Renderer(land, RenderConfig(seed=sc.seed))
+    renderer = Renderer(land, RenderConfig(seed=sc.seed, shadows=shadows))
     build_s = time.perf_counter() - t0
     peak_mb = (_rss_kb("VmHWM") - rss0) / 1024.0 if peak_ok else None
     geom = renderer.geometry
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--times", type=int, default=4, help="snapshots sampled over each scenario's duration")
     ap.add_argument("--sheet", type=Path, default=None, help="write a contact sheet PNG here")
     ap.add_argument("--arch", default="cpu", help="taichi arch for the fire engine")
+    ap.add_argument("--no-shadows", action="store_true", help="render without the sun's shadow map")
     args = ap.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -207,7 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     rows: list | None = [] if args.sheet is not None else None
     result = {"benchmark": "render", "python": platform.python_version(), "machine": platform.machine(),
               "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
-              "inputs": {"scenarios": args.scenarios, "sizes": sizes, "repeats": args.repeats, "times": args.times},
+              "inputs": {"scenarios": args.scenarios, "sizes": sizes, "repeats": args.repeats, "times": args.times,
+                         "shadows": not args.no_shadows},
               "scenarios": {}}
     # The engine's banner goes to stdout (also from C++): send fd 1 to stderr while working, so
     # stdout carries the one JSON object only.
@@ -216,7 +219,8 @@ def main(argv: list[str] | None = None) -> None:
     os.dup2(2, 1)
     try:
         for name in [s.strip() for s in args.scenarios.split(",") if s.strip()]:
-            result["scenarios"][name] = run_scenario(name, sizes, args.repeats, args.times, rows, args.arch)
+            result["scenarios"][name] = run_scenario(name, sizes, args.repeats, args.times, rows, args.arch,
+                                                     not args.no_shadows)
         if args.sheet is not None and rows:
             write_sheet(rows, args.sheet)
             result["contact_sheet"] = str(args.sheet)

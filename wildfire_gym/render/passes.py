@@ -584,11 +584,12 @@ class GpuScene:
 
     def __init__(self, geom: StaticGeometry, terrain_shape: tuple[int, int], cell_m: float,
                  smoke_downsample: int = 2, cull_back_faces: bool = False,
-                 instances: TreeInstances | None = None) -> None:
+                 instances: TreeInstances | None = None, shadows: bool = True) -> None:
         from OpenGL import GL
 
         self.geom = geom
         self.cull = cull_back_faces
+        self.shadows = bool(shadows)
         self.smoke_downsample = int(smoke_downsample)
         self.sky = Program(_SKY_VS, _SKY_FS.replace("MIN_COS_ZENITH", repr(float(th.MIN_COS_ZENITH))))
         self.world = Program(_WORLD_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)))
@@ -954,7 +955,7 @@ class GpuScene:
         """Depth of the scene seen from the sun into the shadow map."""
         from OpenGL import GL
 
-        light = self.light_camera(cam, np.asarray(uniforms["u_sun_dir"]))
+        light = self.light_camera(cam, np.asarray(uniforms["u_sun_dir"])) if self.shadows else None
         self.shadows_on = light is not None
         if light is None:
             return
@@ -969,7 +970,7 @@ class GpuScene:
         GL.glPolygonOffset(SHADOW_OFFSET_FACTOR, SHADOW_OFFSET_UNITS)
         if self.instances is not None:
             self._set_world_uniforms(self.tree_depth, LVP, uniforms, textures=False)
-            self._draw_instanced_trees(light, LVP, self.tree_depth)
+            self._draw_instanced_trees(light, LVP, self.tree_depth, impostors_only=True)  # blobs suffice for shadows
         self._set_world_uniforms(self.world_depth, LVP, uniforms, textures=False)
         self._draw_visible_tiles(light, LVP, skirt=False)
         GL.glDisable(GL.GL_POLYGON_OFFSET_FILL)
@@ -1043,14 +1044,15 @@ class GpuScene:
         self.inst_static[:, 3, :3] = self.geom.crown_centre_m
         self.inst_static[:, 3, 3] = np.arange(n, dtype=np.float32)
 
-    def _draw_instanced_trees(self, cam: Camera, VP: np.ndarray, prog: Program | None = None) -> int:
+    def _draw_instanced_trees(self, cam: Camera, VP: np.ndarray, prog: Program | None = None,
+                              impostors_only: bool = False) -> int:
         """Cull, pick detail per tree, draw every (species, template, detail) bucket; returns trees drawn."""
         from OpenGL import GL
 
         inst = self.instances
         assert inst is not None
-        buckets = select_instances(inst, self.geom.crown_centre_m, cam, VP, LOD_SWITCH_PX, IMPOSTOR_SWITCH_PX,
-                                   LOD_REFERENCE_SIZE_M)
+        lod_px, imp_px = (np.inf, np.inf) if impostors_only else (LOD_SWITCH_PX, IMPOSTOR_SWITCH_PX)
+        buckets = select_instances(inst, self.geom.crown_centre_m, cam, VP, lod_px, imp_px, LOD_REFERENCE_SIZE_M)
         if not buckets:
             return 0
         ids = np.concatenate([b for _, b in buckets])

@@ -143,6 +143,7 @@ class RenderConfig:
     ``object_boxes``: also box trees and houses (fire and smoke regions are always boxed).
     ``tree_instancing``: draw trees by instancing (:mod:`.instancing`; fast to build, small);
     ``False`` merges every tree's mesh into the static buffer (the reference path).
+    ``shadows``: sun shadows from a shadow map (about half the frame time on a CPU rasteriser).
     ``randomization``: when set, each frame samples an :class:`Appearance` from these
     ranges with the frame's seed (unless an appearance is passed to ``render``).
     ``latitude_deg``, ``day_of_year``: for the sun's path. ``seed``: base of every frame seed.
@@ -161,6 +162,7 @@ class RenderConfig:
     object_boxes: bool = False
     cull_back_faces: bool = False
     tree_instancing: bool = True
+    shadows: bool = True
     thermal: th.ThermalSensor = field(default_factory=th.ThermalSensor)
     randomization: RandomizationRanges | None = None
     latitude_deg: float = 38.0
@@ -209,7 +211,7 @@ class Renderer:
         self._terrain_static = terrain_static(landscape, self.config.seed)
         t2 = time.perf_counter()
         self._gpu = GpuScene(self.geometry, landscape.shape, landscape.cell_m, self.config.smoke_downsample,
-                             self.config.cull_back_faces, instances)
+                             self.config.cull_back_faces, instances, self.config.shadows)
         t3 = time.perf_counter()
         self.build_timings = {"context_s": t1 - t0, "geometry_s": t2 - t1, "upload_s": t3 - t2, "total_s": t3 - t0}
         self._state_key: tuple | None = None
