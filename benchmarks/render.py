@@ -1,189 +1,236 @@
-"""Frames per second of the sensors (wildfire_gym.render), per pass and for the full labelled frame.
+"""Sensors (wildfire_gym.render) on the built-in scenarios: scene build, frames/s per camera, label statistics.
 
-Scene: a fractal terrain of 256 x 256 cells of 10 m with a few thousand trees and a dozen
-houses (built by ``build_world``), and a synthetic fire snapshot -- an elliptical fire
-1500 s after ignition with a 25 m flaming band at its edge, burnt and torching crowns inside --
-seen by a UAV camera, a lookout tower and a nadir satellite camera. Every repeat renders
-a *new* snapshot time, so the per-frame state update and upload are always included.
+For each scenario (default: ``default`` and ``pine-ridge``) the real engine burns the scenario
+and snapshots are kept at ``--times`` evenly spaced instants. Then:
 
-Prints one JSON object: inputs, scene build time, and for 256^2 and 512^2 the frames/s of
-each pass (main GPU pass incl. read-back, smoke pass, amodal flame pass, state update,
-thermal, labels) and of the full labelled frame, as min/median/max over repeats; plus
-pyrender's own lit and flat renders of the same static meshes (the out-of-the-box
-baseline) at 512^2 for a ratio measured in the same run.
+* scene build: wall time and the peak resident memory added while the :class:`Renderer` is
+  built (peak RSS reset through ``/proc/self/clear_refs`` before the build), triangles drawn;
+* frames/s of the full labelled frame for each camera preset (uav, uav_thermal, tower, nadir)
+  at each ``--sizes`` width, every repeat on another snapshot (state update and upload included),
+  min/median/max;
+* label statistics over every sampled frame at the largest size: flame and smoke box sizes
+  (per-region boxes, ``sqrt(w h)`` and the longer side, px), class pixel shares, and the share of
+  tower frames with an active fire whose smoke is visible (labelled on at least
+  ``SMOKE_VISIBLE_MIN_PX`` pixels by the contrast rule of :func:`~wildfire_gym.render.renderer.smoke_visible`);
+* ``--sheet PATH``: a contact sheet PNG, one row per sample (RGB | thermal | labels): per
+  scenario a UAV close-up, a tower view of the plume, a nadir view, and a night UAV frame.
 
-Usage: ``python benchmarks/render.py [--repeats 8] [--trees-per-ha 5] [--quick]``
+Prints one JSON object (never asserts). Usage:
+``python benchmarks/render.py [--scenarios default,pine-ridge] [--sizes 256,512] [--repeats 4] [--times 4] [--sheet out/sheet.png]``
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
 import statistics
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TI_SKIP_VERSION_CHECK", "ON")
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 import numpy as np  # noqa: E402
 
-from wildfire_gym.fire.state import BurnState, FireSnapshot, TreeState  # noqa: E402
+CAMERAS = ("uav", "uav_thermal", "tower", "nadir")
+SMOKE_VISIBLE_MIN_PX = 20
+"""A tower frame shows smoke when at least this many pixels are labelled smoke."""
 
 
-def synthetic_snapshot(land, t_s: float) -> FireSnapshot:
-    """An elliptical fire (head towards the east-north-east) with a 60 m flaming band."""
-    ny, nx = land.shape
-    x, y = land.cell_centres()
-    X, Y = np.meshgrid(x, y)
-    sx, sy = land.size_m
-    cx, cy = 0.45 * sx, 0.5 * sy
-    grow = t_s / 1500.0
-    a, b = 450.0 * grow, 260.0 * grow
-    r = np.hypot((X - cx) / max(a, 1.0), (Y - cy) / max(b, 1.0))
-    reached = r < 1.0
-    burning = reached & (r > 1.0 - 25.0 / max(b, 25.0))
-    bs = np.zeros((ny, nx), np.uint8)
-    bs[reached] = BurnState.BURNED
-    bs[burning] = BurnState.BURNING
-    arr = np.where(reached, r * t_s, np.inf).astype(np.float32)
-    ros = np.where(reached, 0.15 + 0.25 * np.clip((X - cx) / max(a, 1.0), 0, 1), 0).astype(np.float32)
-    inten = np.where(reached, 300.0 + 3000.0 * ros, 0).astype(np.float32)
-    fl = np.where(reached, 0.0775 * inten**0.46, 0).astype(np.float32)
-    tr = land.trees
-    tx = np.clip((tr.x_m / land.cell_m).astype(int), 0, nx - 1)
-    ty = np.clip((tr.y_m / land.cell_m).astype(int), 0, ny - 1)
-    rt = r[ty, tx]
-    st = np.zeros(len(tr), np.uint8)
-    st[rt < 1.0] = TreeState.SCORCHED
-    st[rt < 0.8] = TreeState.BURNT
-    st[(rt >= 0.9) & (rt < 1.0) & (tr.shape_seed % 3 == 0)] = TreeState.TORCHING
-    frac = np.where(st == TreeState.BURNT, 0.0, np.where(st == TreeState.TORCHING, 0.5, 1.0)).astype(np.float32)
-    st_t = np.where(st > 0, arr[ty, tx], np.inf).astype(np.float32)
-    return FireSnapshot(float(t_s), arr, bs, ros, inten, fl, st, st_t, frac, 6.0, 250.0, 0.06)
+def _rss_kb(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return -1
 
 
-def stats(xs: list[float]) -> dict:
-    return {"min_s": min(xs), "median_s": statistics.median(xs), "max_s": max(xs),
-            "fps_median": 1.0 / statistics.median(xs), "fps_best": 1.0 / min(xs)}
+def _reset_peak_rss() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _stats(xs: list[float]) -> dict:
+    med = statistics.median(xs)
+    return {"min_s": min(xs), "median_s": med, "max_s": max(xs), "fps_median": 1.0 / med, "n": len(xs)}
+
+
+def _dist(xs: list[float]) -> dict:
+    if not xs:
+        return {"n": 0}
+    a = np.asarray(xs, float)
+    return {"n": int(a.size), "p10": float(np.percentile(a, 10)), "median": float(np.median(a)),
+            "p90": float(np.percentile(a, 90)), "share_ge_16px": float(np.mean(a >= 16.0))}
+
+
+def _resolution(camera: str, width: int) -> tuple[int, int]:
+    return (width, width * 512 // 640) if camera == "uav_thermal" else (width, width)
+
+
+def run_scenario(name: str, sizes: list[int], repeats: int, n_times: int, sheet_rows: list, arch: str,
+                 shadows: bool = True) -> dict:
+    from wildfire_gym.fire.simulation import FireSimulation
+    from wildfire_gym.render import RenderConfig, Renderer, side_by_side
+    from wildfire_gym.render.platforms import CameraSpec, camera_for
+    from wildfire_gym.render.randomize import night_appearance
+    from wildfire_gym.render.scene import LABEL_NAMES
+    from wildfire_gym.scenario import load_scenario
+    from wildfire_gym.world import build_world
+
+    sc = load_scenario(name)
+    t0 = time.perf_counter()
+    land = build_world(sc)
+    world_s = time.perf_counter() - t0
+    sim = FireSimulation(land, arch=arch)
+    land = sim.landscapes[0]
+    times = [sc.duration_s * (k + 1) / n_times for k in range(n_times)]
+    snaps = []
+    t0 = time.perf_counter()
+    for t in times:
+        sim.advance(t)
+        snaps.append(sim.snapshot(0))
+    fire_s = time.perf_counter() - t0
+    peak_ok = _reset_peak_rss()
+    rss0 = _rss_kb("VmRSS")
+    t0 = time.perf_counter()
+    renderer = Renderer(land, RenderConfig(seed=sc.seed, shadows=shadows))
+    build_s = time.perf_counter() - t0
+    peak_mb = (_rss_kb("VmHWM") - rss0) / 1024.0 if peak_ok else None
+    geom = renderer.geometry
+    inst = renderer._gpu.instances  # noqa: SLF001 (benchmark introspection)
+    out: dict = {
+        "trees": len(land.trees), "cells": list(land.shape), "world_build_s": world_s, "fire_s": fire_s,
+        "scene_build_s": build_s, "scene_build_timings": renderer.build_timings,
+        "scene_build_peak_rss_added_mb": peak_mb, "static_triangles": int(geom.indices.size // 3),
+        "tree_template_triangles": inst.n_template_triangles if inst is not None else None,
+        "sample_times_s": times, "cameras": {},
+    }
+    share_names = list(LABEL_NAMES.values())
+    with renderer:
+        for cam_name in CAMERAS:
+            per_size = {}
+            flame_sz, flame_side, smoke_sz, shares, tower_active, tower_smoke = [], [], [], [], 0, 0
+            for width in sizes:
+                w, h = _resolution(cam_name, width)
+                spec = CameraSpec(cam_name, width=w, height=h)
+                ts = []
+                for k in range(max(repeats, len(snaps))):
+                    snap = snaps[k % len(snaps)]
+                    if k >= len(snaps):  # another instant: the state is recomputed and uploaded again
+                        snap = dataclasses.replace(snap, time_s=snap.time_s + 0.5 * k)
+                    cam = camera_for(land, spec, snap)
+                    t1 = time.perf_counter()
+                    f = renderer.render(snap, cam, seed=k)
+                    ts.append(time.perf_counter() - t1)
+                    if width == max(sizes) and k < len(snaps):
+                        for b in f.boxes:
+                            bw, bh = b.xyxy[2] - b.xyxy[0], b.xyxy[3] - b.xyxy[1]
+                            if b.label == "flame":
+                                flame_sz.append(float(np.sqrt(bw * bh)))
+                                flame_side.append(float(max(bw, bh)))
+                            elif b.label == "smoke":
+                                smoke_sz.append(float(np.sqrt(bw * bh)))
+                        shares.append(np.bincount(f.semantic.ravel(), minlength=len(share_names))[:len(share_names)]
+                                      / f.semantic.size)
+                        if cam_name == "tower" and f.metadata["burning_area_m2"] > 0:
+                            tower_active += 1
+                            tower_smoke += int((f.semantic == 6).sum() >= SMOKE_VISIBLE_MIN_PX)
+                        if sheet_rows is not None and k == len(snaps) - 1 and cam_name in ("uav", "tower", "nadir"):
+                            sheet_rows.append((f"{name} {cam_name} t={snap.time_s:.0f}s", side_by_side(f)))
+                per_size[f"{w}x{h}"] = _stats(ts)
+            entry = {"frames_per_s": per_size, "flame_box_sqrt_wh_px": _dist(flame_sz),
+                     "flame_box_longer_side_px": _dist(flame_side), "smoke_box_sqrt_wh_px": _dist(smoke_sz),
+                     "class_pixel_share_median": dict(zip(share_names, np.median(np.asarray(shares), 0).tolist()))
+                     if shares else {}}
+            if cam_name == "tower":
+                entry["tower_frames_with_active_fire"] = tower_active
+                entry["tower_smoke_visible_share"] = tower_smoke / tower_active if tower_active else None
+            out["cameras"][cam_name] = entry
+        if sheet_rows is not None:  # a night frame from the UAV
+            snap = snaps[len(snaps) // 2]
+            app = night_appearance(land.scenario.weather.start_hour, snap.time_s)
+            w, h = _resolution("uav", max(sizes))
+            f = renderer.render(snap, camera_for(land, CameraSpec("uav", width=w, height=h), snap), appearance=app, seed=1)
+            sheet_rows.append((f"{name} uav night t={snap.time_s:.0f}s", side_by_side(f)))
+    return out
+
+
+def write_sheet(rows: list, path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    from wildfire_gym.io.atomic import atomic_write_bytes
+
+    width = max(r.shape[1] for _, r in rows)
+    pad = 18
+    sheet = np.full((sum(r.shape[0] + pad for _, r in rows), width, 3), 20, np.uint8)
+    y = 0
+    im = Image.fromarray(sheet)
+    draw = ImageDraw.Draw(im)
+    for title, r in rows:
+        draw.text((4, y + 3), title + "   (RGB | thermal | labels)", fill=(230, 230, 230))
+        im.paste(Image.fromarray(r), (0, y + pad))
+        y += r.shape[0] + pad
+    import io
+
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", optimize=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=8)
-    ap.add_argument("--cells", type=int, default=256)
-    ap.add_argument("--trees-per-ha", type=float, default=5.0)
-    ap.add_argument("--tree-lod", type=int, default=1)
-    ap.add_argument("--quick", action="store_true", help="fewer repeats, no pyrender baseline")
+    ap.add_argument("--scenarios", default="default,pine-ridge", help="comma-separated built-in names or YAML files")
+    ap.add_argument("--sizes", default="256,512", help="comma-separated image widths, px")
+    ap.add_argument("--repeats", type=int, default=4, help="frames timed per camera and size (at least --times)")
+    ap.add_argument("--times", type=int, default=4, help="snapshots sampled over each scenario's duration")
+    ap.add_argument("--sheet", type=Path, default=None, help="write a contact sheet PNG here")
+    ap.add_argument("--arch", default="cpu", help="taichi arch for the fire engine")
+    ap.add_argument("--no-shadows", action="store_true", help="render without the sun's shadow map")
     args = ap.parse_args(argv)
-    reps = 3 if args.quick else args.repeats
-
-    from wildfire_gym.render import RenderConfig, Renderer, camera_preset
-    from wildfire_gym.scenario import scenario_from_dict
-    from wildfire_gym.world import build_world
-
-    size = args.cells * 10.0
-    sc = scenario_from_dict({
-        "name": "bench-render", "seed": 3,
-        "terrain": {"size_m": [size, size], "cell_m": 10, "kind": "fractal", "relief_m": 200},
-        "fuel": {"model": "GR2", "patches": {"GR2": 0.5, "TU5": 0.3, "SH5": 0.2}},
-        "vegetation": {"trees_per_ha": args.trees_per_ha, "species": {"pine": 0.7, "oak": 0.3}, "clustering": 0.4},
-        "structures": {"houses": 12},
-        "ignitions": [{"x_m": 0.45 * size, "y_m": 0.5 * size}],
-    })
-    t0 = time.perf_counter()
-    land = build_world(sc)
-    world_s = time.perf_counter() - t0
-    cfg = RenderConfig(tree_lod=args.tree_lod)
-    t0 = time.perf_counter()
-    r = Renderer(land, cfg)
-    build_s = time.perf_counter() - t0
-    target = (0.45 * size, 0.5 * size)
-    out: dict = {
-        "benchmark": "render", "python": sys.version.split()[0], "machine": platform.machine(),
-        "cpus": os.cpu_count(), "gl_renderer": r.gl_renderer, "platform": os.environ.get("PYOPENGL_PLATFORM"),
-        "scene": {"terrain_cells": list(land.shape), "cell_m": land.cell_m, "trees": len(land.trees),
-                  "houses": len(land.structures), "tree_lod": args.tree_lod,
-                  "static_vertices": int(r.geometry.vertices.shape[0]),
-                  "static_triangles": int(r.geometry.indices.size // 3)},
-        "world_build_s": world_s, "scene_build_s": build_s, "scene_build_parts_s": r.build_timings,
-        "note": ("synthetic fire snapshot; each repeat is a new snapshot time (state update + upload included); "
-                 "the machine is shared, so fps_best (from the fastest repeat) is the less disturbed figure; "
-                 "process_cpu_s_per_frame is the CPU time of all of this process's threads (Python, numpy "
-                 "and the llvmpipe rasteriser threads) per frame, less sensitive to other load than wall time"),
-        "load_average_1_5_15": list(os.getloadavg()),
-        "results": {},
-    }
-    k = 0
-    for res in (256, 512):
-        for cam_name in ("uav", "tower", "nadir"):
-            cam = camera_preset(land, cam_name, res, res, target)
-            parts: dict[str, list[float]] = {}
-            full: list[float] = []
-            cpu: list[float] = []
-            r.render(synthetic_snapshot(land, 1400.0), cam)  # warm-up (shader compile, targets)
-            for _ in range(reps):
-                snap = synthetic_snapshot(land, 1500.0 + 10.0 * k)
-                k += 1
-                c = time.process_time()
-                t = time.perf_counter()
-                f = r.render(snap, cam)
-                full.append(time.perf_counter() - t)
-                cpu.append(time.process_time() - c)
-                for name, v in f.timings.items():
-                    parts.setdefault(name, []).append(v)
-            out["results"][f"{cam_name}_{res}"] = {
-                "full_labelled_frame": stats(full),
-                "process_cpu_s_per_frame": {"min": min(cpu), "median": statistics.median(cpu)},
-                "passes": {n: {"median_s": statistics.median(v), "min_s": min(v),
-                               "fps": 1.0 / max(statistics.median(v), 1e-9)} for n, v in parts.items()},
-                "boxes": len(f.boxes), "fire_regions": f.metadata["n_fire_regions"],
-            }
-    r.close()
-    if not args.quick:
-        out["pyrender_baseline_512"] = pyrender_baseline(r.geometry, reps)
-        full = out["results"]["uav_512"]["full_labelled_frame"]["median_s"]
-        out["ratio_full_frame_vs_pyrender_lit_rgb"] = out["pyrender_baseline_512"]["lit_rgb_depth"]["median_s"] / full
-    print(json.dumps(out, indent=1))
-
-
-def pyrender_baseline(geom, reps: int) -> dict:
-    """pyrender 0.1.45's own lit (PBR, 4x MSAA) and flat renders of the same static meshes."""
-    import pyrender
-    import trimesh
-
-    from wildfire_gym.render import _gl  # noqa: F401  (numpy shim)
-    from wildfire_gym.render.scene import G_HOUSES, G_NEAR, G_TERRAIN
-
-    # The full-detail scene only (terrain, houses, trees at the configured detail), no LOD sets.
-    idx = [geom.indices[row[2 * g]:row[2 * g] + row[2 * g + 1]] for row in geom.tiles for g in (G_TERRAIN, G_HOUSES, G_NEAR)]
-    faces = np.concatenate(idx).reshape(-1, 3)
-    v = geom.vertices
-    mesh = trimesh.Trimesh(v[:, :3], faces, process=False)
-    mesh.visual.vertex_colors = np.clip(np.concatenate([v[:, 6:9], np.ones((len(v), 1))], 1) * 255, 0, 255).astype(np.uint8)
-    scene = pyrender.Scene(ambient_light=[0.3, 0.3, 0.3], bg_color=[0.5, 0.7, 1.0, 1.0])
-    scene.add(pyrender.Mesh.from_trimesh(mesh, smooth=False))
-    c = v[:, :3].mean(0)
-    pose = np.eye(4)
-    pose[:3, 3] = c + np.array([0.0, -1200.0, 900.0])
-    a = np.radians(53.0)
-    pose[:3, :3] = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
-    scene.add(pyrender.PerspectiveCamera(yfov=1.0, znear=1.0, zfar=20000.0), pose=pose)
-    scene.add(pyrender.DirectionalLight(intensity=3.0), pose=pose)
-    rr = pyrender.OffscreenRenderer(512, 512)
-    out: dict = {"triangles": int(faces.shape[0])}
-    for name, flags in (("lit_rgb_depth", pyrender.RenderFlags.NONE), ("flat_rgb_depth", pyrender.RenderFlags.FLAT)):
-        rr.render(scene, flags)
-        ts = []
-        for _ in range(reps):
-            t = time.perf_counter()
-            rr.render(scene, flags)
-            ts.append(time.perf_counter() - t)
-        out[name] = stats(ts)
-    rr.delete()
-    return out
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        if not sizes or any(not 16 <= s <= 4096 for s in sizes):
+            raise ValueError
+    except ValueError:
+        print(f"error: --sizes: expected comma-separated widths in 16..4096, got {args.sizes!r}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if args.repeats < 1 or args.times < 1:
+        print("error: --repeats/--times: expected integers >= 1", file=sys.stderr)
+        raise SystemExit(2)
+    rows: list | None = [] if args.sheet is not None else None
+    result = {"benchmark": "render", "python": platform.python_version(), "machine": platform.machine(),
+              "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
+              "inputs": {"scenarios": args.scenarios, "sizes": sizes, "repeats": args.repeats, "times": args.times,
+                         "shadows": not args.no_shadows},
+              "scenarios": {}}
+    # The engine's banner goes to stdout (also from C++): send fd 1 to stderr while working, so
+    # stdout carries the one JSON object only.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        for name in [s.strip() for s in args.scenarios.split(",") if s.strip()]:
+            result["scenarios"][name] = run_scenario(name, sizes, args.repeats, args.times, rows, args.arch,
+                                                     not args.no_shadows)
+        if args.sheet is not None and rows:
+            write_sheet(rows, args.sheet)
+            result["contact_sheet"] = str(args.sheet)
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+    result["note"] = ("shared machine: absolute times are noisy; Mesa llvmpipe (CPU rasteriser). "
+                      "Before instancing (issue 8): pine-ridge scene 121 s and 15.9 GB, 1-2 frames/s.")
+    print(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

@@ -104,8 +104,8 @@ def test_render_tower_and_nadir(scenario_file: Path, tmp_path: Path, camera: str
     assert res.exit_code == 0, res.output
     metas = _check_outputs(out, projection)
     if camera == "nadir":
-        # default nadir view spans the terrain mesh (cell centre to cell centre): 590 m over SIZE px
-        assert metas[0]["K"][0][0] == pytest.approx(SIZE / 590.0)
+        # default nadir view: 1 m ground sampling distance
+        assert metas[0]["K"][0][0] == pytest.approx(1.0)
 
 
 def test_render_bogus_camera_exits_2(scenario_file: Path, tmp_path: Path) -> None:
@@ -114,3 +114,34 @@ def test_render_bogus_camera_exits_2(scenario_file: Path, tmp_path: Path) -> Non
     assert res.exit_code == 2
     assert "--camera" in res.output and "bogus" in res.output
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.render
+def test_render_camera_flags_set_the_pose_and_times(scenario_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "posed"
+    res = CliRunner().invoke(app, ["render", str(scenario_file), "--camera", "uav_thermal", "--out", str(out),
+                                   "--times", "120,300", "--resolution", "96x64", "--position", "100,250",
+                                   "--altitude-agl", "45", "--yaw", "90", "--pitch", "30", "--fov", "40",
+                                   "--aim", "none", "--arch", "cpu"])
+    assert res.exit_code == 0, res.output
+    metas = [json.loads((out / f"{i:06d}_meta.json").read_text())["metadata"] for i in range(2)]
+    assert [m["time_s"] for m in metas] == pytest.approx([120.0, 300.0])
+    cam = metas[0]["camera"]
+    assert (cam["width"], cam["height"]) == (96, 64)
+    T = np.array(cam["T_world_to_cam"])
+    pos = -T[:3, :3].T @ T[:3, 3]
+    assert pos[:2] == pytest.approx([100.0, 250.0])
+    # 45 m above flat ground, 30 deg down: the optical axis meets the ground 90 m away
+    depth = np.load(out / "000000_arrays.npz")["depth_m"]
+    assert float(depth[31:33, 47:49].mean()) == pytest.approx(45.0 / np.sin(np.radians(30.0)), rel=0.02)
+    assert T[2, :3] == pytest.approx([np.cos(np.radians(30)), 0.0, -np.sin(np.radians(30))], abs=1e-9)  # east, 30 down
+    assert np.array(cam["K"])[1, 1] == pytest.approx(32.0 / np.tan(np.radians(20.0)))
+
+
+@pytest.mark.parametrize(("args", "flag"), [(["--altitude-agl", "500"], "--altitude-agl"),
+                                            (["--times", "5000"], "--times"), (["--resolution", "big"], "--resolution")])
+def test_render_bad_camera_flag_is_one_line(scenario_file: Path, tmp_path: Path, args: list[str], flag: str) -> None:
+    res = CliRunner().invoke(app, ["render", str(scenario_file), "--out", str(tmp_path / "x"), *args])
+    assert res.exit_code == 2, res.output
+    assert flag in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1

@@ -176,24 +176,47 @@ def test_plume_model() -> None:
     from wildfire_gym.render._gl import select_platform
 
     assert float(sm.plume_rise_m(100.0, 1000.0, 5.0)) == pytest.approx(1.6 * 100 ** (1 / 3) * 1000 ** (2 / 3) / 5)
-    assert float(sm.puff_peak_optical_depth(1.0, 10.0)) == pytest.approx(4000.0 / (2 * math.pi * 100.0))
-    # Byram: burning rate I / H per metre of front; EF of it is smoke
-    assert float(sm.smoke_mass_rate_kg_s(1.8e6, 10.0, 5.0)) == pytest.approx(0.012 * 1.8e6 * 10.0 / 18e6)
-    land = small_landscape(0)
-    res = np.full(land.shape, 12.0)
-    assert sm.plume_puffs(no_fire(land), land.elevation_m, CELL, np.zeros((0, 3)), 298.0, res).shape == (0, 6)
-    weak = with_fire(land)
-    strong = FireSnapshot(**{**weak.__dict__, "fireline_intensity_kw_m": weak.fireline_intensity_kw_m * 4})
-    pw = sm.plume_puffs(weak, land.elevation_m, CELL, np.zeros((0, 3)), 298.0, res)
-    ps = sm.plume_puffs(strong, land.elevation_m, CELL, np.zeros((0, 3)), 298.0, res)
-    assert pw.shape == ps.shape and pw.shape[0] > 0
-    assert ps[:, 4].sum() > pw[:, 4].sum() and ps[:, 2].mean() > pw[:, 2].mean()  # thicker, lofted higher
-    assert np.all(pw[:, 0] >= 80.0 - 1e-3)  # a west wind carries every puff east of the fire's west edge
-    later = FireSnapshot(**{**weak.__dict__, "time_s": weak.time_s + 7.0})
-    pl = sm.plume_puffs(later, land.elevation_m, CELL, np.zeros((0, 3)), 298.0, res)
-    assert pl[:, 0].mean() > pw[:, 0].mean()  # advected downwind between frames
+    # Briggs (1975) distance to final rise, both branches
+    assert sm.final_rise_distance_m(100.0) == pytest.approx(3.5 * 34.0 * 100.0 ** 0.4)
+    assert sm.final_rise_distance_m(10.0) == pytest.approx(3.5 * 14.0 * 10.0 ** 0.625)
+    # Briggs (1973) open-country neutral dispersion at 1 km
+    assert float(sm.dispersion_sigma_y_m(1000.0)) == pytest.approx(76.28, abs=0.01)
+    assert float(sm.dispersion_sigma_z_m(1000.0)) == pytest.approx(37.95, abs=0.01)
+    assert sm.wind_at_height_mps(5.0, 300.0) == pytest.approx(5.0 * (300.0 / 6.096) ** (1 / 7))
+    # F = g Q / (pi rho cp T)
+    assert float(sm.buoyancy_flux_m4_s3(1e8, 300.0)) == pytest.approx(9.80665e8 / (math.pi * 1.2 * 1005.0 * 300.0))
+    # Byram: burning rate Q / H; EF of it is smoke
+    assert float(sm.smoke_mass_rate_kg_s(1.8e7)) == pytest.approx(0.012)
+    # colour by phase: white for a weak surface fire, grey-brown for a strong one, black for crowns
+    white, brown, black = sm.smoke_albedo_rgb(100.0, 0.0), sm.smoke_albedo_rgb(5000.0, 0.0), sm.smoke_albedo_rgb(3000.0, 1.0)
+    assert white.mean() > brown.mean() > black.mean() and brown[0] > brown[2]
     with pytest.raises(ValueError, match="platform"):
         select_platform("vulkan")
+
+
+def test_plume_density_follows_the_briggs_rise_and_drifts_downwind() -> None:
+    from wildfire_gym.render import smoke as sm
+
+    q = 2.0e8  # W
+    f = float(sm.buoyancy_flux_m4_s3(q, 300.0))
+    p = sm.Plume(source_m=(0.0, 0.0, 100.0), downwind=(1.0, 0.0), wind_mps=8.0, buoyancy_flux_m4_s3=f,
+                 mass_rate_kg_s=float(sm.smoke_mass_rate_kg_s(q)), front_width_m=200.0, heat_release_w=q,
+                 albedo_rgb=(0.8, 0.8, 0.8))
+    z = np.linspace(100.0, 2000.0, 3801)
+    for x in (200.0, 600.0, 3000.0):
+        c = sm.plume_density_kg_m3(p, np.column_stack([np.full_like(z, x), np.zeros_like(z), z]))
+        want = min(1.6 * f ** (1 / 3) * min(x, sm.final_rise_distance_m(f)) ** (2 / 3) / 8.0, sm.BOUNDARY_LAYER_TOP_M)
+        assert z[np.argmax(c)] - 100.0 == pytest.approx(want, abs=1.0), x
+    # smoke goes downwind: nothing 200 m upwind, plenty 200 m downwind at the same height
+    zc = 100.0 + float(p.centreline_rise_m(200.0))
+    up, down = sm.plume_density_kg_m3(p, np.array([[-200.0, 0.0, zc], [200.0, 0.0, zc]]))
+    assert up < 1e-6 * down and down > 0
+    # mass flux through a cross-section equals the emission rate (Gaussian plume)
+    y, zz = np.meshgrid(np.linspace(-1500, 1500, 301), np.linspace(-600, 2600, 321))
+    x = 1000.0
+    c = sm.plume_density_kg_m3(p, np.column_stack([np.full(y.size, x), y.ravel(), 100.0 + zz.ravel()]))
+    flux = c.sum() * (3000.0 / 300) * (3200.0 / 320) * p.wind_mps
+    assert flux == pytest.approx(p.mass_rate_kg_s, rel=0.02)
 
 
 # ------------------------------------------------------------------ GL
@@ -342,13 +365,34 @@ def test_metadata_and_files(world, tmp_path) -> None:
     assert all(p.exists() for p in paths) and not list(tmp_path.glob(".*tmp"))
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "000003_rgb.png")), f.rgb)
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "000003_semantic.png")), f.semantic)
-    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "000003_instance.png")).astype(np.int32), f.instance)
+    from wildfire_gym.render.frame import encode_instance_rgb, read_instance_png
+
+    np.testing.assert_array_equal(read_instance_png(tmp_path / "000003_instance.png"), f.instance)
+    big = np.array([[0, 1, 65535], [65536, 70000, (1 << 24) - 1]], np.int64)  # one format past 16 bits
+    rgb = encode_instance_rgb(big)
+    r8 = rgb.astype(np.int64)
+    np.testing.assert_array_equal(r8[..., 0] + 256 * r8[..., 1] + 65536 * r8[..., 2], big)
+    with pytest.raises(ValueError, match="instance"):
+        encode_instance_rgb(np.array([[1 << 24]]))
+    th8 = Image.open(tmp_path / "000003_thermal8.png")
+    assert th8.mode == "P" and th8.size == (64, 64)
+    lo, hi = m["thermal8_range_k"]
+    idx = np.asarray(th8).astype(float)
+    t_back = np.exp(np.log(lo) + idx / 255.0 * (np.log(hi) - np.log(lo)))
+    inside = (f.thermal_k > lo) & (f.thermal_k < hi)
+    np.testing.assert_allclose(t_back[inside], f.thermal_k[inside], rtol=np.log(hi / lo) / 255.0)
     arrays = np.load(tmp_path / "000003_arrays.npz")
     np.testing.assert_array_equal(arrays["thermal_k"], f.thermal_k)
     np.testing.assert_array_equal(arrays["depth_m"], f.depth_m)
     meta = json.loads((tmp_path / "000003_meta.json").read_text())
     np.testing.assert_allclose(meta["K"], f.K)
     assert len(meta["boxes"]) == len(f.boxes) and meta["label_names"]["5"] == "flame"
+    # image-space components: every flame pixel in exactly one component box of its class
+    comps = [c for c in meta["component_boxes"] if c["label"] == "flame"]
+    assert sum(c["pixels"] for c in comps) == int((f.semantic == NAME_TO_ID["flame"]).sum()) > 0
+    for c in comps:
+        x0, y0, x1, y1 = c["xyxy"]
+        assert (f.semantic[y0:y1, x0:x1] == NAME_TO_ID["flame"]).sum() >= c["pixels"]
     sbs = side_by_side(f)
     assert sbs.shape == (64, 192, 3) and sbs.dtype == np.uint8
 

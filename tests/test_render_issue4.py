@@ -29,7 +29,7 @@ def world():
 
     land = small_landscape(30)
     try:
-        r = Renderer(land, RenderConfig(smoke_max_sources=0))  # no smoke hiding what is tested
+        r = Renderer(land, RenderConfig(max_plumes=0))  # no smoke hiding what is tested
     except RuntimeError as exc:  # no headless GL on this machine
         pytest.skip(f"no offscreen OpenGL: {exc}")
     yield land, r
@@ -95,7 +95,8 @@ def test_terrain_coloured_by_fuel_and_burn_scar() -> None:
     burnt = g.semantic == NAME_TO_ID["terrain_burnt"]
     unburnt = g.semantic == NAME_TO_ID["terrain_unburnt"]
     assert burnt.sum() > 200
-    assert g.rgb[burnt].mean() < 0.5 * g.rgb[unburnt & (np.arange(64)[None, :] < 32)].mean()  # char is dark
+    # char is dark (seen from 10 km up: the path radiance of the haze lifts it)
+    assert g.rgb[burnt].mean() < 0.6 * g.rgb[unburnt & (np.arange(64)[None, :] < 32)].mean()
 
 
 # ------------------------------------------------------------------ trees: looks, crown loss
@@ -115,7 +116,7 @@ def test_tree_states_look_and_crown_loss() -> None:
     cam = cm.tower_camera(land, 200.0, 160.0, (200.0, 200.0), tower_height_m=9.0, fov_y_deg=40.0, width=96, height=96)
     bs = np.zeros(land.shape, np.uint8)
     frames = {}
-    with Renderer(land, RenderConfig(smoke_max_sources=0)) as r:
+    with Renderer(land, RenderConfig(max_plumes=0)) as r:
         for name, st, frac in (("live", TreeState.UNBURNT, 1.0), ("scorched", TreeState.SCORCHED, 1.0),
                                ("charred", TreeState.BURNT, 1.0), ("consumed", TreeState.BURNT, 0.15),
                                ("torching", TreeState.TORCHING, 0.6)):
@@ -339,7 +340,11 @@ def test_randomisation_seeded() -> None:
     for k in ("exposure", "blur_sigma_px", "noise_sigma", "smoke_density_scale", "hour_offset_h", "haze_per_m"):
         lo, hi = getattr(ranges, k)
         assert lo <= app_a[k] <= hi, k
-    np.testing.assert_array_equal(a.depth_m, c.depth_m)  # geometry does not depend on the look
+    # geometry depends on the look only through the sampled lens, which keeps the principal point:
+    # the central pixel sees the same point
+    assert a.metadata["lens"]["pinhole_render_K"] == c.metadata["lens"]["pinhole_render_K"]
+    assert a.metadata["lens"]["distortion_opencv"] != c.metadata["lens"]["distortion_opencv"]
+    assert a.depth_m[31:33, 31:33].mean() == pytest.approx(c.depth_m[31:33, 31:33].mean(), rel=0.02)
 
 
 # ------------------------------------------------------------------ headless platforms

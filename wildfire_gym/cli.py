@@ -337,7 +337,7 @@ def simulate(
                f"(wall {s['wall_time_s']:.1f} s) -> {out_dir}")
 
 
-CAMERAS = ("uav", "tower", "nadir")
+CAMERAS = ("uav", "uav_thermal", "tower", "nadir")
 
 
 def check_render_resources(scenario: str, frames: int, size: int) -> None:
@@ -349,56 +349,56 @@ def check_render_resources(scenario: str, frames: int, size: int) -> None:
 
 
 def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, size: int = 512,
-               arch: str | None = None, randomize: bool = False, progress: bool | None = None) -> dict[str, Any]:
-    """Burn a scenario and render ``frames`` labelled frames over its duration; returns paths and timings."""
+               arch: str | None = None, randomize: bool = False, spec: Any = None, times: str | None = None,
+               night: bool = False, progress: bool | None = None) -> dict[str, Any]:
+    """Burn a scenario and render labelled frames at ``times`` (default: ``frames`` spread over its
+    duration) from the camera ``spec`` (a :class:`~wildfire_gym.render.platforms.CameraSpec`;
+    default: the ``camera`` preset at ``size`` pixels, aimed at the fire); returns paths and timings."""
     import numpy as np
 
     from .fire.simulation import FireSimulation
     from .io.atomic import atomic_write
-    from .render import RenderConfig, Renderer, camera_preset, side_by_side, write_frame
-    from .render.randomize import sample_appearance
+    from .render import RenderConfig, Renderer, side_by_side, write_frame
+    from .render.platforms import camera_for, parse_times_s, spec_from_options
+    from .render.randomize import night_appearance, sample_appearance
     from .scenario import load_scenario
     from .world import build_world
 
-    if camera not in CAMERAS:
-        from .errors import ScenarioError
-
-        raise ScenarioError("--camera", "one of " + ", ".join(CAMERAS), camera)
+    if spec is None:
+        spec = spec_from_options(camera, size=size)
     sc = load_scenario(scenario)
+    times_s = parse_times_s(times, sc.duration_s, frames)
     land = build_world(sc)
     sim = FireSimulation(land, arch=arch)
     land = sim.landscapes[0]
-    target = None
-    if sc.ignitions:
-        ig = sc.ignitions[0]
-        to = np.deg2rad((sc.weather.wind_from_deg + 180.0) % 360.0)
-        sx, sy = land.size_m
-        target = (float(np.clip(ig.x_m + 0.2 * sx * np.sin(to), 0, sx)),
-                  float(np.clip(ig.y_m + 0.2 * sy * np.cos(to), 0, sy)))
-    cam = camera_preset(land, camera, size, size, target)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(sc.seed)
     strips = []
     t_render = 0.0
-    bar = Progress("render", frames, lambda n: f"frame {int(n)}/{frames}", enabled=progress)
+    n_frames = len(times_s)
+    bar = Progress("render", n_frames, lambda n: f"frame {int(n)}/{n_frames}", enabled=progress)
     with Renderer(land, RenderConfig(seed=sc.seed)) as renderer:
-        for i, t in enumerate(np.linspace(sc.duration_s / frames, sc.duration_s, frames)):
+        for i, t in enumerate(times_s):
             sim.advance(float(t))
+            snap = sim.snapshot(0)
+            cam = camera_for(land, spec, snap)
             t0 = time.perf_counter()
             appearance = sample_appearance(rng) if randomize else None
-            frame = renderer.render(sim.snapshot(0), cam, appearance=appearance, seed=sc.seed + i)
+            if night:
+                appearance = night_appearance(sc.weather.start_hour, float(t), appearance)
+            frame = renderer.render(snap, cam, appearance=appearance, seed=sc.seed + i)
             t_render += time.perf_counter() - t0
             write_frame(frame, out, i)
             strips.append(side_by_side(frame))
             bar.update(i + 1)
-    bar.close(frames)
+    bar.close(n_frames)
     from PIL import Image
 
     anim = out / "frames.gif"
     ims = [Image.fromarray(s).convert("P", palette=Image.ADAPTIVE, colors=200) for s in strips]
     with atomic_write(anim, "wb") as fh:
         ims[0].save(fh, format="GIF", save_all=True, append_images=ims[1:], duration=250, loop=0)
-    return {"animation": anim, "frames": frames, "render_s": t_render, "out": out}
+    return {"animation": anim, "frames": len(times_s), "render_s": t_render, "out": out}
 
 
 @app.command()
@@ -406,20 +406,38 @@ def run_render(scenario: str, out: Path, camera: str = "uav", frames: int = 12, 
 def render(
     scenario: ScenarioArg,
     out: OutOpt = "out/render",
-    camera: Annotated[str, typer.Option(help="uav | tower | nadir")] = "uav",
+    camera: Annotated[str, typer.Option(help="uav | uav_thermal | tower | nadir (platform presets)")] = "uav",
     frames: Annotated[int, typer.Option(min=1, max=10000, help="frames over the scenario's duration")] = 12,
+    times: Annotated[str | None, typer.Option(help="comma-separated frame times, s (instead of --frames)")] = None,
     size: Annotated[int, typer.Option(min=16, max=4096, help="image width and height, pixels")] = 512,
+    resolution: Annotated[str | None, typer.Option(help="WIDTHxHEIGHT, pixels (overrides --size; uav_thermal: 640x512)")] = None,
+    position: Annotated[str | None, typer.Option(help="camera X,Y in m (default: stand off from the aim point)")] = None,
+    altitude_agl: Annotated[float | None, typer.Option(help="camera height above ground, m (uav 30-150; tower: above the fire's ground)")] = None,
+    distance: Annotated[float | None, typer.Option(help="horizontal stand-off from the aim point, m")] = None,
+    bearing: Annotated[float | None, typer.Option(help="compass bearing from the aim point to the camera, deg")] = None,
+    yaw: Annotated[float | None, typer.Option(help="compass heading of the view, deg (overrides the aim)")] = None,
+    pitch: Annotated[float | None, typer.Option(help="view angle below the horizon, deg (overrides the aim)")] = None,
+    fov: Annotated[float | None, typer.Option(help="vertical field of view, deg")] = None,
+    gsd: Annotated[float | None, typer.Option(help="nadir ground sampling distance, m per pixel")] = None,
+    aim: Annotated[str, typer.Option(help="fire | centre | none (none: use --yaw and --pitch)")] = "fire",
     randomize: Annotated[bool, typer.Option(help="seeded domain randomisation of each frame")] = False,
+    night: Annotated[bool, typer.Option(help="render at night (22:30 solar time, night exposure)")] = False,
     arch: Annotated[str | None, typer.Option(help="taichi arch: cpu or cuda")] = None,
     allow_large: AllowLargeOpt = False,
     progress: ProgressOpt = None,
 ) -> None:
     """Burn a scenario and write labelled frames (rgb, depth, labels, thermal, smoke, boxes) + frames.gif."""
+    from .render.platforms import spec_from_options
+
     arch = check_arch(arch)
     _allow_large(allow_large)
+    spec = spec_from_options(camera, resolution, size, position, altitude_agl, distance, bearing, yaw, pitch, fov,
+                             gsd, aim)
     out_dir = prepare_out_dir(out)
-    check_render_resources(scenario, frames, size)
-    r = run_render(scenario, out_dir, camera, frames, size, arch, randomize, progress)
+    n_frames = frames if times is None else len([t for t in times.split(",") if t.strip()])
+    check_render_resources(scenario, n_frames, max(spec.width or size, spec.height or size))
+    r = run_render(scenario, out_dir, camera, frames, size, arch, randomize, spec=spec, times=times, night=night,
+                   progress=progress)
     typer.echo(f"{r['frames']} frames from the {camera} camera ({r['frames'] / max(r['render_s'], 1e-9):.1f} "
                f"frames/s) -> {out_dir}; animation: {r['animation']}")
 
@@ -446,8 +464,11 @@ def demo(
     typer.echo(f"    {s['burned_area_ha']:.1f} ha burned, head {s['head_ros_m_per_s']:.2f} m/s, "
                f"{s['houses_reached']}/{s['houses_total']} houses reached; animation: {fpaths['animation']}")
     typer.echo(f"[3] frames   -> {out / 'frames'}")
-    r = run_render(scenario, out / "frames", "uav", frames=8, size=384)
-    typer.echo(f"    {r['frames']} labelled frames (rgb | thermal | labels): {r['animation']}")
+    for sub, cam, n, night, what in (("uav", "uav", 6, False, "UAV close-up of the head"),
+                                     ("tower", "tower", 3, False, "lookout 8 km away: the plume"),
+                                     ("night", "uav", 2, True, "UAV at night")):
+        r = run_render(scenario, out / "frames" / sub, cam, frames=n, size=384, night=night)
+        typer.echo(f"    {what}: {r['frames']} labelled frames (rgb | thermal | labels): {r['animation']}")
     typer.echo(f"demo done in {time.perf_counter() - t0:.1f} s; open {out}")
 
 

@@ -171,6 +171,17 @@ class Program:
         a = np.asarray(v, np.float32).ravel()
         {1: GL.glUniform1f, 2: GL.glUniform2f, 3: GL.glUniform3f, 4: GL.glUniform4f}[a.size](loc, *a.tolist())
 
+    def set_vec3_array(self, name: str, v: np.ndarray) -> None:
+        """A ``uniform vec3 name[n]`` from an ``[n, 3]`` array."""
+        from OpenGL import GL
+
+        loc = self.loc(name + "[0]")
+        if loc < 0:
+            loc = self.loc(name)
+        if loc >= 0:
+            a = np.ascontiguousarray(v, np.float32).reshape(-1, 3)
+            GL.glUniform3fv(loc, a.shape[0], a)
+
     def set_int(self, name: str, v: int) -> None:
         from OpenGL import GL
 

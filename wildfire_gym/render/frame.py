@@ -3,11 +3,17 @@
 Files written by :func:`write_frame` for ``index`` ``i`` (``{i:06d}`` prefix), each atomically:
 
 * ``_rgb.png`` (8-bit RGB), ``_semantic.png`` (8-bit, ids of ``label_names``),
-  ``_instance.png`` (16-bit; ``_instance.npz`` with uint32 when an id exceeds 65535);
+  ``_instance.png`` (always 8-bit RGB: ``id = R + 256 G + 65536 B``, see :func:`read_instance_png`);
+* ``_thermal8.png``: the thermal image as an 8-bit palettised PNG (inferno palette, brightness
+  temperature on a log scale over ``thermal8_range_k`` of the metadata), as radiometric
+  cameras export beside their radiometric data;
 * ``_arrays.npz``: ``depth_m`` (float32, m along the optical axis, ``inf`` sky),
   ``thermal_k`` (float32 brightness temperature, K), ``smoke_alpha`` (float32 [0, 1]);
 * ``_meta.json``: camera (``K``, ``T_world_to_cam``, convention), boxes, label names,
-  instance -> class, fire-state metadata.
+  instance -> class, fire-state metadata, and two kinds of boxes: ``boxes`` one per object
+  (fire region, smoke region, tree, house; visible and full extents) and
+  ``component_boxes`` one per 8-connected component of flame or smoke pixels in the image
+  (what an annotator drawing boxes on the picture would draw).
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ class Frame:
     instance_class: dict[int, int] = field(default_factory=dict)
     instance_source: dict[int, tuple[str, int]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    component_boxes: list[dict] = field(default_factory=list)
 
     def meta_json(self) -> dict:
         """Everything but the images, as plain JSON data."""
@@ -85,6 +92,7 @@ class Frame:
             "instance_class": {k: self.label_names[v] for k, v in sorted(self.instance_class.items())},
             "instance_source": {k: list(v) for k, v in sorted(self.instance_source.items())},
             "boxes": [b.to_dict() for b in self.boxes],
+            "component_boxes": self.component_boxes,
             "metadata": self.metadata,
         })  # type: ignore[return-value]
 
@@ -112,12 +120,11 @@ def write_frame(frame: Frame, out_dir: str | Path, index: int) -> list[Path]:
     p = d / f"{stem}_semantic.png"
     atomic_write_bytes(p, _png_bytes(frame.semantic.astype(np.uint8)))
     paths.append(p)
-    if frame.instance.size == 0 or int(frame.instance.max()) <= 0xFFFF:
-        p = d / f"{stem}_instance.png"
-        atomic_write_bytes(p, _png_bytes(frame.instance.astype(np.uint16)))
-    else:
-        p = d / f"{stem}_instance.npz"
-        atomic_save_npz(p, instance=frame.instance.astype(np.uint32))
+    p = d / f"{stem}_instance.png"
+    atomic_write_bytes(p, _png_bytes(encode_instance_rgb(frame.instance)))
+    paths.append(p)
+    p = d / f"{stem}_thermal8.png"
+    atomic_write_bytes(p, thermal_palettised_png(frame.thermal_k))
     paths.append(p)
     p = d / f"{stem}_arrays.npz"
     atomic_save_npz(p, depth_m=frame.depth_m, thermal_k=frame.thermal_k, smoke_alpha=frame.smoke_alpha)
@@ -126,6 +133,43 @@ def write_frame(frame: Frame, out_dir: str | Path, index: int) -> list[Path]:
     atomic_write_text(p, json.dumps(frame.meta_json(), indent=1, sort_keys=True) + "\n")
     paths.append(p)
     return paths
+
+
+MAX_INSTANCE_ID = (1 << 24) - 1
+"""Largest instance id an instance PNG holds (24-bit RGB)."""
+
+
+def encode_instance_rgb(instance: np.ndarray) -> np.ndarray:
+    """Instance ids ``[H, W]`` -> uint8 RGB ``[H, W, 3]`` with ``id = R + 256 G + 65536 B``."""
+    ids = np.asarray(instance, np.int64)
+    if ids.size and (ids.min() < 0 or ids.max() > MAX_INSTANCE_ID):
+        raise ValueError(f"instance: expected ids in [0, {MAX_INSTANCE_ID}], got {ids.min()}..{ids.max()}")
+    return np.stack([ids & 255, (ids >> 8) & 255, (ids >> 16) & 255], -1).astype(np.uint8)
+
+
+def read_instance_png(path: str | Path) -> np.ndarray:
+    """The uint32 instance ids of an ``_instance.png`` written by :func:`write_frame`."""
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(path).convert("RGB")).astype(np.uint32)
+    return rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16)
+
+
+def thermal_palettised_png(thermal_k: np.ndarray, range_k: tuple[float, float] = THERMAL_DISPLAY_RANGE_K) -> bytes:
+    """8-bit palettised PNG of brightness temperature (inferno palette, log scale over ``range_k``):
+    index ``i`` stands for ``exp(log lo + i / 255 (log hi - log lo))`` K."""
+    from matplotlib import colormaps
+    from PIL import Image
+
+    lo, hi = np.log(range_k[0]), np.log(range_k[1])
+    x = (np.log(np.clip(thermal_k, range_k[0], range_k[1])) - lo) / (hi - lo)
+    idx = np.clip((x * 255 + 0.5).astype(np.int32), 0, 255).astype(np.uint8)
+    im = Image.fromarray(idx, mode="P")
+    lut = (colormaps["inferno"](np.linspace(0, 1, 256))[:, :3] * 255 + 0.5).astype(np.uint8)
+    im.putpalette(lut.ravel().tolist())
+    buf = io.BytesIO()
+    im.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
 
 
 def thermal_colormap(thermal_k: np.ndarray, range_k: tuple[float, float] = THERMAL_DISPLAY_RANGE_K) -> np.ndarray:

@@ -10,7 +10,9 @@ Boxes are ``[x0, y0, x1, y1]`` in pixels with exclusive ``x1, y1`` (the box of p
 labelled pixels; ``full`` boxes from the object's unoccluded extent: for fire regions
 a flame-only pass without occluders, for smoke the optical depth ignoring occlusion,
 for trees and houses the projection of their 3-D bounds (clipped to the image; these
-have no pixel count, so ``full_pixels`` is ``None``).
+have no pixel count, so ``full_pixels`` is ``None``). Besides these per-object boxes,
+:func:`component_boxes` gives one box per 8-connected component of flame or smoke pixels
+in the image (one fire region split by a tree in front gives two components).
 """
 
 from __future__ import annotations
@@ -22,6 +24,24 @@ from scipy import ndimage
 
 from .camera import Camera
 from .scene import FLAME, LABEL_NAMES, SMOKE, STRUCTURE
+
+
+def component_boxes(semantic: np.ndarray, classes: tuple[int, ...] = (FLAME, SMOKE)) -> list[dict]:
+    """Image-space boxes: one per 8-connected component of the pixels of each class in
+    ``classes`` (``xyxy`` exclusive, pixel count), largest first within a class."""
+    out = []
+    for cls in classes:
+        lab, n = ndimage.label(semantic == cls, structure=np.ones((3, 3), bool))
+        if n == 0:
+            continue
+        counts = np.bincount(lab.ravel())[1:]
+        objs = ndimage.find_objects(lab)
+        for k in np.argsort(-counts, kind="stable"):
+            ys, xs = objs[k]
+            out.append({"label": LABEL_NAMES[cls], "class_id": int(cls),
+                        "xyxy": [int(xs.start), int(ys.start), int(xs.stop), int(ys.stop)], "pixels": int(counts[k])})
+    return out
+
 
 OCCLUSION_TOLERANCE = 0.02
 """A region counts as occluded when fewer than 98 % of its unoccluded pixels are visible."""

@@ -21,7 +21,11 @@ class Appearance:
     ``hour_offset_h`` shifts the scenario's solar time; ``haze_per_m`` aerial-perspective
     extinction (1/m); ``exposure`` multiplies linear radiance before the tonemap;
     ``blur_sigma_px`` Gaussian optical blur; ``noise_sigma`` sensor noise in 8-bit counts;
-    ``smoke_density_scale`` multiplies the smoke emission.
+    ``smoke_density_scale`` multiplies the smoke emission. Sensor effects (:mod:`.sensor`):
+    ``vignetting`` strength of the ``cos^4`` fall-off in [0, 1]; ``motion_blur_px`` /
+    ``motion_blur_deg`` length and direction of a motion streak; ``jpeg_quality`` 1-95 (0: no
+    JPEG); ``lens_distortion`` OpenCV ``(k1, k2, p1, p2, k3)``; ``cloud_cover`` fraction of
+    the sky under a cumulus layer (0 clear).
     """
 
     hour_offset_h: float = 0.0
@@ -37,6 +41,12 @@ class Appearance:
     noise_sigma: float = 0.0
     smoke_density_scale: float = 1.0
     smoke_tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    vignetting: float = 0.0
+    motion_blur_px: float = 0.0
+    motion_blur_deg: float = 0.0
+    jpeg_quality: int = 0
+    lens_distortion: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+    cloud_cover: float = 0.0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -55,6 +65,14 @@ class RandomizationRanges:
     blur_sigma_px: tuple[float, float] = (0.0, 1.2)
     noise_sigma: tuple[float, float] = (0.0, 4.0)
     smoke_density_scale: tuple[float, float] = (0.4, 2.5)
+    vignetting: tuple[float, float] = (0.0, 0.6)
+    motion_blur_px: tuple[float, float] = (0.0, 3.0)
+    jpeg_quality: tuple[float, float] = (55.0, 95.0)
+    distortion_k1: tuple[float, float] = (-0.12, 0.03)
+    """OpenCV k1 of action-camera and drone lenses (barrel, k1 < 0, dominates)."""
+    distortion_k2: tuple[float, float] = (-0.02, 0.02)
+    distortion_p: tuple[float, float] = (-0.001, 0.001)
+    cloud_cover: tuple[float, float] = (0.0, 0.7)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -89,4 +107,22 @@ def sample_appearance(rng: np.random.Generator, ranges: RandomizationRanges | No
         exposure=u(r.exposure), blur_sigma_px=u(r.blur_sigma_px), noise_sigma=u(r.noise_sigma),
         smoke_density_scale=u(r.smoke_density_scale),
         smoke_tint=_jitter_rgb(rng, base.smoke_tint, 0.5 * r.sky_jitter),
+        vignetting=u(r.vignetting), motion_blur_px=u(r.motion_blur_px), motion_blur_deg=float(rng.uniform(0.0, 180.0)),
+        jpeg_quality=int(round(u(r.jpeg_quality))),
+        lens_distortion=(u(r.distortion_k1), u(r.distortion_k2), u(r.distortion_p), u(r.distortion_p), 0.0),
+        cloud_cover=u(r.cloud_cover),
     )
+
+
+NIGHT_SOLAR_HOUR = 22.5
+"""Local solar time of :func:`night_appearance`, h."""
+NIGHT_EXPOSURE = 2.0
+"""Exposure of a night frame (a camera's auto exposure opens up in the dark)."""
+
+
+def night_appearance(start_hour: float, time_s: float, base: Appearance | None = None) -> Appearance:
+    """``base`` (default look) shifted to :data:`NIGHT_SOLAR_HOUR` at ``time_s`` s after a start at
+    ``start_hour`` (local solar time, h), with the night exposure."""
+    b = base or Appearance()
+    now = (float(start_hour) + float(time_s) / 3600.0) % 24.0
+    return dataclasses.replace(b, hour_offset_h=(NIGHT_SOLAR_HOUR - now) % 24.0, exposure=NIGHT_EXPOSURE)

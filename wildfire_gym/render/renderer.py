@@ -16,37 +16,114 @@ from ..fire.state import BurnState, FireSnapshot
 from ..units import celsius_to_kelvin
 from . import thermal as th
 from ._gl import GLContext
-from .camera import (
-    Camera,
-    ground_elevation_m,
-    look_at_angles,
-    nadir_camera,
-    tower_camera,
-    uav_camera,
-)
-from .frame import Frame
-from .labels import decode_ids, instance_classes, make_boxes, smoke_regions
+from .camera import Camera
+from .flames import FLAME_TEMPERATURE_PROFILE_K, flame_front, hot_body_rgb
+from .frame import THERMAL_DISPLAY_RANGE_K, Frame
+from .instancing import tree_instances
+from .labels import component_boxes, decode_ids, instance_classes, make_boxes, smoke_regions
 from .passes import GpuScene
+from .platforms import CameraSpec, camera_for
 from .randomize import Appearance, RandomizationRanges, sample_appearance
 from .scene import (
+    FLAME,
     HAZE_SCALE_HEIGHT_M,
     LABEL_NAMES,
+    MID_TREE_LOD,
     SMOKE,
     build_static_geometry,
     fire_regions,
     flame_vertices,
     lighting_for,
     terrain_base_rgba,
+    terrain_layers,
     terrain_static,
     terrain_textures,
     tree_states,
+    unburnt_ground_radiance,
 )
-from .smoke import plume_puffs
+from .sensor import (
+    LensDistortion,
+    distortion_source_map,
+    jpeg_roundtrip,
+    motion_blur,
+    remap,
+    vignetting_gain,
+)
+from .smoke import (
+    MAX_PLUMES,
+    PLUME_LENGTH_M,
+    PLUME_ROWS,
+    SMOKE_MASS_EXTINCTION_M2_KG,
+    Plume,
+    fire_plumes,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..world.landscape import Landscape
 
 logger = logging.getLogger(__name__)
+
+FLAME_RGB_PROFILE = hot_body_rgb(np.asarray(FLAME_TEMPERATURE_PROFILE_K))
+"""Linear RGB of the flame from base to tip (the temperature profile through Planck's law)."""
+FLAME_TIME_WRAP_S = 3600.0
+CLOUD_BASE_AGL_M = 1800.0
+"""m above the lowest terrain; base of the fair-weather cumulus layer drawn when cloud_cover > 0."""
+CLOUD_SUN_GAIN = 0.75
+CLOUD_AMBIENT_GAIN = 1.4
+"""Sunlit cloud colour: direct sun times this (a cloud's bright side scatters ~75 % of it to the
+camera's side), plus skylight times this."""
+DISTORTION_FIT_STEPS = 40
+DISTORTION_FIT_GROWTH = 1.01
+"""The distorted image's focal length grows by this factor per step until its corners fall
+inside the pinhole render (at most DISTORTION_FIT_STEPS steps)."""
+SMOKE_MIN_ALPHA = 0.1
+"""Smoke thinner than this opacity is a veil, never labelled (whatever its contrast: a thin
+veil over dark char changes its luminance a lot but is not what annotators box as smoke)."""
+SMOKE_MIN_REGION_PX = 16
+"""Connected smoke regions smaller than this many pixels are not labelled (speckles at the
+plume's ragged edge)."""
+SMOKE_CONTRAST_THRESHOLD = 0.05
+"""Relative luminance change that makes smoke visible: the 5 % contrast threshold of the
+meteorological optical range (WMO Guide to Instruments and Methods of Observation, ch. 9)."""
+SMOKE_LUMINANCE_FLOOR = 0.02
+"""Linear luminance below which the contrast is taken relative to this floor (dark pixels:
+tiny absolute changes are not visible however large relative to black)."""
+SMOKE_OVER_FLAME_ALPHA = 0.8
+"""Flame pixels become smoke only behind smoke at least this opaque."""
+SMOKE_AMBIENT_GAIN = 1.6
+"""Skylight reaching smoke from all sides (a particle cloud scatters light from the whole sky
+dome, not from the upper hemisphere of a surface)."""
+SMOKE_FIRE_GLOW_RGB = (0.5, 0.17, 0.04)
+"""Linear light the flames cast on the base of the plume, at full fire power."""
+SMOKE_NOISE = 1.0
+"""Strength of the billowing noise on the plume's density (0: the smooth Gaussian plume)."""
+
+
+def fire_glow_visibility(sun_elevation_deg: float) -> float:
+    """How much the fire's glow on its smoke shows against daylight: 1 at night, 0.1 in full
+    sun (the glow is the same light; daylight swamps it), a linear ramp through twilight."""
+    day = min(max((sun_elevation_deg + 6.0) / 16.0, 0.0), 1.0)
+    return 1.0 - 0.9 * day
+
+
+def smoke_visible(rgb_clear: np.ndarray, rgb_smoky: np.ndarray, alpha: np.ndarray, min_alpha: float,
+                  contrast: float) -> np.ndarray:
+    """Where smoke is visible: opacity >= ``min_alpha`` and a relative luminance change
+    ``|Y_smoky - Y_clear| / max(Y_clear, floor)`` >= ``contrast`` (Y: Rec. 709 luminance of the
+    linearised display values; the frame's tonemap has display gamma 2), in connected regions
+    of at least :data:`SMOKE_MIN_REGION_PX` pixels."""
+    w = np.array([0.2126, 0.7152, 0.0722], np.float32) / np.float32(255.0 * 255.0)
+    y0 = np.square(rgb_clear.astype(np.float32)) @ w
+    y1 = np.square(rgb_smoky.astype(np.float32)) @ w
+    c = np.abs(y1 - y0) / np.maximum(y0, SMOKE_LUMINANCE_FLOOR)
+    mask = (alpha >= min_alpha) & (c >= contrast)
+    if mask.any():
+        lab, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+        small = np.bincount(lab.ravel())[1:] < SMOKE_MIN_REGION_PX
+        if small.any():
+            mask &= ~np.concatenate([[False], small])[lab]
+    return mask
+"""s; the flame shader's clock wraps here (float precision of the animated noise)."""
 
 
 @dataclass(frozen=True)
@@ -57,8 +134,16 @@ class RenderConfig:
     ``tree_lod``: level of detail of the world's tree meshes (0 coarse .. 2 fine).
     ``terrain_stride``: keep every n-th terrain vertex (colours and radiance stay per cell).
     ``smoke_downsample``: the smoke pass runs at 1/n resolution (smoke is soft).
-    ``smoke_label_alpha``: smoke opacity from which a pixel is labelled ``smoke``.
+    ``max_plumes``: smoke plumes drawn (the strongest fire regions; 0: no smoke).
+    ``smoke_min_alpha``, ``smoke_contrast``: a pixel is labelled ``smoke`` where the smoke's
+    opacity is at least ``smoke_min_alpha`` *and* it changes the pixel's luminance by at least
+    ``smoke_contrast`` relative to the pixel without smoke (see :func:`smoke_visible`).
+    ``plume_length_m``: plumes are drawn this far downwind. ``smoke_noise``: strength of the
+    billowing noise on the plume density (0: the smooth model of :mod:`.smoke`).
     ``object_boxes``: also box trees and houses (fire and smoke regions are always boxed).
+    ``tree_instancing``: draw trees by instancing (:mod:`.instancing`; fast to build, small);
+    ``False`` merges every tree's mesh into the static buffer (the reference path).
+    ``shadows``: sun shadows from a shadow map (about half the frame time on a CPU rasteriser).
     ``randomization``: when set, each frame samples an :class:`Appearance` from these
     ranges with the frame's seed (unless an appearance is passed to ``render``).
     ``latitude_deg``, ``day_of_year``: for the sun's path. ``seed``: base of every frame seed.
@@ -68,13 +153,16 @@ class RenderConfig:
     tree_lod: int = 1
     terrain_stride: int = 1
     smoke_downsample: int = 4
-    smoke_max_sources: int = 16
-    smoke_puffs_per_source: int = 10
-    plume_length_m: float = 800.0
-    smoke_label_alpha: float = 0.5
+    max_plumes: int = MAX_PLUMES
+    plume_length_m: float = PLUME_LENGTH_M
+    smoke_min_alpha: float = SMOKE_MIN_ALPHA
+    smoke_contrast: float = SMOKE_CONTRAST_THRESHOLD
+    smoke_noise: float = SMOKE_NOISE
     amodal_flames: bool = True
     object_boxes: bool = False
     cull_back_faces: bool = False
+    tree_instancing: bool = True
+    shadows: bool = True
     thermal: th.ThermalSensor = field(default_factory=th.ThermalSensor)
     randomization: RandomizationRanges | None = None
     latitude_deg: float = 38.0
@@ -88,10 +176,12 @@ class RenderConfig:
             raise ValueError(f"terrain_stride: expected 1..64, got {self.terrain_stride}")
         if not 1 <= self.smoke_downsample <= 8:
             raise ValueError(f"smoke_downsample: expected 1..8, got {self.smoke_downsample}")
-        if not 0.0 < self.smoke_label_alpha < 1.0:
-            raise ValueError(f"smoke_label_alpha: expected in (0, 1), got {self.smoke_label_alpha}")
-        if self.smoke_max_sources < 0 or self.smoke_puffs_per_source < 0 or self.plume_length_m <= 0:
-            raise ValueError("smoke_max_sources/smoke_puffs_per_source: expected >= 0; plume_length_m > 0")
+        if not 0.0 < self.smoke_min_alpha < 1.0:
+            raise ValueError(f"smoke_min_alpha: expected in (0, 1), got {self.smoke_min_alpha}")
+        if not 0.0 < self.smoke_contrast < 1.0:
+            raise ValueError(f"smoke_contrast: expected in (0, 1), got {self.smoke_contrast}")
+        if not 0 <= self.max_plumes <= MAX_PLUMES or self.plume_length_m <= 0:
+            raise ValueError(f"max_plumes: expected 0..{MAX_PLUMES}; plume_length_m: expected > 0 m")
         if not -90.0 <= self.latitude_deg <= 90.0:
             raise ValueError(f"latitude_deg: expected -90..90, got {self.latitude_deg}")
         if not 1 <= self.day_of_year <= 366:
@@ -114,11 +204,14 @@ class Renderer:
         t0 = time.perf_counter()
         self._ctx = GLContext(64, 64, self.config.platform)
         t1 = time.perf_counter()
-        self.geometry = build_static_geometry(landscape, self.config.tree_lod, self.config.terrain_stride)
+        cfg = self.config
+        self.geometry = build_static_geometry(landscape, cfg.tree_lod, cfg.terrain_stride,
+                                              merge_trees=not cfg.tree_instancing)
+        instances = tree_instances(landscape.trees, cfg.tree_lod, MID_TREE_LOD) if cfg.tree_instancing else None
         self._terrain_static = terrain_static(landscape, self.config.seed)
         t2 = time.perf_counter()
         self._gpu = GpuScene(self.geometry, landscape.shape, landscape.cell_m, self.config.smoke_downsample,
-                             self.config.cull_back_faces)
+                             self.config.cull_back_faces, instances, self.config.shadows)
         t3 = time.perf_counter()
         self.build_timings = {"context_s": t1 - t0, "geometry_s": t2 - t1, "upload_s": t3 - t2, "total_s": t3 - t0}
         self._state_key: tuple | None = None
@@ -127,6 +220,7 @@ class Renderer:
         self._base_rgba: np.ndarray | None = None
         sc = landscape.scenario
         self._air_k = float(celsius_to_kelvin(sc.weather.air_temperature_c))
+        self._rh = float(sc.weather.relative_humidity)
         self._z_min = float(np.min(landscape.elevation_m))
         self._ignition_s = min((ig.t_s for ig in sc.ignitions), default=None)
         logger.info("scene built in %.2f s (%d vertices, %d triangles, %s)", self.build_timings["total_s"],
@@ -165,33 +259,81 @@ class Renderer:
         land, cfg = self.landscape, self.config
         light = lighting_for(solar_hour, cfg.day_of_year, cfg.latitude_deg, self._air_k, app)
         table = th.band_table(tuple(cfg.thermal.band_um))
-        t_sky = th.sky_brightness_temperature_k(self._air_k)
-        l_down = float(table.radiance(t_sky))
+        eps_z = th.window_sky_emissivity_zenith(self._air_k, self._rh)
+        l_air = float(table.radiance(self._air_k))
+        t_sky = float(table.brightness_temperature(np.float32(eps_z * l_air)))  # zenith, K
+        l_down = th.window_sky_downwelling_radiance(eps_z, self._air_k, table)
         tint = tuple(app.terrain_tint)
         if self._base_rgba_key != tint:  # the unburnt texture changes only with the palette
             self._base_rgba = terrain_base_rgba(self._terrain_static, app)
             self._base_rgba_key = tint
         rgba, rad, _ = terrain_textures(land, snap, self._terrain_static, light, app, table, l_down, self._base_rgba)
         s0, s1 = tree_states(self.geometry, land, snap, light, app, table, l_down)
-        regions = fire_regions(land, snap)
+        front = flame_front(land, snap, self._terrain_static.residence_s)
+        unburnt_rad = unburnt_ground_radiance(land, self._terrain_static, light, table, l_down)
+        layers = terrain_layers(snap, rgba, rad, self._base_rgba, unburnt_rad, front.arrival_pred_s)
+        regions = fire_regions(land, snap, front)
         first_fire = 1 + self.geometry.n_trees + self.geometry.n_houses
-        time_key = int(round(snap.time_s * 10.0))
-        flames = flame_vertices(land, snap, regions, first_fire, self._terrain_static, table, time_key)
-        puffs = plume_puffs(snap, land.elevation_m, land.cell_m, self.geometry.crown_centre_m, self._air_k,
-                            self._terrain_static.residence_s,
-                            cfg.smoke_max_sources, cfg.smoke_puffs_per_source, cfg.plume_length_m,
-                            app.smoke_density_scale)
+        flames = flame_vertices(land, snap, regions, first_fire, self._terrain_static, table, front)
+        plumes = self._plumes(snap, front, regions, app)
+        packed = np.concatenate([p.pack() for p in plumes]) if plumes else np.zeros((0, PLUME_ROWS, 4), np.float32)
         t_house = th.sunlit_temperature_k(self._air_k, float(light.sun_dir[2]), th.SUN_GROUND_WARMING_K)
         house_rad = float(th.surface_radiance(np.float32(t_house), th.EMISSIVITY["roof"], l_down, table))
         t1 = time.perf_counter()
-        self._gpu.upload_state(rgba, rad, s0, s1, flames, puffs)
+        self._gpu.upload_state(layers, s0, s1, flames, packed)
         t2 = time.perf_counter()
-        self._state = {"light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
+        far_rad = float(np.median(unburnt_rad))
+        self._state = {"far_rad": far_rad, "sky_eps_zenith": eps_z, "l_air": l_air, "light": light, "table": table, "l_down": l_down, "t_sky": t_sky, "regions": regions,
                        "tree_sem": s1[:, 1].astype(np.int32), "first_fire": first_fire, "house_rad": house_rad,
-                       "n_puffs": int(puffs.shape[0]), "n_flame_vertices": int(flames.shape[0]),
+                       "plumes": plumes, "n_flame_vertices": int(flames.shape[0]),
                        "timings": {"state_s": t1 - t0, "upload_s": t2 - t1}}
         self._state_key = key
         return self._state
+
+    @staticmethod
+    def _distort_raw(raw, cam: Camera, lens: LensDistortion) -> np.ndarray:
+        """Resample every raw buffer through the lens (in place); returns the distorted image's K.
+
+        The distorted image's focal length is scaled up just enough that its corners sample
+        inside the rendered pinhole image (barrel lenses see wider than their K)."""
+        W, H = cam.width, cam.height
+        scale = 1.0
+        for _ in range(DISTORTION_FIT_STEPS):
+            K = cam.K.copy()
+            K[0, 0] *= scale
+            K[1, 1] *= scale
+            rows, cols = distortion_source_map(K, cam.K, W, H, lens)
+            if rows.min() >= 0.0 and cols.min() >= 0.0 and rows.max() <= H - 1.0 and cols.max() <= W - 1.0:
+                break
+            scale *= DISTORTION_FIT_GROWTH
+        raw.rgb = remap(raw.rgb, rows, cols, nearest=False)
+        if raw.rgb_clear is not None:
+            raw.rgb_clear = remap(raw.rgb_clear, rows, cols, nearest=False)
+        raw.ids = remap(raw.ids, rows, cols, nearest=True)
+        raw.radiance = remap(raw.radiance, rows, cols, nearest=True)  # no heat across label edges
+        raw.depth01 = remap(raw.depth01, rows, cols, nearest=True, fill=1.0)
+        if raw.amodal_ids is not None:
+            raw.amodal_ids = remap(raw.amodal_ids, rows, cols, nearest=True)
+        if raw.smoke is not None:
+            raw.smoke = remap(raw.smoke, rows, cols, nearest=False)
+        return K
+
+    def _plumes(self, snap: FireSnapshot, front, regions, app: Appearance) -> list[Plume]:
+        """The frame's smoke plumes from the active front and the burning crowns."""
+        cfg, land = self.config, self.landscape
+        if cfg.max_plumes == 0:
+            return []
+        cell = front.cell
+        mid = 0.5 * (front.p0 + front.p1)
+        seg = np.linalg.norm(front.p1 - front.p0, axis=1)
+        inten = snap.fireline_intensity_kw_m[cell[:, 0], cell[:, 1]].astype(np.float64) * 1e3
+        reg = regions.label[cell[:, 0], cell[:, 1]]
+        gz = land.elevation_m[cell[:, 0], cell[:, 1]].astype(np.float64)
+        bt = regions.burning_trees
+        tree_xyz = self.geometry.crown_centre_m[bt].astype(np.float64) if bt.size else np.zeros((0, 3))
+        plumes = fire_plumes(snap, mid, seg, inten, reg, gz, tree_xyz, regions.tree_region, self._air_k,
+                             app.smoke_density_scale, cfg.max_plumes)
+        return [dataclasses.replace(p, length_m=cfg.plume_length_m) for p in plumes]
 
     def render(self, snapshot: FireSnapshot, camera: Camera, appearance: Appearance | None = None,
                seed: int | None = None) -> Frame:
@@ -214,23 +356,33 @@ class Renderer:
         solar_hour = (land.scenario.weather.start_hour + snapshot.time_s / 3600.0 + appearance.hour_offset_h) % 24.0
         st = self._update_state(snapshot, appearance, solar_hour)
         light = st["light"]
-        table: th.BandTable = st["table"]
         cam = camera
         uniforms = {
             "u_sun_dir": light.sun_dir, "u_sun_rgb": light.sun_rgb, "u_zenith": light.sky_zenith_rgb,
             "u_horizon": light.sky_horizon_rgb, "u_haze_rgb": light.haze_rgb, "u_exposure": light.exposure,
-            "u_rad_zenith": float(table.radiance(st["t_sky"])), "u_rad_horizon": float(table.radiance(self._air_k)),
+            "u_sky_eps_z": st["sky_eps_zenith"], "u_rad_air": st["l_air"],
+            "u_cloud_cover": float(appearance.cloud_cover), "u_cloud_base_m": float(self._z_min + CLOUD_BASE_AGL_M),
+            "u_rad_cloud": float(st["table"].radiance(th.cloud_base_temperature_k(self._air_k, CLOUD_BASE_AGL_M))),
+            "u_cloud_rgb": (light.sun_rgb * max(float(light.sun_dir[2]), 0.0) * CLOUD_SUN_GAIN + light.sky_ambient_rgb * CLOUD_AMBIENT_GAIN).astype(np.float32),
             "u_sky_amb": light.sky_ambient_rgb, "u_ground_amb": light.ground_ambient_rgb,
             "u_cam_pos": cam.position_m.astype(np.float32), "u_haze_per_m": light.haze_per_m,
-            "u_house_rad": st["house_rad"],
+            "u_house_rad": st["house_rad"], "u_far_rad": st["far_rad"],
+            "u_time": float(snapshot.time_s % FLAME_TIME_WRAP_S), "u_flame_rgb": FLAME_RGB_PROFILE,
             "u_haze_base_z": self._z_min, "u_haze_h": HAZE_SCALE_HEIGHT_M,
-            "u_smoke_light": (light.sun_rgb * max(float(light.sun_dir[2]), 0.0) * 0.6 + light.sky_ambient_rgb * 1.2)
-            * np.asarray(appearance.smoke_tint, np.float32),
+            "smoke": {"u_sun_rgb": light.sun_rgb * np.asarray(appearance.smoke_tint, np.float32),
+                      "u_sun_dir": light.sun_dir,
+                      "u_amb_rgb": (SMOKE_AMBIENT_GAIN * light.sky_ambient_rgb) * np.asarray(appearance.smoke_tint, np.float32),
+                      "u_glow_rgb": np.asarray(SMOKE_FIRE_GLOW_RGB, np.float32) * float(fire_glow_visibility(light.sun_elevation_deg)), "u_time": float(snapshot.time_s % FLAME_TIME_WRAP_S),
+                      "u_ext": SMOKE_MASS_EXTINCTION_M2_KG, "u_noise": float(self.config.smoke_noise)},
         }
         raw = self._gpu.render(cam, uniforms, self.config.amodal_flames, True)
         t_gpu = time.perf_counter()
 
         H, W = cam.height, cam.width
+        K_out = cam.K.copy()
+        lens = LensDistortion(*appearance.lens_distortion)
+        if not lens.identity and cam.projection == "perspective":
+            K_out = self._distort_raw(raw, cam, lens)
         depth = cam.depth_from_buffer(raw.depth01)
         semantic, instance = decode_ids(raw.ids)
         rgb = np.ascontiguousarray(raw.rgb)
@@ -248,18 +400,27 @@ class Renderer:
         fire_ids = range(first_fire, first_fire + n_fire)
         first_smoke = first_fire + n_fire
         if raw.smoke is not None:
-            smoke_mask = alpha >= self.config.smoke_label_alpha
+            smoke_mask = smoke_visible(raw.rgb_clear, rgb, alpha, self.config.smoke_min_alpha, self.config.smoke_contrast)
+            # flames stay flame unless the smoke in front of them is nearly opaque
+            smoke_mask &= (semantic != FLAME) | (alpha >= SMOKE_OVER_FLAME_ALPHA)
             semantic[smoke_mask] = SMOKE
             n_smoke = smoke_regions(semantic, instance, first_smoke)
         else:
             n_smoke = 0
         smoke_ids = range(first_smoke, first_smoke + n_smoke)
-        # Camera effects on the RGB (appearance): optical blur then sensor noise.
+        # Camera effects on the RGB (appearance): motion, optics, vignetting, sensor noise, JPEG.
+        if appearance.motion_blur_px > 0:
+            rgb = motion_blur(rgb, appearance.motion_blur_px, appearance.motion_blur_deg)
         if appearance.blur_sigma_px > 0:
             rgb = ndimage.gaussian_filter(rgb, sigma=(appearance.blur_sigma_px, appearance.blur_sigma_px, 0))
         if appearance.noise_sigma > 0:
             noisy = rgb.astype(np.float32) + rng.standard_normal(rgb.shape, dtype=np.float32) * np.float32(appearance.noise_sigma)
             rgb = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+        if appearance.vignetting > 0:
+            gain = vignetting_gain(K_out, W, H, appearance.vignetting)
+            rgb = np.clip(rgb.astype(np.float32) * gain[..., None] + 0.5, 0, 255).astype(np.uint8)
+        if appearance.jpeg_quality > 0:
+            rgb = jpeg_roundtrip(rgb, appearance.jpeg_quality)
         t_rgb = time.perf_counter()
         # Thermal: radiance of the surfaces -> atmosphere, smoke, sensor -> brightness temperature.
         # Path length ~ depth along the optical axis (a lower bound of the range, within 15 %
@@ -292,19 +453,21 @@ class Renderer:
                 elif k <= n_t + n_h:
                     j = k - 1 - n_t
                     bounds[k] = (self.geometry.house_bounds_m[j, 0], self.geometry.house_bounds_m[j, 1])
-        tau_thr = -math.log(1.0 - self.config.smoke_label_alpha)
+        tau_thr = -math.log(1.0 - self.config.smoke_min_alpha)
         boxes = make_boxes(semantic, instance, inst_class, fire_ids, smoke_ids, raw.amodal_ids, tau_full, tau_thr,
                            cam, bounds)
         t_labels = time.perf_counter()
         meta = self._metadata(snapshot, cam, appearance, light, st, seed_key, n_fire, n_smoke)
+        meta["lens"] = {"K": K_out.tolist(), "distortion_opencv": lens.as_opencv(), "pinhole_render_K": cam.K.tolist(),
+                        "model": "OpenCV (k1, k2, p1, p2, k3) on the frame's K; cv2.undistort(img, K, dist) gives the pinhole image"}
         timings = dict(st["timings"])
         timings.update(raw.timings)
         timings.update({"gpu_total_s": t_gpu - t_start, "rgb_post_s": t_rgb - t_gpu, "thermal_s": t_thermal - t_rgb,
                         "labels_s": t_labels - t_thermal, "total_s": time.perf_counter() - t_start})
         return Frame(rgb=rgb, depth_m=depth, semantic=semantic, instance=instance, thermal_k=thermal_k,
-                     smoke_alpha=alpha, boxes=boxes, K=cam.K.copy(), T_world_to_cam=cam.T_world_to_cam.copy(),
+                     smoke_alpha=alpha, boxes=boxes, K=K_out, T_world_to_cam=cam.T_world_to_cam.copy(),
                      metadata=meta, label_names=dict(LABEL_NAMES), instance_class=inst_class,
-                     instance_source=source, timings=timings)
+                     instance_source=source, timings=timings, component_boxes=component_boxes(semantic))
 
     def _metadata(self, snap: FireSnapshot, cam: Camera, app: Appearance, light, st: dict, seed_key: list[int],
                   n_fire: int, n_smoke: int) -> dict:
@@ -329,10 +492,14 @@ class Renderer:
             "wind_from_deg": float(snap.wind_from_deg),
             "moisture_d1h": float(snap.moisture_d1h),
             "air_temperature_k": self._air_k,
+            "sky_zenith_brightness_temperature_k": float(st["t_sky"]),
+            "sky_model": "clear sky, 8-14 um window emissivity of Idso (1981), slant paths 1 - (1 - eps_z)^(1/cos)",
             "solar_elevation_deg": float(light.sun_elevation_deg),
             "solar_azimuth_deg": float(light.sun_azimuth_deg),
             "n_fire_regions": int(n_fire),
             "n_smoke_regions": int(n_smoke),
+            "plumes": [dataclasses.asdict(p) for p in st["plumes"]],
+            "smoke_label_rule": {"min_alpha": self.config.smoke_min_alpha, "luminance_contrast": self.config.smoke_contrast},
             "n_burning_trees": int(st["regions"].burning_trees.size),
             "camera": cam.to_dict(),
             "appearance": app.to_dict(),
@@ -340,24 +507,15 @@ class Renderer:
             "seed": seed_key,
             "depth_convention": "z along the optical axis, m; inf where sky",
             "thermal_units": "brightness temperature, K",
+            "thermal8_range_k": list(THERMAL_DISPLAY_RANGE_K),
         }
 
 
 def camera_preset(landscape: Landscape, name: str, width: int = 512, height: int = 512,
-                  target_xy_m: tuple[float, float] | None = None) -> Camera:
-    """A ready-made camera by name (``uav``, ``tower``, ``nadir``) looking at ``target_xy_m``
-    (default: the terrain centre). For the CLI and examples."""
-    sx, sy = landscape.size_m
-    tgt = target_xy_m or (sx / 2.0, sy / 2.0)
-    if name == "nadir":
-        return nadir_camera(landscape, width=width, height=height)
-    if name == "tower":
-        return tower_camera(landscape, 0.08 * sx, 0.08 * sy, tgt, tower_height_m=25.0, width=width, height=height)
-    if name == "uav":
-        x, y = tgt[0] - 0.25 * sx, tgt[1] - 0.25 * sy
-        x, y = min(max(x, 0.0), sx), min(max(y, 0.0), sy)
-        alt = 0.2 * max(sx, sy)
-        eye = np.array([x, y, ground_elevation_m(landscape, x, y) + alt])
-        yaw, pitch = look_at_angles(eye, np.array([tgt[0], tgt[1], ground_elevation_m(landscape, *tgt)]))
-        return uav_camera(landscape, x, y, alt, yaw, pitch, 60.0, width, height)
-    raise ValueError(f"camera: expected 'uav', 'tower' or 'nadir', got {name!r}")
+                  target_xy_m: tuple[float, float] | None = None, snapshot: FireSnapshot | None = None,
+                  **overrides: object) -> Camera:
+    """A ready-made platform camera by name (``uav``, ``uav_thermal``, ``tower``, ``nadir``; see
+    :mod:`.platforms`) looking at ``target_xy_m`` (default: the fire of ``snapshot``, else the
+    first ignition). ``overrides``: any other :class:`~.platforms.CameraSpec` field."""
+    spec = CameraSpec(preset=name, width=width, height=height, target_xy_m=target_xy_m, **overrides)  # type: ignore[arg-type]
+    return camera_for(landscape, spec, snapshot)

@@ -23,6 +23,7 @@ from scipy import ndimage
 
 from ..fire.state import BurnState, FireSnapshot, TreeState
 from . import thermal as th
+from .flames import FLAME_FLOATS, FLICKER_AMPLITUDE, FLICKER_HZ, FlameFront, curtain_vertices
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..world.landscape import Landscape
@@ -36,25 +37,40 @@ LABEL_NAMES: dict[int, str] = {
 """Semantic label id -> name (the ids written in every semantic image)."""
 SKY, TERRAIN_UNBURNT, TERRAIN_BURNT, VEG_LIVE, VEG_BURNT, FLAME, SMOKE, STRUCTURE = range(8)
 
-KIND_TERRAIN, KIND_CROWN, KIND_WOOD, KIND_HOUSE = 0, 1, 2, 3
+KIND_TERRAIN, KIND_CROWN, KIND_WOOD, KIND_HOUSE, KIND_FAR_GROUND = 0, 1, 2, 3, 4
+SKIRT_RADIUS_M = 50000.0
+"""m; the far-ground skirt around the terrain reaches this far from its centre, so cameras
+standing outside the terrain (a lookout 10 km away) see ground to the horizon, not a void."""
+FAR_GROUND_DESATURATION = 0.5
+"""Fraction by which the skirt's colour (the terrain's mean fuel colour) is greyed: a mix of
+unknown land cover seen from afar."""
+FAR_GROUND_DARKENING = 0.7
+"""The skirt's albedo relative to the mean fuel albedo (shadows of unmodelled relief and trees)."""
+SKIRT_BLEND_FACTOR = 1.6
+"""The skirt falls from the terrain's edge heights to their mean within this multiple of the
+terrain's half-extent (a smooth apron, no cliff at the edge)."""
 STATIC_FLOATS = 11
-FLAME_FLOATS = 10
-"""Flame vertex: position (3), emissive colour (3, linear), visible alpha, premultiplied band
-radiance ``eps L(T_flame)`` (W m^-2 sr^-1), LWIR emissivity, instance id."""
 
-CHAR_RGB = np.array([0.055, 0.05, 0.045], np.float32)
-"""Linear albedo of charred ground and crowns."""
-ASH_RGB = np.array([0.32, 0.31, 0.30], np.float32)
-"""Linear albedo of white ash (mixed into char by a static per-cell fraction)."""
-SCORCHED_RGB = np.array([0.33, 0.17, 0.05], np.float32)
-"""Linear albedo of scorched (browned) foliage."""
+CHAR_RGB = np.array([0.032, 0.029, 0.027], np.float32)
+"""Linear albedo of black char: visible reflectance 0.02-0.05 (Smith & Hudak 2005, Int. J.
+Wildland Fire 14:245; Roy et al. 2010, Remote Sens. Environ. 114:1402)."""
+ASH_RGB = np.array([0.50, 0.49, 0.47], np.float32)
+"""Linear albedo of white ash from complete combustion: 0.4-0.6 (same sources)."""
+SCORCHED_RGB = np.array([0.42, 0.18, 0.045], np.float32)
+"""Linear albedo of scorched (browned, "red needle") foliage."""
+BURNOUT_TIME_S_BY_GROUP = {"grass": 120.0, "grass-shrub": 300.0, "shrub": 600.0, "timber-litter": 1200.0,
+                           "timber-understory": 1200.0, "slash-blowdown": 3600.0}
+"""s; e-folding time of the consumption of the fuel bed after the front passes (flaming plus
+smouldering), by fuel family: minutes for grass, tens of minutes for litter and slash. An
+estimate for the look (the fire state carries no consumption yet), not a published table."""
+ASH_FRACTION_BY_GROUP = {"grass": 0.12, "grass-shrub": 0.3, "shrub": 0.45, "timber-litter": 0.6,
+                         "timber-understory": 0.55, "slash-blowdown": 0.75}
+"""Largest share of a cell's ground left as white ash once its fuel is consumed: fine grass
+burns to an even black char, heavy litter and logs leave white ash patches."""
+DEFAULT_BURNOUT_TIME_S = 600.0
+DEFAULT_ASH_FRACTION = 0.3
 EMBER_RGB = np.array([0.08, 0.03, 0.02], np.float32)
 """Linear albedo of a flaming cell's bed (its glow is added separately)."""
-FLAME_BASE_RGB = np.array([1.6, 1.1, 0.45], np.float32)
-"""Linear emissive colour at a flame's base (above 1: the tonemap clips it to near-white)."""
-FLAME_TIP_RGB = np.array([1.0, 0.32, 0.04], np.float32)
-FLAME_BASE_ALPHA, FLAME_TIP_ALPHA = 0.95, 0.55
-"""Visible-band opacity of a flame sheet at its base and tip."""
 BURNED_WOOD_DARKENING = 0.25
 """Trunks of burnt trees keep this fraction of their bark albedo."""
 
@@ -94,6 +110,10 @@ def sun_vector(elevation_deg: float, azimuth_deg: float) -> np.ndarray:
 
 SUN_IRRADIANCE_SCALE = 1.25
 """Linear-RGB multiplier of direct sun on a normal surface at zenith (sets the exposure scale)."""
+SKY_AMBIENT_ZENITH, SKY_AMBIENT_HORIZON = 0.35, 0.15
+"""Skylight on an upward surface as fractions of the zenith and horizon sky colours: with the
+sun high, diffuse light is ~15-20 % of the global irradiance on a clear day, so shadows keep
+a 4-6 : 1 contrast."""
 HAZE_SCALE_HEIGHT_M = 1500.0
 """m; e-folding height of the boundary-layer haze above the lowest terrain."""
 
@@ -132,7 +152,7 @@ def lighting_for(solar_hour: float, day_of_year: float, latitude_deg: float, air
         hor = hor * (1 - 0.5 * w) + np.array([0.9, 0.45, 0.2], np.float32) * 0.5 * w * day
     return Lighting(
         sun_dir=sun_vector(el, az), sun_elevation_deg=el, sun_azimuth_deg=az, sun_rgb=sun_rgb.astype(np.float32),
-        sky_ambient_rgb=(0.55 * zen + 0.25 * hor).astype(np.float32) + 0.01,
+        sky_ambient_rgb=(SKY_AMBIENT_ZENITH * zen + SKY_AMBIENT_HORIZON * hor).astype(np.float32) + 0.01,
         ground_ambient_rgb=(0.15 * hor).astype(np.float32) + 0.005,
         sky_zenith_rgb=zen, sky_horizon_rgb=hor.astype(np.float32),
         haze_rgb=(np.asarray(app.haze_rgb, np.float32) * (0.05 + 0.95 * day)).astype(np.float32),
@@ -156,6 +176,7 @@ class StaticGeometry:
     terrain_vertices: int
     tiles: np.ndarray  # int64 [T, 12]: (offset, count) in indices of the TILE_GROUPS ranges
     tile_bounds_m: np.ndarray  # float32 [T, 2, 3]
+    skirt_range: tuple[int, int] = (0, 0)  # (offset, count) in indices of the far-ground skirt
 
     @property
     def n_triangles(self) -> int:
@@ -248,11 +269,48 @@ def _tile_of(xy: np.ndarray, size_m: tuple[float, float], n: int) -> np.ndarray:
     return ty * n + tx
 
 
+def far_ground_skirt(elevation_m: np.ndarray, cell_m: float, albedo_linear: np.ndarray,
+                     stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices ``[V, STATIC_FLOATS]`` and faces of a flat apron from the terrain mesh's edge out
+    to :data:`SKIRT_RADIUS_M`: ring 0 on the edge vertices, ring 1 at the mean edge height
+    :data:`SKIRT_BLEND_FACTOR` x the half-extent from the centre, ring 2 far out. Kind
+    :data:`KIND_FAR_GROUND` (labelled unburnt terrain, never burnt)."""
+    ny, nx = elevation_m.shape
+    rows = np.unique(np.append(np.arange(0, ny, int(stride)), ny - 1))
+    cols = np.unique(np.append(np.arange(0, nx, int(stride)), nx - 1))
+    ring = ([(rows[0], c) for c in cols[:-1]] + [(r, cols[-1]) for r in rows[:-1]]
+            + [(rows[-1], c) for c in cols[:0:-1]] + [(r, cols[0]) for r in rows[:0:-1]])
+    rc = np.array(ring, np.int64)
+    p0 = np.stack([(rc[:, 1] + 0.5) * cell_m, (rc[:, 0] + 0.5) * cell_m, elevation_m[rc[:, 0], rc[:, 1]]], 1)
+    centre = np.array([nx * cell_m / 2.0, ny * cell_m / 2.0])
+    z_mean = float(p0[:, 2].mean())
+    half = 0.5 * min(nx, ny) * cell_m
+    off = p0[:, :2] - centre
+    p1 = np.column_stack([centre + off * SKIRT_BLEND_FACTOR, np.full(len(rc), z_mean)])
+    # ring 2: the ring-0 offsets scaled so the nearest side reaches SKIRT_RADIUS_M
+    far = max(SKIRT_RADIUS_M / max(half, 1.0), SKIRT_BLEND_FACTOR * 2.0)
+    p2 = np.column_stack([centre + off * far, np.full(len(rc), z_mean)])
+    n = len(rc)
+    v = np.zeros((3 * n, STATIC_FLOATS), np.float32)
+    v[:, 0:3] = np.concatenate([p0, p1, p2])
+    v[:, 5] = 1.0
+    v[:, 6:9] = albedo_linear
+    v[:, 9] = KIND_FAR_GROUND
+    i = np.arange(n)
+    j = (i + 1) % n
+    faces = []
+    for a, b in ((0, 1), (1, 2)):
+        faces.append(np.stack([a * n + i, a * n + j, b * n + j], 1))
+        faces.append(np.stack([a * n + i, b * n + j, b * n + i], 1))
+    return v, np.concatenate(faces).astype(np.int64)
+
+
 def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_stride: int = 1,
-                          tiles_per_side: int = TILES_PER_SIDE) -> StaticGeometry:
+                          tiles_per_side: int = TILES_PER_SIDE, merge_trees: bool = True) -> StaticGeometry:
     """Merge terrain, trees (near and far detail) and houses into one indexed, tiled vertex buffer.
 
-    Built once per landscape. The index buffer is ordered by tile, and within a tile as
+    Built once per landscape. ``merge_trees=False`` leaves the trees out (they are drawn by
+    instancing, :mod:`.instancing`). The index buffer is ordered by tile, and within a tile as
     :data:`TILE_GROUPS`; ``tiles`` holds the ``(offset, count)`` of these ranges per tile
     (in indices) and ``tile_bounds`` the tile's 3-D bounding box.
     """
@@ -267,8 +325,8 @@ def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_strid
     parts.append((tv, tf, G_TERRAIN))
     if terrain_stride == 1 and min(landscape.shape) >= 4:
         parts.append((np.zeros((0, STATIC_FLOATS), np.float32), _coarse_terrain_faces(*landscape.shape), G_TERRAIN_COARSE))
-    tg = tree_meshes(trees, lod=tree_lod)
-    if n:
+    tg = tree_meshes(trees, lod=tree_lod) if merge_trees else None
+    if n and merge_trees:
         parts.append((*_part(tg.crown, KIND_CROWN, tg.crown_tree_id, None), G_NEAR))
         parts.append((*_part(tg.wood, KIND_WOOD, tg.wood_tree_id, None), G_NEAR))
         if tree_lod != MID_TREE_LOD:
@@ -298,6 +356,15 @@ def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_strid
     order = np.lexsort((g_all, tile))
     f_sorted = f_all[order]
     key = tile[order] * ng + g_all[order]
+    # The far-ground skirt goes after every tile (drawn for every perspective view).
+    from ..world.preview import fuel_rgb
+
+    mean_rgb = np.mean(srgb_to_linear(fuel_rgb(landscape.fuel_code)).reshape(-1, 3), axis=0)
+    skirt_rgb = FAR_GROUND_DARKENING * ((1 - FAR_GROUND_DESATURATION) * mean_rgb + FAR_GROUND_DESATURATION * mean_rgb.mean())
+    sv, sf = far_ground_skirt(landscape.elevation_m, landscape.cell_m, skirt_rgb, terrain_stride)
+    skirt_range = (int(f_sorted.size), int(sf.size))
+    f_sorted = np.concatenate([f_sorted, sf + vertices.shape[0]])
+    vertices = np.concatenate([vertices, sv])
     counts = np.bincount(key, minlength=nt * nt * ng).reshape(nt * nt, ng)
     starts = np.concatenate([[0], np.cumsum(counts.ravel())[:-1]]).reshape(nt * nt, ng)
     tiles = np.zeros((nt * nt, 2 * ng), np.int64)
@@ -318,27 +385,35 @@ def build_static_geometry(landscape: Landscape, tree_lod: int = 1, terrain_strid
     cb = np.asarray(trees.crown_base_m, np.float32)
     centre = np.stack([trees.x_m, trees.y_m, trees.z_m + 0.5 * (cb + h)], 1).astype(np.float32) if n else np.zeros((0, 3), np.float32)
     foliage = srgb_to_linear(tree_foliage_rgb(trees) / 255.0) if n else np.zeros((0, 3), np.float32)
-    tree_b = _bounds_per_object(np.concatenate([tg.crown.vertices, tg.wood.vertices]).astype(np.float32) if n else np.zeros((0, 3)),
-                                np.concatenate([tg.crown_tree_id, tg.wood_tree_id]) if n else np.zeros(0, int), n)
+    if n and merge_trees:
+        tree_b = _bounds_per_object(np.concatenate([tg.crown.vertices, tg.wood.vertices]).astype(np.float32),
+                                    np.concatenate([tg.crown_tree_id, tg.wood_tree_id]), n)
+    else:  # the templates span the crown radius across and the height up (trunks are buried a little)
+        r = np.asarray(trees.crown_radius_m, np.float32)
+        tree_b = np.zeros((n, 2, 3), np.float32)
+        tree_b[:, 0] = np.stack([trees.x_m - r, trees.y_m - r, trees.z_m - 0.1 * h], 1) if n else 0
+        tree_b[:, 1] = np.stack([trees.x_m + r, trees.y_m + r, trees.z_m + h], 1) if n else 0
     house_b = _bounds_per_object(np.asarray(hm.vertices, np.float32), hid, len(houses))
     return StaticGeometry(
         vertices=vertices, indices=f_sorted.astype(np.uint32).ravel(),
         n_trees=n, n_houses=len(houses), crown_centre_m=centre, foliage_linear=np.maximum(foliage, 1e-3).astype(np.float32),
         tree_bounds_m=tree_b, house_bounds_m=house_b, terrain_vertices=int(terrain.vertices.shape[0]),
-        tiles=tiles, tile_bounds_m=tile_bounds,
+        tiles=tiles, tile_bounds_m=tile_bounds, skirt_range=skirt_range,
     )
 
 
 # ----------------------------------------------------------------- terrain look
 @dataclass(frozen=True)
 class TerrainStatic:
-    """Per-cell data fixed for a landscape: base albedo, ash fraction, emissivity, residence time."""
+    """Per-cell data fixed for a landscape: base albedo, final ash fraction (patchy, by fuel),
+    burnout time, emissivity, residence time."""
 
     albedo: np.ndarray  # float32 [ny, nx, 3] linear
-    ash: np.ndarray  # float32 [ny, nx] in [0, 1]
+    ash: np.ndarray  # float32 [ny, nx] in [0, 1]: ash cover once the fuel is consumed
     emissivity: np.ndarray  # float32 [ny, nx]
     residence_s: np.ndarray  # float32 [ny, nx]
     normal: np.ndarray | None = None  # float32 [3, ny, nx] unit terrain normal (x east, y north, z up)
+    burnout_s: np.ndarray | None = None  # float32 [ny, nx] consumption e-folding time, s
 
 
 def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
@@ -349,7 +424,9 @@ def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
     # Fine per-cell variation so that a uniform fuel does not render as flat paint.
     var = 1.0 + 0.10 * ndimage.gaussian_filter(rng.standard_normal(landscape.shape), 1.0) * 2.5
     albedo = (base * var[..., None].astype(np.float32)).astype(np.float32)
-    ash = np.clip(ndimage.gaussian_filter(rng.random(landscape.shape), 1.2) * 2.0 - 0.6, 0.0, 1.0).astype(np.float32)
+    ash = np.zeros(landscape.shape, np.float32)
+    patch = np.clip(ndimage.gaussian_filter(rng.random(landscape.shape), 1.0) * 6.0 - 2.6, 0.0, 1.0)
+    burnout = np.full(landscape.shape, DEFAULT_BURNOUT_TIME_S, np.float32)
     codes = np.unique(landscape.fuel_code)
     mixed = 0.5 * (th.EMISSIVITY["vegetation"] + th.EMISSIVITY["soil"])  # grass and litter over soil
     emis = np.full(landscape.shape, mixed, np.float32)
@@ -359,10 +436,18 @@ def terrain_static(landscape: Landscape, seed: int) -> TerrainStatic:
         group = fuel_group(int(c))
         emis[m] = {"water": th.EMISSIVITY["water"], "bare": th.EMISSIVITY["soil"],
                    "urban": th.EMISSIVITY["roof"]}.get(group, mixed)
+        ash[m] = ASH_FRACTION_BY_GROUP.get(group, DEFAULT_ASH_FRACTION) * (0.25 + 0.75 * patch[m])
+        burnout[m] = BURNOUT_TIME_S_BY_GROUP.get(group, DEFAULT_BURNOUT_TIME_S)
         model = landscape.fuel_models.get(int(c))
         if model is not None and getattr(model, "burnable", False):
             res[m] = float(th.flame_residence_time_s(model.sav_1h_per_m))
-    return TerrainStatic(albedo, ash, emis, res, terrain_normals(landscape))
+    return TerrainStatic(albedo, ash, emis, res, terrain_normals(landscape), burnout)
+
+
+def fuel_consumed_fraction(time_since_arrival_s: np.ndarray, burnout_s: np.ndarray) -> np.ndarray:
+    """Share of the fuel bed consumed ``1 - exp(-t / t_burnout)`` since the front arrived (0 before)."""
+    t = np.maximum(np.asarray(time_since_arrival_s, np.float32), 0.0)
+    return (1.0 - np.exp(-t / np.asarray(burnout_s, np.float32))).astype(np.float32)
 
 
 def terrain_normals(landscape: Landscape) -> np.ndarray:
@@ -417,7 +502,10 @@ def terrain_textures(landscape: Landscape, snap: FireSnapshot, ts: TerrainStatic
     burning = snap.burn_state == BurnState.BURNING
     rgba = (base_rgba if base_rgba is not None else terrain_base_rgba(ts, app)).copy()
     if burnt.any():  # only the cells the fire reached differ from the unburnt base
-        ash = ts.ash[burnt][:, None]
+        # Black char at the front, grading to grey and white ash as the fuel is consumed.
+        burnout = ts.burnout_s[burnt] if ts.burnout_s is not None else DEFAULT_BURNOUT_TIME_S
+        consumed = fuel_consumed_fraction(snap.time_s - snap.arrival_time_s[burnt], burnout)
+        ash = (ts.ash[burnt] * consumed)[:, None]
         alb = CHAR_RGB * (1 - ash) + ASH_RGB * ash
         alb[burning[burnt]] = EMBER_RGB
         # Visible glow from the Draper point (dull red) up to a flaming bed (full glow).
@@ -428,6 +516,69 @@ def terrain_textures(landscape: Landscape, snap: FireSnapshot, ts: TerrainStatic
     emis = np.where(burnt & ~burning, np.float32(th.EMISSIVITY["char"]), ts.emissivity)
     rad = th.surface_radiance(t_k, emis, l_down, table)
     return rgba, rad, t_k
+
+
+def unburnt_ground_radiance(landscape: Landscape, ts: TerrainStatic, light: Lighting, table: th.BandTable,
+                            l_down: float) -> np.ndarray:
+    """Band radiance per cell of the ground as if unburnt (sun-warmed, own emissivity)."""
+    cos_i = _cos_incidence(landscape, light.sun_dir, ts.normal) if light.sun_elevation_deg > 0 else np.zeros(landscape.shape, np.float32)
+    t = th.sunlit_temperature_k(light.air_k, cos_i, th.SUN_GROUND_WARMING_K).astype(np.float32)
+    return th.surface_radiance(t, ts.emissivity, l_down, table)
+
+
+@dataclass(frozen=True)
+class TerrainLayers:
+    """What the terrain shader samples (all bilinear): the unburnt and the burnt look, each
+    extended past its own cells so that interpolation never mixes the two; and the time since
+    the front passed, whose zero level (the arrival-time isochrone, below the cell scale) is
+    where the shader switches from one to the other -- for the colour, the label and the
+    radiance alike, so no heat or colour crosses the burn-edge label."""
+
+    unburnt_rgba: np.ndarray  # uint8 [ny, nx, 4]; sqrt-encoded albedo, A unused
+    burnt_rgba: np.ndarray  # uint8 [ny, nx, 4]; sqrt-encoded albedo, A = 255 x glow
+    radiance: np.ndarray  # float32 [ny, nx, 2]: band radiance unburnt, burnt
+    age_s: np.ndarray  # float32 [ny, nx]: t - arrival (predicted ahead of the front), s
+
+
+AGE_FAR_S = 1.0e4
+"""s; the time-since-arrival written where the fire neither is nor is predicted to arrive."""
+
+
+def _extend(values: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """``values`` with cells outside ``have`` set from their nearest cell inside it (within the
+    bounding box of ``have`` grown by 2 cells; farther cells keep their values)."""
+    if not have.any() or have.all():
+        return values
+    iy, ix = np.nonzero(have)
+    y0, y1 = max(iy.min() - 2, 0), min(iy.max() + 3, have.shape[0])
+    x0, x1 = max(ix.min() - 2, 0), min(ix.max() + 3, have.shape[1])
+    sub = have[y0:y1, x0:x1]
+    _, (ny_, nx_) = ndimage.distance_transform_edt(~sub, return_indices=True)
+    out = values.copy()
+    out[y0:y1, x0:x1] = values[y0:y1, x0:x1][ny_, nx_]
+    return out
+
+
+def terrain_layers(snap: FireSnapshot, rgba: np.ndarray, rad: np.ndarray, base_rgba: np.ndarray,
+                   unburnt_rad: np.ndarray, arrival_pred_s: np.ndarray) -> TerrainLayers:
+    """The :class:`TerrainLayers` from the per-cell look of :func:`terrain_textures`.
+
+    ``unburnt_rad``: the radiance the cells would have unburnt; ``arrival_pred_s``: arrival
+    times with the next cells ahead of the front predicted (:func:`.flames.predicted_arrival_s`).
+    """
+    burnt = snap.burned_any
+    burnt_rgba = rgba.copy()
+    burnt_rgba[..., 3] = np.where(burnt, ((rgba[..., 3].astype(np.int32) - 1) * 255 // 254), 0).astype(np.uint8)
+    burnt_rgba = _extend(burnt_rgba, burnt)
+    unburnt = _extend(base_rgba, ~burnt)
+    r2 = np.empty(rad.shape + (2,), np.float32)
+    r2[..., 0] = _extend(np.where(burnt, unburnt_rad, rad), ~burnt)
+    r2[..., 1] = _extend(rad, burnt)
+    age = np.where(np.isfinite(arrival_pred_s), snap.time_s - arrival_pred_s, -AGE_FAR_S)
+    age = np.clip(age, -AGE_FAR_S, AGE_FAR_S).astype(np.float32)
+    # a reached cell is burnt at its centre even when it arrived exactly now
+    age[burnt] = np.maximum(age[burnt], 1e-3)
+    return TerrainLayers(unburnt, burnt_rgba, r2, age)
 
 
 def _encode_albedo(alb: np.ndarray) -> np.ndarray:
@@ -491,19 +642,29 @@ class FireRegions:
     tree_region: np.ndarray  # int32 region of each burning tree
 
 
-def fire_regions(landscape: Landscape, snap: FireSnapshot) -> FireRegions:
+def fire_regions(landscape: Landscape, snap: FireSnapshot, front: FlameFront | None = None) -> FireRegions:
+    """Connected regions (8-connected) of flaming cells, the cells behind the active flame
+    curtain (``front``) and burning crowns."""
     burning = snap.burn_state == BurnState.BURNING
     st = np.asarray(snap.tree_state)
     bt = np.flatnonzero((st == TreeState.TORCHING) | (st == TreeState.CROWN_BURNING))
     mask = burning.copy()
+    if front is not None and front.count:
+        mask[front.cell[:, 0], front.cell[:, 1]] = True
     ny, nx = landscape.shape
     if bt.size:
         ix = np.clip((landscape.trees.x_m[bt] / landscape.cell_m).astype(np.int64), 0, nx - 1)
         iy = np.clip((landscape.trees.y_m[bt] / landscape.cell_m).astype(np.int64), 0, ny - 1)
         mask[iy, ix] = True
-    lab, n = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    # cells up to REGION_MERGE_CELLS apart belong to one region (one fire, not a chain of boxes)
+    lab, n = ndimage.label(ndimage.binary_dilation(mask, iterations=REGION_MERGE_CELLS), structure=np.ones((3, 3), bool))
+    lab = np.where(mask, lab, 0)
     tree_region = lab[iy, ix].astype(np.int32) if bt.size else np.zeros(0, np.int32)
     return FireRegions(lab.astype(np.int32), int(n), bt, tree_region)
+
+
+REGION_MERGE_CELLS = 1
+"""Flaming cells within this many cells of each other form one fire region."""
 
 
 def _hash01(a: np.ndarray, salt: int) -> np.ndarray:
@@ -517,62 +678,52 @@ def _hash01(a: np.ndarray, salt: int) -> np.ndarray:
 
 def _flame_sheets(base: np.ndarray, width: np.ndarray, length: np.ndarray, tilt: np.ndarray,
                   downwind: np.ndarray, yaw: np.ndarray, inst: np.ndarray, rad: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """Two crossed triangular flame sheets per flame: 6 vertices x FLAME_FLOATS each."""
+    """Two crossed flame sheets (a quad each, narrowing to the tip) per crown flame: 12 vertices."""
     n = base.shape[0]
     tip = base.copy()
     tip[:, 0] += length * np.sin(tilt) * downwind[0]
     tip[:, 1] += length * np.sin(tilt) * downwind[1]
     tip[:, 2] += length * np.cos(tilt)
-    out = np.empty((n, 2, 3, FLAME_FLOATS), np.float32)
+    out = np.empty((n, 2, 6, FLAME_FLOATS), np.float32)
     for s, ang in enumerate((yaw, yaw + np.pi / 2)):
         half = np.stack([np.cos(ang), np.sin(ang), np.zeros(n)], 1) * (0.5 * width)[:, None]
-        out[:, s, 0, 0:3] = base - half
-        out[:, s, 1, 0:3] = base + half
-        out[:, s, 2, 0:3] = tip
-    out[:, :, 0:2, 3:6] = FLAME_BASE_RGB
-    out[:, :, 2, 3:6] = FLAME_TIP_RGB
-    out[:, :, 0:2, 6] = FLAME_BASE_ALPHA
-    out[:, :, 2, 6] = FLAME_TIP_ALPHA
-    out[..., 7] = (rad * eps)[:, None, None]
-    out[..., 8] = eps[:, None, None]
-    out[..., 9] = inst[:, None, None]
+        b0, b1, t0, t1 = base - half, base + half, tip - 0.3 * half, tip + 0.3 * half
+        for k, (p, h) in enumerate(((b0, 0.0), (b1, 0.0), (t1, 1.0), (b0, 0.0), (t1, 1.0), (t0, 1.0))):
+            out[:, s, k, 0:3] = p
+            out[:, s, k, 3] = h
+    out[..., 4] = 1.0
+    out[..., 5] = (rad * eps)[:, None, None]
+    out[..., 6] = eps[:, None, None]
+    out[..., 7] = inst[:, None, None]
+    out[..., 8] = 0.0
     return out.reshape(-1, FLAME_FLOATS)
 
 
 def flame_vertices(landscape: Landscape, snap: FireSnapshot, regions: FireRegions, first_instance: int,
-                   ts: TerrainStatic, table: th.BandTable, time_key: int) -> np.ndarray:
-    """Emissive flame geometry at flaming cells and burning crowns, ``[6 k, FLAME_FLOATS]``.
+                   ts: TerrainStatic, table: th.BandTable, front: FlameFront) -> np.ndarray:
+    """Emissive flame geometry ``[k, FLAME_FLOATS]``: the curtain along the active front
+    (:mod:`.flames`) and a flame over every burning crown.
 
-    A cell's flame has the fire state's flame length, tilted downwind by the Froude-scaled
-    angle of :func:`~.thermal.flame_tilt_rad`, as wide as the cell; a burning crown's flame
-    spans the crown and reaches :data:`~.thermal.CROWN_FLAME_HEIGHT_FACTOR` x the tree height.
-    Heights flicker by +-20 % from a hash of (cell, ``time_key``), deterministic.
-    Flame depth for the emissivity is ``ROS x residence time`` (the flaming zone's depth).
+    A burning crown's flame spans the crown and reaches
+    :data:`~.thermal.CROWN_FLAME_HEIGHT_FACTOR` x the tree height, tilted by the Froude angle
+    of :func:`~.thermal.flame_tilt_rad`, flickering smoothly with time.
     """
-    burning = snap.burn_state == BurnState.BURNING
-    iy, ix = np.nonzero(burning)
     wind = float(snap.wind_speed_20ft_mps)
     dw = np.array([-math.sin(math.radians(snap.wind_from_deg)), -math.cos(math.radians(snap.wind_from_deg))])
     l_flame = float(table.radiance(th.FLAME_TEMPERATURE_K))
     chunks = []
-    cell = landscape.cell_m
-    if iy.size:
-        cid = (iy.astype(np.int64) * landscape.shape[1] + ix)
-        flick = 0.8 + 0.4 * _hash01(cid * 7919 + time_key, 11)
-        length = np.maximum(snap.flame_length_m[iy, ix], 0.3) * flick
-        base = np.stack([(ix + 0.5) * cell, (iy + 0.5) * cell, landscape.elevation_m[iy, ix]], 1).astype(np.float64)
-        yaw = 2 * np.pi * _hash01(cid, 5)
-        depth = np.maximum(snap.ros_m_per_s[iy, ix] * ts.residence_s[iy, ix], 0.3)
-        eps = th.flame_emissivity(depth).astype(np.float32)
-        inst = (first_instance + regions.label[iy, ix] - 1).astype(np.float32)
-        chunks.append(_flame_sheets(base, np.full(iy.size, 0.95 * cell), length, th.flame_tilt_rad(wind, length),
-                                    dw, yaw, inst, np.full(iy.size, l_flame, np.float32), eps))
+    if front.count:
+        inst = first_instance + regions.label[front.cell[:, 0], front.cell[:, 1]] - 1
+        chunks.append(curtain_vertices(front, landscape.elevation_m, landscape.cell_m, wind, snap.wind_from_deg,
+                                       inst, l_flame, snap.time_s))
     bt = regions.burning_trees
     if bt.size:
         tr = landscape.trees
         h = tr.height_m[bt].astype(np.float64)
         cb = tr.crown_base_m[bt].astype(np.float64)
-        flick = 0.8 + 0.4 * _hash01(bt.astype(np.int64) * 104729 + time_key, 13)
+        phase = 2 * np.pi * _hash01(bt.astype(np.int64), 13)
+        flick = 1.0 + 0.5 * FLICKER_AMPLITUDE * (np.sin(2 * np.pi * FLICKER_HZ[0] * snap.time_s + phase)
+                                                 + np.sin(2 * np.pi * FLICKER_HZ[1] * snap.time_s + 2.3 * phase))
         length = (th.CROWN_FLAME_HEIGHT_FACTOR * h - cb) * flick
         base = np.stack([tr.x_m[bt], tr.y_m[bt], tr.z_m[bt] + cb], 1).astype(np.float64)
         eps = th.flame_emissivity(2.0 * tr.crown_radius_m[bt]).astype(np.float32)

@@ -60,6 +60,12 @@ scatter long-wave radiation weakly (Mie regime), so LWIR sees through most plume
 LWIR_ATMOSPHERIC_EXTINCTION_PER_M = 3.0e-5
 """1/m; clear-air 8-14 um extinction near the ground (mid-latitude summer water-vapour
 continuum order of magnitude)."""
+IDSO_WINDOW_A = 0.24
+IDSO_WINDOW_B = 2.98e-8
+IDSO_WINDOW_T_K = 3000.0
+"""Coefficients of Idso's (1981) 8-14 um clear-sky emissivity (see :func:`window_sky_emissivity_zenith`)."""
+MIN_COS_ZENITH = 0.02
+"""cos of the zenith angle below which a slant sky path is taken as this (the horizon is opaque)."""
 SWINBANK_SKY_EMISSIVITY_COEFF = 9.365e-6
 """1/K^2; clear-sky emissivity eps = 9.365e-6 T_air^2 (Swinbank 1963)."""
 
@@ -186,9 +192,53 @@ def sunlit_temperature_k(air_k: float, cos_incidence: np.ndarray, warming_k: flo
 
 
 def sky_brightness_temperature_k(air_k: float) -> float:
-    """Effective clear-sky temperature ``eps^(1/4) T_air`` from Swinbank's (1963) sky emissivity (K)."""
+    """Effective broadband clear-sky temperature ``eps^(1/4) T_air`` from Swinbank's (1963) sky
+    emissivity (K). Broadband only: the 8-14 um window sees a far colder sky
+    (:func:`window_sky_emissivity_zenith`)."""
     eps = min(SWINBANK_SKY_EMISSIVITY_COEFF * air_k**2, 1.0)
     return float(eps**0.25 * air_k)
+
+
+STANDARD_LAPSE_RATE_K_PER_M = 0.0065
+"""K/m; temperature fall with height of the ICAO standard atmosphere (ISO 2533)."""
+
+
+def cloud_base_temperature_k(air_k: float, base_agl_m: float) -> float:
+    """Temperature of a cloud base ``base_agl_m`` above the ground along the standard lapse rate, K
+    (an opaque cloud radiates near this at 8-14 um)."""
+    return float(air_k) - STANDARD_LAPSE_RATE_K_PER_M * float(base_agl_m)
+
+
+def saturation_vapour_pressure_hpa(air_k: float) -> float:
+    """Saturation vapour pressure over water ``6.1094 exp(17.625 T / (T + 243.04))`` hPa, T in
+    deg C (Magnus form, Alduchov & Eskridge 1996, J. Appl. Meteorol. 35:601)."""
+    t_c = float(air_k) - 273.15
+    return 6.1094 * math.exp(17.625 * t_c / (t_c + 243.04))
+
+
+def window_sky_emissivity_zenith(air_k: float, relative_humidity: float) -> float:
+    """Zenith emissivity of a clear sky in the 8-14 um window, ``0.24 + 2.98e-8 e0^2 exp(3000 / T0)``
+    with screen-level vapour pressure ``e0`` (hPa) and air temperature ``T0`` (K) (Idso 1981,
+    Water Resour. Res. 17:295), at most 1. Dry air leaves the window nearly transparent: only
+    ~0.25-0.5 of the air's band radiance comes down from the zenith."""
+    e0 = float(relative_humidity) * saturation_vapour_pressure_hpa(air_k)
+    return float(min(IDSO_WINDOW_A + IDSO_WINDOW_B * e0**2 * math.exp(IDSO_WINDOW_T_K / float(air_k)), 1.0))
+
+
+def window_sky_emissivity(zenith_emissivity: float, cos_zenith: np.ndarray) -> np.ndarray:
+    """Emissivity along a slant path ``1 - (1 - eps_z)^(1 / cos theta)``: a plane-parallel
+    absorber whose optical path grows as ``1 / cos theta`` (Beer-Lambert)."""
+    mu = np.clip(np.asarray(cos_zenith, np.float64), MIN_COS_ZENITH, 1.0)
+    return 1.0 - (1.0 - float(zenith_emissivity)) ** (1.0 / mu)
+
+
+def window_sky_downwelling_radiance(zenith_emissivity: float, air_k: float, table: BandTable) -> float:
+    """Band radiance of the clear sky averaged over the upper hemisphere with cosine weight
+    (what a horizontal surface reflects), W m^-2 sr^-1."""
+    mu = np.linspace(MIN_COS_ZENITH, 1.0, 400)
+    eps = window_sky_emissivity(zenith_emissivity, mu)
+    mean_eps = float(np.trapezoid(eps * mu, mu) / np.trapezoid(mu, mu))
+    return mean_eps * float(table.radiance(air_k))
 
 
 def surface_radiance(temperature_k: np.ndarray, emissivity: np.ndarray, downwelling: float,
