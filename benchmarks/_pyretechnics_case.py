@@ -71,6 +71,10 @@ def fuel_model_number(code: str | int) -> int:
     raise ValueError(f"fuel_model: expected 'FM1'..'FM13' or a Scott & Burgan code, got {code!r}")
 
 
+_KEEP_ALIVE: list[Any] = []
+"""Per-cell rasters handed to pyretechnics, referenced for the life of the process."""
+
+
 def _build_inputs(
     case: dict[str, Any],
 ) -> tuple[dict[str, Any], tuple[int, int, int], tuple[float, float, float], float]:
@@ -80,7 +84,9 @@ def _build_inputs(
     rows, cols = int(case["rows"]), int(case["cols"])
     duration_min = float(case["duration_s"]) / S_PER_MIN
     band_min = float(case.get("band_s", DEFAULT_BAND_S)) / S_PER_MIN
-    bands = max(1, math.ceil(duration_min / band_min - 1e-9))
+    # one band beyond the duration: pyretechnics 2026.10.20 reads the band *after* the last one at
+    # exactly t = duration (a segmentation fault with per-cell inputs; constants never index)
+    bands = max(1, math.ceil(duration_min / band_min - 1e-9)) + 1
     shape = (bands, rows, cols)
     cell_m = float(case["cell_m"])
     moist = case["moisture"]
@@ -101,6 +107,15 @@ def _build_inputs(
         "fuel_moisture_live_woody": float(moist["live_woody"]),
         "foliar_moisture": float(case.get("foliar_moisture", 1.0)),
     }
+    # heterogeneous cases: per-cell rasters (row 0 south, as ours) replace the constants
+    for name, key in (("fuel_model", "fuel_grid_npy"), ("slope", "slope_frac_npy"), ("aspect", "aspect_deg_npy")):
+        if case.get(key):
+            grid = np.load(case[key]).astype(np.float32)
+            if grid.shape != (rows, cols):
+                raise ValueError(f"{key}: expected a {rows} x {cols} grid, got {grid.shape}")
+            values[name] = grid
+            # SpaceTimeCube keeps a view of a float32 array without owning it: keep the array alive
+            _KEEP_ALIVE.append(grid)
     cubes = {name: SpaceTimeCube(shape, value) for name, value in values.items()}
     return cubes, shape, (band_min, cell_m, cell_m), duration_min
 
@@ -173,7 +188,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         "machine": platform.platform(),
         "case": case,
         "peer_inputs": {
-            "fuel_model_number": fuel_model_number(case["fuel_model"]),
+            "fuel_model_number": None if case.get("fuel_grid_npy") else fuel_model_number(case["fuel_model"]),
             "wind_speed_10m_km_h": float(case["wind_speed_10m_mps"]) * KMH_PER_MPS,
             "upwind_direction_deg": float(case["wind_from_deg"]) % 360.0,
             "cube_resolution_min_m_m": list(_build_inputs(case)[2]),

@@ -29,12 +29,14 @@ Never asserts. Run from the repository root.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -127,7 +129,7 @@ def ours_case(case: dict[str, Any], repeats: int, arch: str | None) -> dict[str,
 
     sc = _scenario(case)
     t0 = time.perf_counter()
-    land = build_world(sc)
+    land = case["_landscape"] if "_landscape" in case else build_world(sc)
     build_s = time.perf_counter() - t0
     sim, init0, run0, _ = _burn([land], sc.duration_s, arch)
     walls, cpus, inits, runs = [], [], [], []
@@ -140,7 +142,10 @@ def ours_case(case: dict[str, Any], repeats: int, arch: str | None) -> dict[str,
     arrival = sim.snapshot(0).arrival_time_s
     params = sim.spread_params(0, 0.0)
     out = _shape(arrival, case)
-    out["exact_ellipse_cells"] = _exact_ellipse_cells(params, case)
+    hetero = "_landscape" in case
+    out["exact_ellipse_cells"] = None if hetero else _exact_ellipse_cells(params, case)
+    if hetero:
+        out["_arrival"] = arrival
     wall_med, cpu_med = statistics.median(walls), statistics.median(cpus)
     out.update({
         "world_build_s": build_s,
@@ -160,18 +165,68 @@ def ours_case(case: dict[str, Any], repeats: int, arch: str | None) -> dict[str,
     return out
 
 
+HETERO_CELL_M = 30.0
+"""Cell size (m) of the heterogeneous cases (d, e), as the BENCHMARKS.md cases."""
+
+
+def hetero_cases(repeats: int, folder: Path) -> list[dict[str, Any]]:
+    """Cases beyond BENCHMARKS.md, with per-cell inputs both sides read from the same rasters:
+    (d) 512^2 of 30 m, a seeded patch mosaic of GR2 / TU5 / SH5 / TL8 with 5 % NB9, flat, 6 h;
+    (e) 512^2, GR2 on fractal terrain (200 m relief), 6 h. Our world is built by ``build_world``;
+    its fuel codes (LANDFIRE numbering, as pyretechnics') and Horn slope and aspect are written to
+    ``folder`` for the peer."""
+    from wildfire_gym.world import build_world
+
+    base = _peers.benchmark_cases(repeats)[0]
+    n = 512
+    out = []
+    for name, fuel, terrain in (
+            ("d_mixed_512_360min", {"model": "GR2", "patches": {"GR2": 0.35, "TU5": 0.2, "SH5": 0.2, "TL8": 0.2,
+                                                                "NB9": 0.05}, "patch_scale_m": 600.0},
+             {"kind": "plane"}),
+            ("e_terrain_512_360min", {"model": "GR2"}, {"kind": "fractal", "relief_m": 200.0})):
+        case = {**base, "name": name, "rows": n, "cols": n, "cell_m": HETERO_CELL_M, "fuel_model": "GR2",
+                "duration_s": 360 * 60.0, "ignition_cell": [n // 2, n // 2], "repeats": repeats}
+        sc = _scenario(case)
+        data = sc.to_dict()
+        data["fuel"] = {**data["fuel"], **fuel}
+        data["terrain"] = {**data["terrain"], **terrain}
+        from wildfire_gym.scenario import scenario_from_dict
+
+        land = build_world(scenario_from_dict(data))
+        cx, cy = case["ignition_cell"][1], case["ignition_cell"][0]
+        land_codes = land.fuel_code.copy()
+        land_codes[cy, cx] = land_codes[cy, cx] if land_codes[cy, cx] != 99 else 102  # ignite burnable fuel
+        for key, grid in (("fuel_grid_npy", land_codes.astype(np.int32)),
+                          ("slope_frac_npy", np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))),
+                          ("aspect_deg_npy", land.aspect_deg.astype(np.float64))):
+            path = folder / f"{name}_{key[:-4]}.npy"
+            np.save(path, grid)
+            case[key] = str(path)
+        case["arrival_npy"] = str(folder / f"{name}_peer_arrival.npy")
+        case["_landscape"] = dataclasses.replace(land, fuel_code=land_codes.astype(land.fuel_code.dtype))
+        out.append(case)
+    return out
+
+
 def side_by_side(letters: set[str], repeats: int, arch: str | None, peer: bool) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for case in _peers.benchmark_cases(repeats):
+    cases = list(_peers.benchmark_cases(repeats))
+    tmp = None
+    if letters & {"d", "e"}:
+        tmp = tempfile.TemporaryDirectory(prefix="wg-bench-")
+        cases += [c for c in hetero_cases(repeats, Path(tmp.name)) if c["name"][0] in letters]
+    for case in cases:
         if case["name"][0] not in letters:
             continue
         LOG.info("ours: %s", case["name"])
         mine = ours_case(case, repeats, arch)
-        entry: dict[str, Any] = {"inputs": {k: v for k, v in case.items() if k != "repeats"}, "ours": mine}
+        entry: dict[str, Any] = {"inputs": {k: v for k, v in case.items() if k not in ("repeats", "_landscape")
+                                            and not k.endswith("_npy")}, "ours": mine}
         if peer:
             LOG.info("pyretechnics: %s", case["name"])
             try:
-                theirs = _peers.run_pyretechnics_case(case)
+                theirs = _peers.run_pyretechnics_case({k: v for k, v in case.items() if k != "_landscape"})
             except _peers.PeerError as exc:
                 entry["peer_error"] = str(exc)
             else:
@@ -187,8 +242,18 @@ def side_by_side(letters: set[str], repeats: int, arch: str | None, peer: bool) 
                     "burned_ha_per_cpu_hour": mine["burned_ha_per_cpu_hour"] / theirs["burned_ha_per_cpu_hour"],
                     "cells_burned": mine["cells_burned"] / theirs["cells_burned"],
                 }
+                if case.get("fuel_grid_npy") and Path(case["arrival_npy"]).is_file():
+                    # heterogeneous cases have no exact answer: how far the two burned patches agree
+                    a = np.isfinite(np.load(case["arrival_npy"]))
+                    b = np.isfinite(mine.pop("_arrival"))
+                    entry["burned_agreement"] = {"jaccard": float((a & b).sum() / max((a | b).sum(), 1)),
+                                                 "ours_only_cells": int((b & ~a).sum()),
+                                                 "peer_only_cells": int((a & ~b).sum())}
                 entry["published_pyretechnics"] = _peers.PUBLISHED_PYRETECHNICS.get(case["name"])
+        mine.pop("_arrival", None)
         results[case["name"]] = entry
+    if tmp is not None:
+        tmp.cleanup()
     return results
 
 
@@ -260,7 +325,8 @@ def _ints(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", default="a,b,c", help="peer cases among a,b,c ('' for none)")
+    ap.add_argument("--cases", default="a,b,c,d,e",
+                    help="peer cases among a,b,c (BENCHMARKS.md), d (mixed fuels), e (terrain) ('' for none)")
     ap.add_argument("--repeats", type=int, default=2, help="timed runs after the first call (>= 1)")
     ap.add_argument("--no-peer", action="store_true", help="skip pyretechnics")
     ap.add_argument("--grids", default="256,512,1024,2048", help="scaling grid sizes (cells per side)")
