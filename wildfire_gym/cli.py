@@ -488,16 +488,16 @@ def run_whatif_cli(file: str, out: Path, arch: str | None = None, batch: int = 3
             variants=[dataclasses.replace(v, ensemble=None if v.ensemble is None
                                           else dataclasses.replace(v.ensemble, members=members))
                       for v in wi.variants])
-    show = sys.stderr.isatty() if progress is None else progress
+    bars: dict[str, Progress] = {}
 
     def bar(done: int, total: int) -> None:
-        n = int(30 * done / max(total, 1))
-        sys.stderr.write(f"\r  members [{'#' * n}{'.' * (30 - n)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        if "members" not in bars:
+            bars["members"] = Progress("members", total, lambda n: f"{int(n)}/{total} fires", enabled=progress)
+        bars["members"].update(done)
 
-    study = run_whatif(wi, arch=arch, batch=batch, progress=bar if show else None)
+    study = run_whatif(wi, arch=arch, batch=batch, progress=bar)
+    if "members" in bars:
+        bars["members"].close(study.members_total)
     paths = write_report(study, out, images=images)
     return {"paths": paths, "table": format_table(comparison_rows(study)), "wall_s": study.wall_s,
             "members": study.members_total}
@@ -507,20 +507,19 @@ def run_whatif_cli(file: str, out: Path, arch: str | None = None, batch: int = 3
 @_friendly
 def whatif(
     file: Annotated[str, typer.Argument(help="a what-if YAML file (see assets/whatif/)")],
-    out: OutOpt = Path("out/whatif"),
+    out: OutOpt = "out/whatif",
     arch: Annotated[str | None, typer.Option(help="taichi arch: cpu or cuda (default: cuda if present)")] = None,
     batch: Annotated[int, typer.Option(min=1, max=4096, help="members advanced together by one engine")] = 32,
     members: Annotated[int | None, typer.Option(min=1, max=100000, help="override every variant's ensemble size")] = None,
     images: Annotated[bool, typer.Option(help="write PNG maps and plots (and embed them in report.html)")] = True,
+    progress: ProgressOpt = None,
 ) -> None:
     """Compare variants of a world as seeded fire ensembles: table, risk GeoTIFFs, houses, maps, HTML report."""
-    if arch is not None and arch not in ("cpu", "cuda"):
-        from .errors import ScenarioError
-
-        raise ScenarioError("--arch", "cpu or cuda", arch)
-    r = run_whatif_cli(file, out, arch=arch, batch=batch, images=images, members=members)
+    arch = check_arch(arch)
+    out_dir = prepare_out_dir(out)
+    r = run_whatif_cli(file, out_dir, arch=arch, batch=batch, images=images, members=members, progress=progress)
     typer.echo(r["table"])
-    typer.echo(f"{r['members']} fires in {r['wall_s']:.1f} s -> {out} (report: {r['paths']['report']})")
+    typer.echo(f"{r['members']} fires in {r['wall_s']:.1f} s -> {out_dir} (report: {r['paths']['report']})")
 
 
 def main() -> None:

@@ -103,17 +103,21 @@ class StudyResult:
         raise KeyError(name)
 
 
-def base_landscape(wi: WhatIf) -> Landscape:
+def base_landscape(wi: WhatIf, batch: int = 1) -> Landscape:
     """The world the study starts from: a scenario's (built) or a real place's (imported)."""
     if wi.place is not None:
         from ..world.place import load_place
 
         land = load_place(wi.place)
     else:
+        from ..limits import check_resources
         from ..scenario import load_scenario
         from ..world import build_world
 
-        land = build_world(load_scenario(wi.base or "default"))
+        sc = load_scenario(wi.base or "default")
+        # the ensemble's engine batch must fit too, before the world is built
+        check_resources(sc, batch=max(1, batch))
+        land = build_world(sc)
     if wi.duration_s is not None:
         land = dataclasses.replace(land, scenario=dataclasses.replace(land.scenario, duration_s=float(wi.duration_s)))
     return land
@@ -145,7 +149,7 @@ def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = 
     from ..errors import ScenarioError
 
     t_start = time.perf_counter()
-    land0 = base if base is not None else base_landscape(wi)
+    land0 = base if base is not None else base_landscape(wi, batch)
     sc0 = land0.scenario
     custom = {m.code: m.number for m in sc0.fuel.custom_models}
     try:
