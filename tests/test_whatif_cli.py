@@ -121,3 +121,18 @@ def test_bad_file_one_line_exit_2(study_dir, data, field, tmp_path):
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {p}: {field}: expected ")
     assert "Traceback" not in res.output
+
+
+def test_whatif_checks_its_flags_before_any_work(tmp_path: Path) -> None:
+    """A bad --out or --arch is one line naming the flag (exit 2), before the world is built."""
+    (tmp_path / "scenario.yaml").write_text(SCENARIO)
+    f = tmp_path / "wi.yaml"
+    f.write_text(yaml.safe_dump(WHATIF))
+    runner = CliRunner()
+    (tmp_path / "a_file").write_text("x")
+    for args, flag in ((["--out", ""], "--out"), (["--out", str(tmp_path / "a_file")], "--out"),
+                       (["--arch", "quantum"], "--arch")):
+        res = runner.invoke(app, ["whatif", str(f), *args])
+        assert res.exit_code == 2, res.output
+        assert flag in res.output and "Traceback" not in res.output
+        assert len(res.output.strip().splitlines()) == 1
