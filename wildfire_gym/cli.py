@@ -339,6 +339,9 @@ def simulate(
 
 CAMERAS = ("uav", "uav_thermal", "tower", "nadir")
 
+DEMO_WHATIF_MEMBERS = 8
+"""Ensemble size of each variant in the demo's what-if comparison (a quick look, not a study)."""
+
 
 def check_render_resources(scenario: str, frames: int, size: int) -> None:
     """Refuse, before any work, a render whose world, fire and ``frames`` frames of ``size``^2 exceed memory."""
@@ -449,11 +452,11 @@ def demo(
     scenario: Annotated[str, typer.Option(help="scenario to show")] = "default",
     allow_large: AllowLargeOpt = False,
 ) -> None:
-    """The whole toolkit on the built-in default scenario: world, fire, frames."""
+    """The whole toolkit on the built-in default scenario: world, fire, frames, a what-if comparison."""
     t0 = time.perf_counter()
     _allow_large(allow_large)
     out = prepare_out_dir(out)  # type: ignore[assignment]
-    for part in ("world", "fire", "frames"):
+    for part in ("world", "fire", "frames", "whatif"):
         prepare_out_dir(out / part)  # type: ignore[operator]
     typer.echo(f"[1] world    -> {out / 'world'}")
     paths = run_world(scenario, out / "world")
@@ -469,6 +472,13 @@ def demo(
                                      ("night", "uav", 2, True, "UAV at night")):
         r = run_render(scenario, out / "frames" / sub, cam, frames=n, size=384, night=night)
         typer.echo(f"    {what}: {r['frames']} labelled frames (rgb | thermal | labels): {r['animation']}")
+    if scenario == "default":  # the built-in study is drawn on the default scenario's map
+        typer.echo(f"[4] what-if  -> {out / 'whatif'}")
+        from ._assets import assets_dir
+
+        w = run_whatif_cli(str(assets_dir() / "whatif" / "fuel-break.yaml"), out / "whatif", members=DEMO_WHATIF_MEMBERS)
+        typer.echo("\n".join("    " + line for line in w["table"].splitlines()))
+        typer.echo(f"    {w['members']} fires in {w['wall_s']:.1f} s; report: {w['paths']['report']}")
     typer.echo(f"demo done in {time.perf_counter() - t0:.1f} s; open {out}")
 
 
