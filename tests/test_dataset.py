@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -358,3 +359,28 @@ def test_mix_reads_yolo_real_images_with_dfire_classes(made: Path, tmp_path: Pat
     w = ims[0][1]
     assert a0[0][0] == 1 and a0[0][1] == pytest.approx([0.05 * w, 6.0, 0.1 * w, 12.0])
     assert a0[1][0] == 2 and a0[1][1] == pytest.approx([0.375 * w, 15.0, 0.25 * w, 30.0])
+
+
+# ------------------------------------------------------------------ a look at the data
+def test_stats_report_with_real_images_side_by_side(made: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from wildfire_gym.datasets.stats import draw_boxes
+
+    real = tmp_path / "real"
+    (real / "images").mkdir(parents=True)
+    (real / "labels").mkdir()
+    _real_images(real / "images", 2)
+    (real / "labels" / "real0.txt").write_text("1 0.5 0.5 0.25 0.5\n")
+    ds = tmp_path / "ds"
+    shutil.copytree(made, ds)  # the report is written into the dataset: keep the shared one as made
+    res = CliRunner().invoke(app, ["dataset", "stats", str(ds), "--real", str(real), "--samples", "6"])
+    assert res.exit_code == 0, res.output
+    page = (ds / "stats.html").read_text()
+    assert page.count("<img src='data:image/png;base64,") == 6  # 4 plot rows, real vs synthetic, contact sheet
+    assert "Real: 2 images (yolo), fire/smoke boxes 1/0" in page
+    sheet = np.asarray(Image.open(ds / "contact_sheet.png"))
+    assert sheet.shape == (164, 6 * 164, 3)
+    img = np.zeros((10, 12, 3), np.uint8)
+    out = draw_boxes(img, [(1, [2, 3, 5, 4])])
+    assert (out[3, 2:7] == [255, 110, 0]).all() and (out[3:7, 6] == [255, 110, 0]).all() and not out[4:6, 3:6].any()

@@ -253,7 +253,7 @@ def demo(
 
 # ----------------------------------------------------------------------------- dataset
 class _DatasetGroup(typer.core.TyperGroup):
-    """``dataset CONFIG ...`` runs ``dataset make CONFIG ...``; ``dataset mix ...`` mixes."""
+    """``dataset CONFIG ...`` runs ``dataset make CONFIG ...``; ``mix`` and ``stats`` are subcommands."""
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
@@ -267,7 +267,7 @@ class _DatasetGroup(typer.core.TyperGroup):
 
 
 dataset_app = typer.Typer(cls=_DatasetGroup, no_args_is_help=True, add_completion=False,
-                          help="Labelled fire-imagery datasets: `dataset CONFIG --frames N --out DIR`, `dataset mix`.")
+                          help="Labelled fire-imagery datasets: `dataset CONFIG --frames N --out DIR`, `dataset mix`, `dataset stats`.")
 app.add_typer(dataset_app, name="dataset")
 
 
@@ -348,6 +348,19 @@ def dataset_mix(
     typer.echo(f"mixed {rep['real_images']} real ({rep['real_format']}) + {rep['synthetic_images']} synthetic images "
                f"(real share {rep['real_share']:.3f}; {rep['real_boxes_dropped']} real boxes of unmapped classes dropped) -> {out}")
 
+
+@dataset_app.command("stats")
+@_friendly
+def dataset_stats(
+    directory: Annotated[Path, typer.Argument(help="a dataset made by `wildfire-gym dataset`")],
+    real: Annotated[Path | None, typer.Option(help="a folder of real COCO/YOLO-labelled images to compare with")] = None,
+    samples: Annotated[int, typer.Option(min=1, max=200, help="frames on the contact sheet")] = 24,
+) -> None:
+    """Write DIR/stats.html: class balance, boxes, thermal, smoke, time of day, platforms, long tail, samples."""
+    from .datasets.stats import write_stats_report
+
+    p = write_stats_report(directory, real, samples=samples)
+    typer.echo(f"stats report -> {p} (contact sheet {p.with_name('contact_sheet.png')})")
 
 def main() -> None:
     try:
