@@ -18,6 +18,7 @@ the rerun makes the frame again (same bytes).
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from pathlib import Path
@@ -82,7 +83,9 @@ def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
     return buf.getvalue()
 
 
+@functools.lru_cache(maxsize=1)
 def inferno_palette() -> np.ndarray:
+    """The 256 RGB entries of the thermal PNG's palette (matplotlib's inferno)."""
     from matplotlib import colormaps
 
     return (colormaps["inferno"](np.linspace(0, 1, 256))[:, :3] * 255 + 0.5).astype(np.uint8)

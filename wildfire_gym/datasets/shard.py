@@ -17,6 +17,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,11 @@ from .sampling import FrameSample, appearance_for, sample_frame, sample_scene
 log = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = "wildfire_gym.dataset.shard/1"
+WRITE_THREADS = 2
+"""Threads encoding and writing frame files while the next frame renders (PNG/zlib and fsync
+release the GIL); each frame's metadata is still written after its other files."""
+MAX_PENDING_WRITES = 4
+"""Frames rendered but not yet written, at most (bounds the memory held)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,31 @@ def _camera(land, snap, sample: FrameSample, width: int, height: int):
     return cam
 
 
+def _detached(frame):
+    """The frame with its own copies of the images (the writer thread outlives the render call)."""
+    return dataclasses.replace(frame, rgb=frame.rgb.copy(), depth_m=frame.depth_m.copy(), semantic=frame.semantic.copy(),
+                               instance=frame.instance.copy(), thermal_k=frame.thermal_k.copy(),
+                               smoke_alpha=frame.smoke_alpha.copy())
+
+
+def _write_timed(*args: Any) -> tuple[dict, float]:
+    t0 = time.perf_counter()
+    meta = write_dataset_frame(*args)
+    return meta, time.perf_counter() - t0
+
+
+def _settle(pending: list[tuple[int, Future]], keep: int, records: dict[int, dict], timing: dict,
+            progress: Callable[[int], None] | None) -> None:
+    """Wait for all but the newest ``keep`` frame writes and record them."""
+    while len(pending) > keep:
+        fid, fut = pending.pop(0)
+        meta, dt = fut.result()
+        timing["write_s"] += dt
+        records[fid] = frame_record(meta)
+        if progress:
+            progress(1)
+
+
 def _read_meta(path: Path) -> dict | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -220,6 +251,8 @@ def run_shard(index: int, num_shards: int, job: DatasetJob,
         scene_info[s] = info
         timing["build_s"] += time.perf_counter() - t0
         renderer = None
+        pending: list[tuple[int, Future]] = []
+        writer = ThreadPoolExecutor(max_workers=WRITE_THREADS)
         try:
             for fs in order:
                 t1 = time.perf_counter()
@@ -238,17 +271,16 @@ def run_shard(index: int, num_shards: int, job: DatasetJob,
                 t2 = time.perf_counter()
                 cam = _camera(land, snap, fs, cfg.image.width, cfg.image.height)
                 frame = renderer.render(snap, cam, appearance=appearance_for(fs, t, sc.weather.start_hour), seed=fs.frame_id)
-                t3 = time.perf_counter()
+                frame = _detached(frame)
+                timing["render_s"] += time.perf_counter() - t2
                 fire_state = {"time_s": t, "time_since_ignition_s": t - delay}
-                meta = write_dataset_frame(frame, out, fs.to_dict(), info, fire_state, cfg.image.jpeg_quality,
-                                           cfg.min_box_pixels)
-                timing["render_s"] += t3 - t2
-                timing["write_s"] += time.perf_counter() - t3
+                pending.append((fs.frame_id, writer.submit(_write_timed, frame, out, fs.to_dict(), info, fire_state,
+                                                           cfg.image.jpeg_quality, cfg.min_box_pixels)))
                 timing["frames_made"] += 1
-                records[fs.frame_id] = frame_record(meta)
-                if progress:
-                    progress(1)
+                _settle(pending, MAX_PENDING_WRITES, records, timing, progress)
+            _settle(pending, 0, records, timing, progress)
         finally:
+            writer.shutdown(wait=True)
             if renderer is not None:
                 renderer.close()
         done.append(s)
