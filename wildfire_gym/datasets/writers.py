@@ -13,6 +13,7 @@ Everything is sorted by frame id, so the bytes do not depend on how the shards w
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections import Counter
@@ -21,12 +22,23 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
-from ..io.atomic import atomic_write_bytes, atomic_write_text
+from ..io.atomic import TEMP_SUFFIX, atomic_write_bytes, atomic_write_text
 from .config import LONG_TAIL, DatasetConfig
 from .frames import CATEGORIES, YOLO_CLASS_OF_CATEGORY, YOLO_CLASSES
 from .sampling import scene_split
 
 SPLITS = ("train", "val", "test")
+_LINK_COUNTER = itertools.count()
+
+
+def remove_temp_files(folder: Path) -> int:
+    """Remove the temporary files (``.NAME.*.tmp``) an interrupted run left under ``folder``."""
+    n = 0
+    if folder.is_dir():
+        for p in folder.rglob(f".*{TEMP_SUFFIX}"):
+            p.unlink(missing_ok=True)
+            n += 1
+    return n
 
 
 def _dumps(obj: object) -> str:
@@ -36,7 +48,7 @@ def _dumps(obj: object) -> str:
 def link_or_copy(src: Path, dst: Path) -> None:
     """``dst`` becomes a hard link to ``src`` (a copy where links are impossible), atomically."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.parent / f".{dst.name}.link.tmp"
+    tmp = dst.parent / f".{dst.name}.{os.getpid()}.{next(_LINK_COUNTER)}{TEMP_SUFFIX}"
     tmp.unlink(missing_ok=True)
     try:
         os.link(src, tmp)
@@ -193,6 +205,10 @@ def _card(cfg: DatasetConfig, stats: dict, command: str | None, frames: int) -> 
 
 def finalize(out: Path, manifests: list[dict], cfg: DatasetConfig, frames: int, command: str | None = None) -> dict:
     """Write COCO, YOLO, the card and ``dataset.json`` from complete shard manifests."""
+    for sub in ("coco", "yolo"):
+        remove_temp_files(out / sub)
+    for p in out.glob(f".*{TEMP_SUFFIX}"):
+        p.unlink(missing_ok=True)
     records = sorted((r for m in manifests for r in m["frames"]), key=lambda r: r["frame_id"])
     n_scenes = manifests[0]["n_scenes"] if manifests else 0
     split_of = scene_split(cfg, n_scenes)
