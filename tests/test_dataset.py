@@ -98,6 +98,7 @@ def test_default_config_loads_and_draws_are_seeded() -> None:
     assert all(f.time_since_ignition_s < 0 for f in negs if f.kind == "negative")
     split = scene_split(cfg, 100)
     assert split.count("train") == 80 and split.count("val") == 10 and split.count("test") == 10
+    assert sorted(scene_split(cfg, 4)) == ["test", "train", "train", "val"]
 
 
 def test_rle_matches_pycocotools() -> None:

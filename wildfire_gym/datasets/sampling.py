@@ -188,10 +188,14 @@ def appearance_for(sample: FrameSample, scene_time_s: float, start_hour: float) 
 
 def scene_split(cfg: DatasetConfig, n_scenes: int) -> list[str]:
     """``train``/``val``/``test`` of each scene: a seeded permutation cut at the split shares
-    (whole scenes, so no scene has frames in two splits)."""
+    (whole scenes, so no scene has frames in two splits; from 3 scenes on, each split with a
+    share > 0 has at least one scene)."""
     order = np.random.default_rng([cfg.seed, SPLIT_STREAM, n_scenes]).permutation(n_scenes)
     n_val = int(round(cfg.split.val * n_scenes))
     n_test = int(round(cfg.split.test * n_scenes))
+    if n_scenes >= 3:  # a split asked for gets at least one scene once there are scenes to spare
+        n_val = max(n_val, int(cfg.split.val > 0))
+        n_test = max(n_test, int(cfg.split.test > 0))
     if n_val + n_test >= n_scenes and cfg.split.train > 0:  # keep one training scene
         n_test = max(0, min(n_test, n_scenes - 1 - n_val))
         n_val = max(0, min(n_val, n_scenes - 1 - n_test))

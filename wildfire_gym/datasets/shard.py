@@ -100,7 +100,7 @@ def _build_scene(scenario_dict: dict):
         if not exc.field.startswith("structures"):
             raise
         log.warning("%s: %s; building it without houses", sc.name, exc)
-        sc = sc.replace(structures={"houses": 0})
+        sc = sc.replace(structures={**dataclasses.asdict(sc.structures), "houses": 0})  # explicit ones stay
         return sc, build_world(sc), False
 
 
