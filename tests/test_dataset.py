@@ -145,9 +145,32 @@ def test_frame_files_and_metadata(made: Path) -> None:
               "wind_speed_20ft_mps", "moisture_d1h"):
         assert k in fs
     man = json.loads(next(made.glob("shards/shard-*.json")).read_text())
-    assert man["status"] == "complete" and man["seed"] == 5 and man["package"]["version"]
+    assert man["status"] == "complete" and man["seed"] == 13 and man["package"]["version"]
     assert "opencv" in man["camera_convention"] and man["config"]["name"] == "tiny"
 
+
+def test_long_tail_frames_are_what_they_claim_and_the_card_counts(made: Path) -> None:
+    metas = [json.loads(p.read_text()) for p in sorted(made.glob("frames/*/*_meta.json"))]
+    kinds = {m["sample"]["kind"] for m in metas}
+    assert {"negative", "night", "common"} <= kinds  # the tiny config's seed draws all three
+    for m in metas:
+        cats = {a["category_id"] for a in m["annotations"]}
+        if m["sample"]["kind"] == "negative":  # before the ignition: nothing burns, nothing to label
+            assert m["fire_state"]["time_since_ignition_s"] < 0 and m["fire_state"]["burned_area_m2"] == 0.0
+            assert not cats & {1, 2}
+        if m["sample"]["kind"] == "night":
+            assert m["render"]["solar_elevation_deg"] < 0.0
+        if m["scene_info"]["near_houses"]:
+            assert m["scene_info"]["houses"] >= 3
+    card = (made / "README.md").read_text()
+    assert f"Command: `wildfire-gym dataset {CONFIG.name} --frames {FRAMES} --out ds`" in card
+    assert "wildfire_gym 0.1.0" in card and "seed 13" in card
+    for split in ("train", "val", "test"):
+        anns = json.loads((made / "coco" / f"{split}.json").read_text())["annotations"]
+        n = [sum(a["category_id"] == c for a in anns) for c in (1, 2, 3)]
+        scenes = json.loads((made / "dataset.json").read_text())["splits"][split]
+        frames = sum(1 for m in metas if m["scene"] in scenes)
+        assert f"| {split} | {len(scenes)} | {frames} | {n[0]} | {n[1]} | {n[2]} |" in card
 
 def test_coco_loads_and_ground_truth_scores_ap_1(made: Path) -> None:
     from pycocotools.coco import COCO
