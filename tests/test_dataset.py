@@ -205,14 +205,14 @@ def test_coco_loads_and_ground_truth_scores_ap_1(made: Path) -> None:
 
 def test_yolo_boxes_equal_coco_boxes(made: Path) -> None:
     data = yaml.safe_load((made / "yolo" / "data.yaml").read_text())
-    assert data["names"] == ["smoke", "fire"] and data["nc"] == 2
+    assert data["names"] == ["smoke", "fire"] and data["nc"] == 2 and data["train"] == "train/images"
     n = 0
     for split in ("train", "val", "test"):
         doc = json.loads((made / "coco" / f"{split}.json").read_text())
         for im in doc["images"]:
-            img = made / "yolo" / "images" / split / f"{im['id']:08d}.jpg"
+            img = made / "yolo" / split / "images" / f"{im['id']:08d}.jpg"
             assert img.is_file()
-            lines = (made / "yolo" / "labels" / split / f"{im['id']:08d}.txt").read_text().splitlines()
+            lines = (made / "yolo" / split / "labels" / f"{im['id']:08d}.txt").read_text().splitlines()
             coco = sorted(({1: 1, 2: 0}[a["category_id"]], *a["bbox"]) for a in doc["annotations"]
                           if a["image_id"] == im["id"] and a["category_id"] in (1, 2))
             yolo = []
@@ -361,18 +361,18 @@ def test_mix_keeps_every_real_coco_image_and_its_labels(made: Path, tmp_path: Pa
     for im in mixed["images"]:
         assert (out / im["file_name"]).is_file()
     # the YOLO view holds the same images and the real boxes
-    assert len(list((out / "yolo" / "images" / "train").iterdir())) == len(mixed["images"])
-    first = (out / "yolo" / "labels" / "train" / "r0000000.txt").read_text().split()
+    assert len(list((out / "yolo" / "train" / "images").iterdir())) == len(mixed["images"])
+    first = (out / "yolo" / "train" / "labels" / "r0000000.txt").read_text().split()
     assert first[0] == "1" and float(first[1]) == pytest.approx((5 + 10) / 80, abs=1e-6)
 
 
 def test_mix_reads_yolo_real_images_with_dfire_classes(made: Path, tmp_path: Path) -> None:
-    real = tmp_path / "real"
-    (real / "images").mkdir(parents=True)
-    (real / "labels").mkdir()
-    ims = _real_images(real / "images", 3)
-    (real / "labels" / "real0.txt").write_text("0 0.5 0.5 0.25 0.5\n1 0.1 0.2 0.1 0.2\n")
-    (real / "labels" / "real2.txt").write_text("1 0.5 0.5 1.0 1.0\n")
+    real = tmp_path / "real"  # D-Fire's own layout: train/images, train/labels
+    (real / "train" / "images").mkdir(parents=True)
+    (real / "train" / "labels").mkdir()
+    ims = _real_images(real / "train" / "images", 3)
+    (real / "train" / "labels" / "real0.txt").write_text("0 0.5 0.5 0.25 0.5\n1 0.1 0.2 0.1 0.2\n")
+    (real / "train" / "labels" / "real2.txt").write_text("1 0.5 0.5 1.0 1.0\n")
     from wildfire_gym.datasets.mix import mix_datasets
 
     rep = mix_datasets(made, real, tmp_path / "m", real_share=1.0)

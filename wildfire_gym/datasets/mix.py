@@ -4,8 +4,11 @@ Every real image and its boxes are kept; synthetic training frames are drawn (se
 real images make up ``real_share`` of the result (all of them when there are too few). The
 real classes are mapped onto ``fire``, ``smoke`` and ``structure`` by name (``--classes
 "flame=fire,smoke=smoke"``; by default names containing fire/flame or smoke); boxes of other
-classes are dropped and counted. Output: ``images/{real,synthetic}/``, ``coco/train.json``,
-``yolo/`` (D-Fire layout, train split) and ``mix.json`` with the counts.
+classes are dropped and counted. A YOLO folder may be laid out as D-Fire (``train/images``,
+``train/labels``) or as Ultralytics (``images/train``, ``labels/train``): each image's label
+file is its path with the last ``images`` replaced by ``labels``. Output:
+``images/{real,synthetic}/``, ``coco/train.json``, ``yolo/`` (D-Fire layout, train split) and
+``mix.json`` with the counts.
 """
 
 from __future__ import annotations
@@ -94,11 +97,14 @@ def _read_real_yolo(root: Path, class_map: dict[str, str] | None) -> tuple[list[
             names = [n[k] for k in sorted(n)] if isinstance(n, dict) else list(n)
         except (yaml.YAMLError, TypeError, KeyError) as exc:
             raise ScenarioError("REAL/data.yaml", f"a YOLO data.yaml with names ({exc})", str(dy)) from None
-    images = sorted(p for p in (root / "images").rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    images = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
+                    and "images" in p.relative_to(root).parts[:-1])
     out, dropped = [], 0
     for p in images:
-        rel = p.relative_to(root / "images")
-        lab = (root / "labels" / rel).with_suffix(".txt")
+        parts = list(p.relative_to(root).parts)
+        k = len(parts) - 2 - parts[-2::-1].index("images")
+        parts[k] = "labels"
+        lab = root.joinpath(*parts).with_suffix(".txt")
         with Image.open(p) as im:
             w, h = im.size
         anns = []
@@ -135,7 +141,7 @@ def read_real(root: str | Path, class_map: dict[str, str] | None = None) -> tupl
             recs += a
             dropped += d
         fmt = "coco"
-    elif (r / "images").is_dir() and (r / "labels").is_dir():
+    elif any(p.is_dir() for p in r.rglob("images")) and any(p.is_dir() for p in r.rglob("labels")):
         recs, dropped = _read_real_yolo(r, class_map)
         fmt = "yolo"
     else:
@@ -184,10 +190,9 @@ def mix_datasets(synthetic: str | Path, real: str | Path, out: str | Path, real_
             if c is not None:
                 x, y, bw, bh = a["bbox"]
                 lines.append(f"{c} {(x + bw / 2) / w:.6f} {(y + bh / 2) / h:.6f} {bw / w:.6f} {bh / h:.6f}\n")
-        ydst = yolo_root / "images" / "train" / Path(rel).name
-        link_or_copy(src, ydst)
-        (yolo_root / "labels" / "train").mkdir(parents=True, exist_ok=True)
-        atomic_write_text(yolo_root / "labels" / "train" / f"{Path(rel).stem}.txt", "".join(lines))
+        link_or_copy(src, yolo_root / "train" / "images" / Path(rel).name)
+        (yolo_root / "train" / "labels").mkdir(parents=True, exist_ok=True)
+        atomic_write_text(yolo_root / "train" / "labels" / f"{Path(rel).stem}.txt", "".join(lines))
 
     for j, r in enumerate(reals):
         add(r["path"], f"images/real/r{j:07d}{r['path'].suffix.lower()}", r["width"], r["height"], r["annotations"], "real")
@@ -200,7 +205,7 @@ def mix_datasets(synthetic: str | Path, real: str | Path, out: str | Path, real_
            "licenses": [], "images": images, "annotations": anns, "categories": CATEGORIES}
     (o / "coco").mkdir(exist_ok=True)
     atomic_write_text(o / "coco" / "train.json", json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n")
-    atomic_write_text(yolo_root / "data.yaml", yaml.safe_dump({"path": ".", "train": "images/train", "nc": 2,
+    atomic_write_text(yolo_root / "data.yaml", yaml.safe_dump({"path": ".", "train": "train/images", "nc": 2,
                                                                "names": list(YOLO_CLASSES)}, sort_keys=False))
     report = {"real_images": len(reals), "real_format": fmt, "real_boxes_dropped": dropped,
               "synthetic_images": n_syn, "synthetic_available": len(sdoc["images"]),

@@ -215,6 +215,9 @@ def run_shard(index: int, num_shards: int, job: DatasetJob,
     cfg = job.config
     scenes = shard_scenes(index, num_shards, job.n_scenes)
     mpath.parent.mkdir(parents=True, exist_ok=True)
+    for name in (mpath.name, mpath.with_suffix(".timing.json").name):  # this shard's own cut-short writes
+        for p in mpath.parent.glob(f".{name}.*{TEMP_SUFFIX}"):
+            p.unlink(missing_ok=True)
     records: dict[int, dict] = {}
     scene_info: dict[int, dict] = {}
     done: list[int] = []

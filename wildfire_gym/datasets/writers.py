@@ -2,9 +2,9 @@
 
 * ``coco/{train,val,test}.json``: COCO detection + instance segmentation (RLE masks) of
   fire (1), smoke (2) and structures (3); ``file_name`` relative to the dataset folder.
-* ``yolo/``: D-Fire's layout, ``images/{split}/NAME`` (hard links to the RGB frames),
-  ``labels/{split}/NAME.txt`` (``class cx cy w h``, normalised; 0 smoke, 1 fire) and
-  ``data.yaml``.
+* ``yolo/``: D-Fire's layout, ``{split}/images/NAME`` (hard links to the RGB frames),
+  ``{split}/labels/NAME.txt`` (``class cx cy w h``, normalised; 0 smoke, 1 fire) and
+  ``data.yaml`` (Ultralytics finds each label by putting ``labels`` for ``images`` in the path).
 * ``README.md``: the dataset card (what was randomised, class statistics, long-tail shares
   drawn and seen, generator version and command); ``stats.json`` the same numbers.
 
@@ -93,10 +93,10 @@ def write_yolo(out: Path, records_by_split: dict[str, list[dict]], image_key: st
         for r in recs:
             src = out / r["files"][image_key]
             stem = f"{r['frame_id']:08d}"
-            link_or_copy(src, root / "images" / split / f"{stem}{src.suffix}")
-            (root / "labels" / split).mkdir(parents=True, exist_ok=True)
-            atomic_write_text(root / "labels" / split / f"{stem}.txt", yolo_lines(r))
-    data = {"path": ".", **{s: f"images/{s}" for s in SPLITS if records_by_split.get(s)},
+            link_or_copy(src, root / split / "images" / f"{stem}{src.suffix}")
+            (root / split / "labels").mkdir(parents=True, exist_ok=True)
+            atomic_write_text(root / split / "labels" / f"{stem}.txt", yolo_lines(r))
+    data = {"path": ".", **{s: f"{s}/images" for s in SPLITS if records_by_split.get(s)},
             "nc": len(YOLO_CLASSES), "names": list(YOLO_CLASSES)}
     p = root / "data.yaml"
     atomic_write_text(p, yaml.safe_dump(data, sort_keys=False))
