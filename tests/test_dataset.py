@@ -290,14 +290,15 @@ def test_kill_9_mid_run_then_rerun_completes_the_same_bytes(made: Path, tmp_path
     p.wait()
     assert killed, "the run finished before it could be killed"
     done = len(list(out.glob("frames/*/*_meta.json")))
-    assert 1 <= done < FRAMES and not (out / "dataset.json").exists()
+    assert 1 <= done < FRAMES and not (out / "dataset.json").exists(), done
     # a temporary file as a write cut short by the kill leaves it
     scene0 = next(out.glob("frames/s*"))
     (scene0 / ".00000000_rgb.png.abc123.tmp").write_bytes(b"half")
     r = subprocess.run(cmd, env=cli_env(), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert not list(out.rglob("*.tmp"))
-    assert dataset_bytes(out) == dataset_bytes(made)
+    assert not list(out.rglob("*.tmp")), list(out.rglob("*.tmp"))
+    have, want = dataset_bytes(out), dataset_bytes(made)
+    assert have == want, sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
 
 
 # ------------------------------------------------------------------ CLI errors
