@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ..errors import ScenarioError
-from ..io.atomic import atomic_write_text
+from ..io.atomic import TEMP_SUFFIX, atomic_write_text
 from .shard import DatasetJob, manifest_path, run_shard
 from .writers import finalize
 
@@ -59,7 +59,7 @@ def _check_job_file(out: Path, job: DatasetJob) -> None:
             raise ScenarioError("--out", "an empty folder or one holding this same dataset (config and --frames)",
                                 str(out))
         return
-    if out.is_dir() and any(out.iterdir()):
+    if out.is_dir() and any(not (p.name.startswith(".") and p.name.endswith(TEMP_SUFFIX)) for p in out.iterdir()):
         raise ScenarioError("--out", "an empty folder or one holding this same dataset (no job.json found)", str(out))
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(p, json.dumps(want, sort_keys=True, indent=1) + "\n")
