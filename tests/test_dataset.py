@@ -101,6 +101,19 @@ def test_default_config_loads_and_draws_are_seeded() -> None:
     assert sorted(scene_split(cfg, 4)) == ["test", "train", "train", "val"]
 
 
+def test_camera_record_takes_a_lens_when_the_renderer_records_one() -> None:
+    from wildfire_gym.datasets.frames import camera_record
+
+    T = np.eye(4).tolist()
+    pin = {"K": [[50.0, 0, 31.5], [0, 50.0, 31.5], [0, 0, 1]], "T_world_to_cam": T,
+           "metadata": {"camera": {"projection": "perspective", "near_m": 0.5, "far_m": 6e4}}}
+    rec = camera_record(pin, "uav")
+    assert rec["K"] == pin["K"] and rec["distortion"]["k1"] == 0.0 and rec["near_m"] == 0.5
+    lensed = {**pin, "metadata": {**pin["metadata"], "lens": {"K": [[55.0, 0, 31.5], [0, 55.0, 31.5], [0, 0, 1]],
+                                                               "distortion_opencv": [-0.1, 0.02, 0.0, 0.0, 0.001]}}}
+    rec = camera_record(lensed, "uav")
+    assert rec["K"][0][0] == 55.0 and (rec["distortion"]["k1"], rec["distortion"]["k3"]) == (-0.1, 0.001)
+
 def test_rle_matches_pycocotools() -> None:
     from pycocotools import mask as cmask
 

@@ -125,6 +125,25 @@ def _annotations(instance: np.ndarray, dense_class: dict[int, int], min_pixels: 
     return out
 
 
+def camera_record(plain: dict, platform: str) -> dict:
+    """Intrinsics, distortion and extrinsics of a frame from its :meth:`Frame.meta_json`.
+
+    A renderer that applies a lens records ``metadata.lens`` (the distorted image's ``K`` and
+    OpenCV ``(k1, k2, p1, p2, k3)``); without it the frame is an ideal pinhole image."""
+    meta = plain["metadata"]
+    cam = meta.get("camera", {})
+    lens = meta.get("lens")
+    K, dist = plain["K"], dict(DISTORTION)
+    if lens and lens.get("distortion_opencv") is not None:
+        k = [float(v) for v in lens["distortion_opencv"]] + [0.0] * 5
+        dist = {"model": lens.get("model", "OpenCV (k1, k2, p1, p2, k3)"), "k1": k[0], "k2": k[1], "p1": k[2],
+                "p2": k[3], "k3": k[4]}
+        K = lens.get("K", K)
+    return {"K": K, "distortion": dist, "T_world_to_cam": plain["T_world_to_cam"],
+            "projection": cam.get("projection"), "near_m": cam.get("near_m"), "far_m": cam.get("far_m"),
+            "platform": platform, "convention": CAMERA_CONVENTION}
+
+
 def write_dataset_frame(frame: Frame, out: Path, sample: dict, scene_info: dict, fire_state: dict,
                         jpeg_quality: int = 0, min_pixels: int = 4) -> dict:
     """Write one frame's files under ``out`` (see the module docstring); returns its metadata."""
@@ -172,13 +191,10 @@ def write_dataset_frame(frame: Frame, out: Path, sample: dict, scene_info: dict,
 
     plain = frame.meta_json()
     render_meta = plain["metadata"]
-    cam = render_meta.get("camera", {})
     meta = {
         "frame_id": sample["frame_id"], "scene": sample["scene"], "width": int(frame.rgb.shape[1]),
         "height": int(frame.rgb.shape[0]), "sample": sample, "scene_info": scene_info, "files": files,
-        "camera": {"K": plain["K"], "distortion": DISTORTION, "T_world_to_cam": plain["T_world_to_cam"],
-                   "projection": cam.get("projection"), "near_m": cam.get("near_m"), "far_m": cam.get("far_m"),
-                   "platform": sample["platform"], "convention": CAMERA_CONVENTION},
+        "camera": camera_record(plain, sample["platform"]),
         "fire_state": {**fire_state, **{k: render_meta.get(k) for k in FIRE_STATE_KEYS}},
         "semantic_names": {str(k): v for k, v in LABEL_NAMES.items()},
         "instance_map": id_map,
