@@ -422,3 +422,29 @@ def test_stats_report_with_real_images_side_by_side(made: Path, tmp_path: Path) 
     img = np.zeros((10, 12, 3), np.uint8)
     out = draw_boxes(img, [(1, [2, 3, 5, 4])])
     assert (out[3, 2:7] == [255, 110, 0]).all() and (out[3:7, 6] == [255, 110, 0]).all() and not out[4:6, 3:6].any()
+
+
+def test_smoke_without_flame_views_put_the_fire_below_the_frame() -> None:
+    from test_render import small_landscape, with_fire
+
+    from wildfire_gym.datasets.sampling import FrameSample
+    from wildfire_gym.datasets.shard import _camera
+    from wildfire_gym.render.camera import ground_elevation_m
+    from wildfire_gym.render.platforms import fire_aim_point
+
+    land = small_landscape(30)
+    snap = with_fire(land)
+    tx, ty = fire_aim_point(land, snap)
+    head = np.array([[tx, ty, ground_elevation_m(land, tx, ty)]])
+    for platform, pose in (("tower", {"distance_m": 5000.0, "bearing_offset_deg": 90.0}),
+                           ("uav", {"altitude_agl_m": 60.0, "distance_m": 120.0, "bearing_offset_deg": 40.0})):
+        for tilt in (False, True):
+            fs = FrameSample(0, 0, 0, "smoke_without_flame" if tilt else "common", 600.0, platform,
+                             {**pose, "tilt_above_fire": tilt})
+            cam = _camera(land, snap, fs, 64, 48)
+            u, v, z = cam.project(head)
+            assert z[0] > 0 and 0 <= u[0] <= 63
+            if tilt:  # the fire's head just below the bottom row: only what rises above it shows
+                assert 47.5 < v[0] < 47.5 + 0.1 * 48
+            else:
+                assert 0 <= v[0] <= 47

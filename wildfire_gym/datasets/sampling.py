@@ -142,7 +142,7 @@ def sample_frame(cfg: DatasetConfig, scene: int, k: int) -> FrameSample:
     platform = _choice(rng, cam.platforms)
     if kind == "occlusion":
         platform = "uav"
-    elif kind == "smoke_without_flame" and platform == "nadir":
+    elif kind == "smoke_without_flame":  # a lookout's view of a column rising behind a ridge
         platform = "tower"
     pose: dict
     if platform in ("uav", "uav_thermal"):

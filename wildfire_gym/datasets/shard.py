@@ -135,7 +135,7 @@ def _camera(land, snap, sample: FrameSample, width: int, height: int):
         fwd = cam.forward
         yaw = math.degrees(math.atan2(fwd[0], fwd[1])) % 360.0
         pitch = math.degrees(math.atan2(-fwd[2], math.hypot(fwd[0], fwd[1])))
-        pitch = max(-89.0, pitch - (half + 3.0 - below))
+        pitch = max(-89.0, pitch - (half + 1.0 - below))
         cam = camera_for(land, dataclasses.replace(spec, yaw_deg=yaw, pitch_deg=pitch), snap)
     return cam
 
