@@ -314,6 +314,22 @@ def test_kill_9_mid_run_then_rerun_completes_the_same_bytes(made: Path, tmp_path
     assert have == want, sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
 
 
+
+def test_rerun_after_a_kill_between_shards_removes_what_the_kill_left(made: Path, tmp_path: Path) -> None:
+    """The kill landed after shard 0 had finished (while its timing file was being written)."""
+    out = tmp_path / "ds"
+    job = DatasetJob(load_dataset_config(CONFIG), FRAMES, str(out))
+    assert make_dataset(job, num_shards=2, shard_index=0)["status"] == "shard done"
+    left = [out / "frames" / "s000000" / ".00000001_depth.tif.k9x2z1.tmp",
+            out / "shards" / ".shard-00000-of-00002.timing.json.q1w2e3.json.tmp",
+            out / "shards" / ".shard-00001-of-00002.json.a1b2c3.json.tmp"]
+    for p in left:
+        p.write_bytes(b"cut short")
+    res = CliRunner().invoke(app, ["dataset", str(CONFIG), "--frames", str(FRAMES), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert not list(out.rglob("*.tmp")), list(out.rglob("*.tmp"))
+    assert dataset_bytes(out) == dataset_bytes(made)
+
 # ------------------------------------------------------------------ CLI errors
 def test_cli_bad_input_is_one_line_exit_2(made: Path, tmp_path: Path) -> None:
     runner = CliRunner()

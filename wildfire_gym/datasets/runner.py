@@ -124,6 +124,9 @@ def make_dataset(job: DatasetJob, workers: int = 1, num_shards: int | None = Non
     if out.exists() and not out.is_dir():
         raise ScenarioError("--out", "a folder (this is a file)", str(out))
     _check_job_file(out, job)
+    if shard_index is not None:  # a pod's own run record, if a kill cut its write short
+        for p in (out / "shards").glob(f".run-{shard_index:05d}.json.*{TEMP_SUFFIX}"):
+            p.unlink(missing_ok=True)
     t0 = time.perf_counter()
     tick = progress or (lambda n: None)
     if shard_index is not None:

@@ -208,26 +208,27 @@ def run_shard(index: int, num_shards: int, job: DatasetJob,
         raise ScenarioError("shard index", f"an integer in [0, {num_shards})", index)
     out = Path(job.out)
     mpath = manifest_path(out, index, num_shards)
+    scenes = shard_scenes(index, num_shards, job.n_scenes)
+    # first the temporary files a killed run of this shard left (even when it had finished)
+    for name in (mpath.name, mpath.with_suffix(".timing.json").name):
+        for p in mpath.parent.glob(f".{name}.*{TEMP_SUFFIX}"):
+            p.unlink(missing_ok=True)
+    for s in scenes:
+        removed = _remove_temps(out / Path(frame_stem(s, 0)).parent)
+        if removed:
+            log.info("scene %d: removed %d temporary files of an interrupted run", s, removed)
     old = _read_meta(mpath)
     if old is not None and old.get("status") == "complete" and old.get("config") == job.config.to_dict() \
             and old.get("frames_total") == job.frames:
         return old
     cfg = job.config
-    scenes = shard_scenes(index, num_shards, job.n_scenes)
     mpath.parent.mkdir(parents=True, exist_ok=True)
-    for name in (mpath.name, mpath.with_suffix(".timing.json").name):  # this shard's own cut-short writes
-        for p in mpath.parent.glob(f".{name}.*{TEMP_SUFFIX}"):
-            p.unlink(missing_ok=True)
     records: dict[int, dict] = {}
     scene_info: dict[int, dict] = {}
     done: list[int] = []
     timing = {"build_s": 0.0, "fire_s": 0.0, "render_s": 0.0, "write_s": 0.0, "frames_made": 0, "frames_skipped": 0}
     t_all = time.perf_counter()
     for s in scenes:
-        folder = out / Path(frame_stem(s, 0)).parent
-        removed = _remove_temps(folder)
-        if removed:
-            log.info("scene %d: removed %d temporary files of an interrupted run", s, removed)
         n = job.frames_in_scene(s)
         samples = [sample_frame(cfg, s, k) for k in range(n)]
         metas = {fs.frame_id: _read_meta(out / f"{frame_stem(s, fs.frame_id)}_meta.json") for fs in samples}
