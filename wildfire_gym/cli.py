@@ -532,6 +532,120 @@ def whatif(
     typer.echo(f"{r['members']} fires in {r['wall_s']:.1f} s -> {out_dir} (report: {r['paths']['report']})")
 
 
+# ----------------------------------------------------------------------------- dataset
+class _DatasetGroup(typer.core.TyperGroup):
+    """``dataset CONFIG ...`` runs ``dataset make CONFIG ...``; ``mix`` and ``stats`` are subcommands."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["make", *args]
+        return super().resolve_command(ctx, args)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["make", *args]
+        return super().parse_args(ctx, args)
+
+
+dataset_app = typer.Typer(cls=_DatasetGroup, no_args_is_help=True, add_completion=False,
+                          help="Labelled fire-imagery datasets: `dataset CONFIG --frames N --out DIR`, `dataset mix`, `dataset stats`.")
+app.add_typer(dataset_app, name="dataset")
+
+
+class _Progress:
+    """Frames done, frames/s and ETA on one stderr line."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.t0 = total, 0, time.perf_counter()
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        dt = max(time.perf_counter() - self.t0, 1e-9)
+        rate = self.done / dt
+        eta = (self.total - self.done) / rate if rate > 0 else float("inf")
+        typer.echo(f"\r  {self.done}/{self.total} frames  {rate:.2f} frames/s  ETA {eta:.0f} s   ", err=True, nl=False)
+
+
+@dataset_app.command("make")
+@_friendly
+def dataset_make(
+    config: Annotated[str, typer.Argument(help="a dataset config YAML, or `default`")],
+    frames: Annotated[int, typer.Option(help="frames in the dataset")] = 100,
+    out: OutOpt = "out/dataset",
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    shards: Annotated[int | None, typer.Option(help="shards (default: one per scene)")] = None,
+    ray: Annotated[str | None, typer.Option(help="run the shards on the Ray cluster at this address")] = None,
+) -> None:
+    """Make (or resume) a labelled dataset: frames, COCO, YOLO, manifests, dataset card.
+
+    In a Kubernetes indexed Job each pod runs the shard JOB_COMPLETION_INDEX (give --shards)."""
+    from .datasets import DatasetJob, load_dataset_config, make_dataset, shard_index_from_env
+
+    if frames < 1:
+        from .errors import ScenarioError
+
+        raise ScenarioError("--frames", "a number of frames >= 1", frames)
+    out = prepare_out_dir(out)  # type: ignore[assignment]
+    cfg = load_dataset_config(config)
+    job = DatasetJob(cfg, frames, str(out))
+    n_shards = shards if shards is not None else job.n_scenes
+    index = shard_index_from_env(n_shards)
+    if index is not None and shards is None:
+        from .errors import ScenarioError
+
+        raise ScenarioError("--shards", "the number of shards (the Job's completions) when JOB_COMPLETION_INDEX is set", None)
+    command = f"wildfire-gym dataset {Path(config).name} --frames {frames} --out {out.name}"
+    t0 = time.perf_counter()
+    total = job.frames if index is None else sum(job.frames_in_scene(s) for s in range(index, job.n_scenes, n_shards))
+    res = make_dataset(job, workers=workers, num_shards=shards, ray_address=ray, shard_index=index,
+                       command=command, progress=_Progress(total))
+    wall = time.perf_counter() - t0
+    typer.echo("", err=True)
+    if res.get("status") != "complete":
+        typer.echo(f"shard {index} of {n_shards} done in {wall:.1f} s; the dataset is written when every shard is")
+        return
+    st = json.loads((out / "stats.json").read_text())
+    sp = st["splits"]
+    typer.echo(f"dataset {cfg.name}: {st['frames']} frames from {st['scenes']} scenes in {wall:.1f} s "
+               f"({st['frames'] / max(wall, 1e-9):.2f} frames/s); train/val/test frames "
+               f"{sp['train']['frames']}/{sp['val']['frames']}/{sp['test']['frames']}; boxes fire "
+               f"{sum(s['boxes']['fire'] for s in sp.values())}, smoke {sum(s['boxes']['smoke'] for s in sp.values())} -> {out}")
+    typer.echo(f"  {out / 'README.md'}  {out / 'coco'}  {out / 'yolo' / 'data.yaml'}")
+
+
+@dataset_app.command("mix")
+@_friendly
+def dataset_mix(
+    synthetic: Annotated[Path, typer.Argument(help="a dataset made by `wildfire-gym dataset`")],
+    real: Annotated[Path, typer.Argument(help="a folder of real images labelled in COCO or YOLO")],
+    out: OutOpt = "out/mixed",
+    real_share: Annotated[float, typer.Option(help="share of real images in the mixed training set")] = 0.25,
+    classes: Annotated[str | None, typer.Option(help="real class names to ours, e.g. flame=fire,smoke=smoke")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the synthetic frames drawn")] = 0,
+) -> None:
+    """Merge real labelled images with a synthetic dataset into one COCO/YOLO training set."""
+    from .datasets.mix import mix_datasets, parse_class_map
+
+    out = prepare_out_dir(out)  # type: ignore[assignment]
+    rep = mix_datasets(synthetic, real, out, real_share, parse_class_map(classes), seed)
+    typer.echo(f"mixed {rep['real_images']} real ({rep['real_format']}) + {rep['synthetic_images']} synthetic images "
+               f"(real share {rep['real_share']:.3f}; {rep['real_boxes_dropped']} real boxes of unmapped classes dropped) -> {out}")
+
+
+@dataset_app.command("stats")
+@_friendly
+def dataset_stats(
+    directory: Annotated[Path, typer.Argument(help="a dataset made by `wildfire-gym dataset`")],
+    real: Annotated[Path | None, typer.Option(help="a folder of real COCO/YOLO-labelled images to compare with")] = None,
+    samples: Annotated[int, typer.Option(min=1, max=200, help="frames on the contact sheet")] = 24,
+) -> None:
+    """Write DIR/stats.html: class balance, boxes, thermal, smoke, time of day, platforms, long tail, samples."""
+    from .datasets.stats import write_stats_report
+
+    p = write_stats_report(directory, real, samples=samples)
+    typer.echo(f"stats report -> {p} (contact sheet {p.with_name('contact_sheet.png')})")
+
+
 def main() -> None:
     try:
         app()
