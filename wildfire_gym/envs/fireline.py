@@ -19,6 +19,9 @@ from .suppression import RESOURCES, anderson_row, line_rate_m_s, production_tabl
 DIRECTIONS_DEG = np.array([np.nan, 0.0, 45.0, 90.0, 135.0, 180.0, 225.0, 270.0, 315.0])
 """Compass bearing of each move action (0 holds)."""
 
+TIME_SCALE_S = 14400.0
+"""s; elapsed time is observed as a fraction of 4 h (clipped at 1), whatever the time limit."""
+
 COARSE_CELLS = 8
 """Side of the coarse maps in the state observation (blocks)."""
 
@@ -150,7 +153,7 @@ class FirelineBatch(WildfireBatch):
                         if res == "dozer":
                             up = li.aspect_deg[i, j] + 180.0
                             grade = li.slope_frac[i, j] * math.cos(theta - math.radians(up))
-                            rate = float(line_rate_m_s(res, li.land.fuel_code[i, j], 100 * grade, grade > 0))
+                            rate = float(line_rate_m_s(res, li.land.fuel_code[i, j], 100 * grade, grade >= 0))
                         else:
                             rate = float(rates[res][i, j])
                     else:
@@ -239,7 +242,7 @@ class FirelineBatch(WildfireBatch):
         lines = self.lines[slots].reshape(m, k, ny // k, k, nx // k).mean(axis=(2, 4)).reshape(m, -1)
         out = np.zeros((m, self.single_observation_space.shape[0]), np.float32)
         times = self.sim.times_s[slots]
-        horizon = self.step_s * max(1, min(self.max_episode_steps, 10**6))
+        horizon = TIME_SCALE_S
         for r, b in enumerate(slots):
             ep = self.episodes[b]
             assert ep is not None
@@ -306,7 +309,7 @@ _DOC = """Fireline construction: crews and dozers cut line to keep a wildfire fr
 
     ## Observation Space
     ``obs_mode="state"``: ``Box(-1, 1, (6 + 3 n_crews + 3 n_houses + 128,), float32)``: elapsed time
-    fraction, wind speed / 30 m/s, sin and cos of the wind's from-direction, fraction of the map
+    as a fraction of 4 h (clipped at 1), wind speed / 30 m/s, sin and cos of the wind's from-direction, fraction of the map
     reached by the fire and burning; per resource x, y (fractions of the map side) and cutting; per
     house x, y and lost; an 8 x 8 map of the fraction reached by the fire and an 8 x 8 map of the
     fraction of cells with line. ``obs_mode="map"``: ``Box(0, 1, (5, map_cells, map_cells))``:
