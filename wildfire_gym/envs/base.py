@@ -53,6 +53,9 @@ class _LandscapeInfo:
             reach = EXPOSURE_RADIUS_M + half[h] + cell
             near = np.hypot(cx - self.house_xy[h, 0], cy - self.house_xy[h, 1]) <= reach
             self.house_zone.append(np.flatnonzero(near.ravel()))
+        sizes = [z.size for z in self.house_zone]
+        self.zone_cells = np.concatenate(self.house_zone) if self.house_zone else np.zeros(0, np.int64)
+        self.zone_offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.tree_x = np.asarray(land.trees.x_m, np.float64)
         self.tree_y = np.asarray(land.trees.y_m, np.float64)
         self.slope_frac = np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))
@@ -259,25 +262,25 @@ class WildfireBatch:
         house is lost when its ignition probability exceeds the uniform drawn for it at reset."""
         new = np.zeros(self.num_envs, np.int64)
         flat = self.burn.reshape(self.num_envs, -1)
-        for b in range(self.num_envs):
-            if self.house_lost[b].all():
+        land_of = np.array([e.landscape_index for e in self.episodes])  # type: ignore[union-attr]
+        for k, li in enumerate(self.land_info):
+            slots = np.flatnonzero((land_of == k) & ~self.house_lost.all(axis=1))
+            if slots.size == 0:
                 continue
-            li = self.land(b)
-            fb = flat[b]
-            hot = [h for h in range(self.n_houses) if not self.house_lost[b, h]
-                   and (fb[li.house_zone[h]] == BurnState.BURNING).any()]
-            if not hot:
-                continue
-            snap = self.sim.engine.snapshot(b)
-            s = li.land.structures
-            idx = np.asarray(hot)
-            sub = type(s)(*(np.asarray(getattr(s, f))[idx] for f in
-                            ("id", "x_m", "y_m", "z_m", "length_m", "width_m", "height_m", "yaw_deg")))
-            exp = house_exposure(sub, self.cell_m, snap.arrival_time_s, snap.flame_length_m, li.tree_x, li.tree_y,
-                                 snap.tree_state, residence_s=li.residence_s, time_s=snap.time_s)
-            lost = exp.p_ignition > self.house_u[b, idx]
-            self.house_lost[b, idx[lost]] = True
-            new[b] = int(lost.sum())
+            hot_cells = flat[slots][:, li.zone_cells] == BurnState.BURNING
+            hot = np.logical_or.reduceat(hot_cells, li.zone_offsets, axis=1) & ~self.house_lost[slots]
+            for r in np.flatnonzero(hot.any(axis=1)):
+                b = int(slots[r])
+                idx = np.flatnonzero(hot[r])
+                snap = self.sim.engine.snapshot(b)
+                s = li.land.structures
+                sub = type(s)(*(np.asarray(getattr(s, f))[idx] for f in
+                                ("id", "x_m", "y_m", "z_m", "length_m", "width_m", "height_m", "yaw_deg")))
+                exp = house_exposure(sub, self.cell_m, snap.arrival_time_s, snap.flame_length_m, li.tree_x,
+                                     li.tree_y, snap.tree_state, residence_s=li.residence_s, time_s=snap.time_s)
+                lost = exp.p_ignition > self.house_u[b, idx]
+                self.house_lost[b, idx[lost]] = True
+                new[b] = int(lost.sum())
         return new
 
 

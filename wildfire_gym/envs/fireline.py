@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import ScenarioError
 from ..fire.rothermel import surface_fire
 from ..fire.state import BurnState
+from ..fire.wind import unsheltered_waf
 from ..scenario import Intervention
 from ..world.edits import polyline_mask
 from .base import WildfireBatch, WildfireEnv, WildfireVectorEnv
@@ -106,9 +107,10 @@ class FirelineBatch(WildfireBatch):
         self.vmax[b] = self._spread_bound(b)
 
     def _spread_bound(self, b: int) -> float:
-        """An upper bound of the head rate (m/s) on slot ``b``'s landscape: Rothermel with the full
-        20-ft wind as midflame wind and the steepest slope, over its fuel models; inf with trees
-        (crown fire and spotting are not bounded here)."""
+        """An upper bound of the head rate (m/s) on slot ``b``'s landscape: Rothermel at the steepest
+        slope with wind and slope aligned and the unsheltered midflame wind (no trees, so nothing
+        shelters it), over its fuel models; inf with trees (crown fire and spotting are not bounded
+        here)."""
         li = self.land(b)
         ep = self.episodes[b]
         assert ep is not None
@@ -119,7 +121,8 @@ class FirelineBatch(WildfireBatch):
         for code in np.unique(li.land.fuel_code):
             fm = li.land.fuel_models[int(code)]
             if fm.burnable:
-                v = max(v, float(surface_fire(fm, ep.run.moisture, ep.wind_speed_mps, slope).ros_m_per_s))
+                midflame = float(ep.wind_speed_mps * unsheltered_waf(fm.depth_m))
+                v = max(v, float(surface_fire(fm, ep.run.moisture, midflame, slope).ros_m_per_s))
         return v
 
     # -------------------------------------------------------------- actions
@@ -240,20 +243,18 @@ class FirelineBatch(WildfireBatch):
         size = self.cfg.size_m
         coarse = reached.reshape(m, k, ny // k, k, nx // k).mean(axis=(2, 4)).reshape(m, -1)
         lines = self.lines[slots].reshape(m, k, ny // k, k, nx // k).mean(axis=(2, 4)).reshape(m, -1)
-        out = np.zeros((m, self.single_observation_space.shape[0]), np.float32)
-        times = self.sim.times_s[slots]
-        horizon = TIME_SCALE_S
-        for r, b in enumerate(slots):
-            ep = self.episodes[b]
-            assert ep is not None
-            th = math.radians(ep.wind_from_deg)
-            cells = float(ny * nx)
-            head = [min(1.0, times[r] / horizon), ep.wind_speed_mps / 30.0, math.sin(th), math.cos(th),
-                    reached[r].sum() / cells, (burn[r] == BurnState.BURNING).sum() / cells]
-            crews = np.column_stack([self.pos[b] / size, self.cutting[b]]).ravel()
-            houses = np.column_stack([self.land(b).house_xy / size, self.house_lost[b]]).ravel()
-            out[r] = np.concatenate([head, crews, houses, coarse[r], lines[r]])
-        return out
+        cells = float(ny * nx)
+        eps = [self.episodes[b] for b in slots]
+        th = np.deg2rad([e.wind_from_deg for e in eps])  # type: ignore[union-attr]
+        head = np.column_stack([
+            np.minimum(1.0, self.sim.times_s[slots] / TIME_SCALE_S),
+            np.array([e.wind_speed_mps for e in eps]) / 30.0, np.sin(th), np.cos(th),  # type: ignore[union-attr]
+            np.count_nonzero(reached.reshape(m, -1), axis=1) / cells,
+            np.count_nonzero(burn.reshape(m, -1) == BurnState.BURNING, axis=1) / cells])
+        crews = np.concatenate([self.pos[slots] / size, self.cutting[slots, :, None]], axis=2).reshape(m, -1)
+        house_xy = np.stack([self.land_info[e.landscape_index].house_xy for e in eps]) / size  # type: ignore[union-attr]
+        houses = np.concatenate([house_xy, self.house_lost[slots, :, None]], axis=2).reshape(m, -1)
+        return np.concatenate([head, crews, houses, coarse, lines], axis=1).astype(np.float32)
 
     def _observe_map(self, slots: np.ndarray) -> np.ndarray:
         k = self.map_cells
