@@ -6,21 +6,28 @@
 
 from __future__ import annotations
 
+from .aerial import AerialAttackEnv, AerialAttackVectorEnv, AerialBatch
 from .base import WildfireBatch, WildfireEnv, WildfireVectorEnv
 from .episodes import EpisodeConfig
 from .fireline import FirelineBatch, FirelineEnv, FirelineVectorEnv
 
-ENV_IDS = ("WildfireGym/Fireline-v0",)
+ENV_IDS = ("WildfireGym/Fireline-v0", "WildfireGym/AerialAttack-v0")
+
+_ENTRIES = {
+    "WildfireGym/Fireline-v0": ("fireline", "FirelineEnv", "FirelineVectorEnv"),
+    "WildfireGym/AerialAttack-v0": ("aerial", "AerialAttackEnv", "AerialAttackVectorEnv"),
+}
 
 
 def register_envs() -> None:
     """Register the tasks with Gymnasium (idempotent)."""
     from gymnasium.envs.registration import register, registry
 
-    if "WildfireGym/Fireline-v0" not in registry:
-        register("WildfireGym/Fireline-v0", entry_point="wildfire_gym.envs.fireline:FirelineEnv",
-                 vector_entry_point="wildfire_gym.envs.fireline:FirelineVectorEnv", max_episode_steps=48)
+    for env_id, (module, single, vector) in _ENTRIES.items():
+        if env_id not in registry:
+            register(env_id, entry_point=f"wildfire_gym.envs.{module}:{single}",
+                     vector_entry_point=f"wildfire_gym.envs.{module}:{vector}", max_episode_steps=48)
 
 
-__all__ = ["ENV_IDS", "EpisodeConfig", "FirelineBatch", "FirelineEnv", "FirelineVectorEnv", "WildfireBatch",
+__all__ = ["AerialAttackEnv", "AerialAttackVectorEnv", "AerialBatch", "ENV_IDS", "EpisodeConfig", "FirelineBatch", "FirelineEnv", "FirelineVectorEnv", "WildfireBatch",
            "WildfireEnv", "WildfireVectorEnv", "register_envs"]

@@ -109,6 +109,8 @@ class WildfireBatch:
         self.cell_m = float(self.pool[0].cell_m)
         self.cell_ha = self.cell_m**2 / M2_PER_HA
         self.n_houses = len(self.pool[0].structures)
+        if ny % self.COARSE or nx % self.COARSE:
+            raise ScenarioError("episode.grid_cells", f"a multiple of {self.COARSE}", nx)
         for k, land in enumerate(self.pool):
             if len(land.structures) != self.n_houses:
                 raise ScenarioError(f"pool[{k}]", f"{self.n_houses} houses like pool[0]", len(land.structures))
@@ -145,6 +147,41 @@ class WildfireBatch:
         """Named reward terms of the step, each ``[B]`` (summed into the reward)."""
         return {"houses": -self.house_weight * new_lost.astype(np.float64),
                 "area": -self.area_weight_per_ha * self.cell_ha * new_cells.astype(np.float64)}
+
+    # ------------------------------------------------------ shared observation
+    COARSE = 8
+    TIME_SCALE_S = 14400.0
+
+    def _state_parts(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Common parts of a state observation of ``slots``: ``head`` [m, 6] (elapsed time over 4 h
+        clipped at 1, wind speed / 30 m/s, sin and cos of the wind's from-direction, fractions of the
+        map reached and burning), ``houses`` [m, 3 n_houses] (x, y as fractions of the map side,
+        lost), ``coarse`` [m, 64] (fraction reached per block of an 8 x 8 grid) and the boolean
+        reached grids [m, ny, nx]."""
+        burn = self.burn[slots]
+        reached = (burn == BurnState.BURNING) | (burn == BurnState.BURNED)
+        m = len(slots)
+        ny, nx = self.shape
+        size = self.cfg.size_m
+        cells = float(ny * nx)
+        eps = [self.episodes[b] for b in slots]
+        th = np.deg2rad([e.wind_from_deg for e in eps])  # type: ignore[union-attr]
+        head = np.column_stack([
+            np.minimum(1.0, self.sim.times_s[slots] / self.TIME_SCALE_S),
+            np.array([e.wind_speed_mps for e in eps]) / 30.0, np.sin(th), np.cos(th),  # type: ignore[union-attr]
+            np.count_nonzero(reached.reshape(m, -1), axis=1) / cells,
+            np.count_nonzero(burn.reshape(m, -1) == BurnState.BURNING, axis=1) / cells])
+        house_xy = np.stack([self.land_info[e.landscape_index].house_xy for e in eps]) / size  # type: ignore[union-attr]
+        houses = np.concatenate([house_xy, self.house_lost[slots, :, None]], axis=2).reshape(m, -1)
+        coarse = self._coarse(reached)
+        return head, houses, coarse, reached
+
+    def _coarse(self, grid: np.ndarray) -> np.ndarray:
+        """Block means of ``grid`` [m, ny, nx] on the 8 x 8 grid, flattened to [m, 64]."""
+        k = self.COARSE
+        m = grid.shape[0]
+        ny, nx = self.shape
+        return grid.reshape(m, k, ny // k, k, nx // k).mean(axis=(2, 4)).reshape(m, -1)
 
     # -------------------------------------------------------------- episodes
     def reset_slot(self, b: int, seed: int | None = None) -> None:

@@ -20,11 +20,7 @@ from .suppression import RESOURCES, anderson_row, line_rate_m_s, production_tabl
 DIRECTIONS_DEG = np.array([np.nan, 0.0, 45.0, 90.0, 135.0, 180.0, 225.0, 270.0, 315.0])
 """Compass bearing of each move action (0 holds)."""
 
-TIME_SCALE_S = 14400.0
-"""s; elapsed time is observed as a fraction of 4 h (clipped at 1), whatever the time limit."""
-
-COARSE_CELLS = 8
-"""Side of the coarse maps in the state observation (blocks)."""
+COARSE_CELLS = WildfireBatch.COARSE
 
 FLUSH_SAFETY = 1.5
 """Factor on the bound of the distance a fire can run in one step when deciding whether a cut line
@@ -53,8 +49,6 @@ class FirelineBatch(WildfireBatch):
         self.map_cells = int(map_cells)
         super().__init__(num_envs=num_envs, **kwargs)
         ny, nx = self.shape
-        if ny % COARSE_CELLS or nx % COARSE_CELLS:
-            raise ScenarioError("episode.grid_cells", f"a multiple of {COARSE_CELLS}", nx)
         if self.obs_mode == "map" and (not 4 <= self.map_cells <= ny or ny % self.map_cells):
             raise ScenarioError("map_cells", f"a divisor of the grid {ny} that is at least 4", map_cells)
         B, n = self.num_envs, self.n_crews
@@ -235,25 +229,10 @@ class FirelineBatch(WildfireBatch):
         slots = np.asarray(slots, np.int64)
         if self.obs_mode == "map":
             return self._observe_map(slots)
-        k = COARSE_CELLS
-        burn = self.burn[slots]
-        reached = (burn == BurnState.BURNING) | (burn == BurnState.BURNED)
+        head, houses, coarse, _ = self._state_parts(slots)
         m = len(slots)
-        ny, nx = self.shape
-        size = self.cfg.size_m
-        coarse = reached.reshape(m, k, ny // k, k, nx // k).mean(axis=(2, 4)).reshape(m, -1)
-        lines = self.lines[slots].reshape(m, k, ny // k, k, nx // k).mean(axis=(2, 4)).reshape(m, -1)
-        cells = float(ny * nx)
-        eps = [self.episodes[b] for b in slots]
-        th = np.deg2rad([e.wind_from_deg for e in eps])  # type: ignore[union-attr]
-        head = np.column_stack([
-            np.minimum(1.0, self.sim.times_s[slots] / TIME_SCALE_S),
-            np.array([e.wind_speed_mps for e in eps]) / 30.0, np.sin(th), np.cos(th),  # type: ignore[union-attr]
-            np.count_nonzero(reached.reshape(m, -1), axis=1) / cells,
-            np.count_nonzero(burn.reshape(m, -1) == BurnState.BURNING, axis=1) / cells])
-        crews = np.concatenate([self.pos[slots] / size, self.cutting[slots, :, None]], axis=2).reshape(m, -1)
-        house_xy = np.stack([self.land_info[e.landscape_index].house_xy for e in eps]) / size  # type: ignore[union-attr]
-        houses = np.concatenate([house_xy, self.house_lost[slots, :, None]], axis=2).reshape(m, -1)
+        lines = self._coarse(self.lines[slots])
+        crews = np.concatenate([self.pos[slots] / self.cfg.size_m, self.cutting[slots, :, None]], axis=2).reshape(m, -1)
         return np.concatenate([head, crews, houses, coarse, lines], axis=1).astype(np.float32)
 
     def _observe_map(self, slots: np.ndarray) -> np.ndarray:
