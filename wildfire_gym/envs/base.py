@@ -373,7 +373,6 @@ class WildfireEnv(gym.Env):
     batch_cls: type[WildfireBatch] = WildfireBatch
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_episode_steps", 48)
         self.core = self.batch_cls(num_envs=1, **kwargs)
         self.core.max_episode_steps = 2**62  # truncation belongs to TimeLimit
         self.action_space = self.core.single_action_space
