@@ -49,7 +49,7 @@ class EpisodeConfig:
     relief_m: float = 60.0
     trees_per_ha: float = 0.0
     n_houses: int = 6
-    wind_speed_range_mps: tuple[float, float] = (3.0, 7.0)
+    wind_speed_range_mps: tuple[float, float] = (1.0, 3.0)
     wind_spread_deg: float = 30.0
     ignition_distance_m: tuple[float, float] = (600.0, 1000.0)
     n_landscapes: int = 2

@@ -36,7 +36,7 @@ class FirelineBatch(WildfireBatch):
 
     obs_modes = ("state", "map")
 
-    def __init__(self, num_envs: int = 1, resources: tuple[str, ...] = ("type1_crew",),
+    def __init__(self, num_envs: int = 1, resources: tuple[str, ...] = ("type1_crew", "dozer"),
                  line_cost_per_km: float = 0.05, map_cells: int = 32, **kwargs: Any) -> None:
         resources = tuple(resources)
         if not resources or any(r not in RESOURCES for r in resources):
@@ -314,7 +314,8 @@ _DOC = """Fireline construction: crews and dozers cut line to keep a wildfire fr
     (registration: 48 steps of 300 s, 4 h).
 
     ## Arguments
-    ``resources`` (tuple of "type1_crew", "type2_crew", "dozer"), ``episode``
+    ``resources`` (tuple of "type1_crew", "type2_crew", "dozer"; default a Type 1 crew and a
+    dozer), ``episode``
     (:class:`~wildfire_gym.envs.episodes.EpisodeConfig`: grid, fuels, relief, trees, houses, wind,
     ignition distance, pool size, world seed), ``step_s``, ``max_episode_steps``, ``obs_mode``
     ("state" | "map"), ``map_cells``, ``house_weight``, ``area_weight_per_ha``, ``quiet_s``,
