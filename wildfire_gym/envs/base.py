@@ -129,6 +129,7 @@ class WildfireBatch:
         self._started = np.zeros(B, bool)
 
     # ------------------------------------------------------------------ hooks
+    render_mode: str | None = None
     obs_modes: tuple[str, ...] = ("state",)
     single_action_space: gym.Space
     single_observation_space: gym.Space
