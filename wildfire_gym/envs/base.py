@@ -123,6 +123,8 @@ class WildfireBatch:
         self.house_lost = np.zeros((B, self.n_houses), bool)
         self.house_u = np.ones((B, self.n_houses))
         self.burn = np.zeros((B, ny, nx), np.uint8)
+        self.reached_mask = np.zeros((B, ny, nx), bool)
+        self.reached_blocks = np.zeros((B, self.COARSE, self.COARSE), np.uint16)
         duration = self.step_s * self.max_episode_steps
         first = [draw_episode(self.cfg, self.pool, np.random.default_rng(b), duration) for b in range(B)]
         self.sim = FireSimulation([Member(self.pool[e.landscape_index], e.run) for e in first], arch=arch)
@@ -160,7 +162,7 @@ class WildfireBatch:
         lost), ``coarse`` [m, 64] (fraction reached per block of an 8 x 8 grid) and the boolean
         reached grids [m, ny, nx]."""
         burn = self.burn[slots]
-        reached = (burn == BurnState.BURNING) | (burn == BurnState.BURNED)
+        reached = self.reached_mask[slots]
         m = len(slots)
         ny, nx = self.shape
         size = self.cfg.size_m
@@ -170,18 +172,21 @@ class WildfireBatch:
         head = np.column_stack([
             np.minimum(1.0, self.sim.times_s[slots] / self.TIME_SCALE_S),
             np.array([e.wind_speed_mps for e in eps]) / 30.0, np.sin(th), np.cos(th),  # type: ignore[union-attr]
-            np.count_nonzero(reached.reshape(m, -1), axis=1) / cells,
+            self.reached_cells[slots] / cells,
             np.count_nonzero(burn.reshape(m, -1) == BurnState.BURNING, axis=1) / cells])
         house_xy = np.stack([self.land_info[e.landscape_index].house_xy for e in eps]) / size  # type: ignore[union-attr]
         houses = np.concatenate([house_xy, self.house_lost[slots, :, None]], axis=2).reshape(m, -1)
-        coarse = self._coarse(reached)
+        block = (ny // self.COARSE) * (nx // self.COARSE)
+        coarse = self.reached_blocks[slots].reshape(m, -1) / block
         return head, houses, coarse, reached
 
     def _coarse(self, grid: np.ndarray) -> np.ndarray:
         """Block means of ``grid`` [m, ny, nx] on the 8 x 8 grid, flattened to [m, 64]."""
-        k = self.COARSE
         m = grid.shape[0]
         ny, nx = self.shape
+        if grid.dtype == bool:
+            return self._block_counts(grid).reshape(m, -1) / ((ny // self.COARSE) * (nx // self.COARSE))
+        k = self.COARSE
         return grid.reshape(m, k, ny // k, k, nx // k).mean(axis=(2, 4)).reshape(m, -1)
 
     # -------------------------------------------------------------- episodes
@@ -198,7 +203,8 @@ class WildfireBatch:
         self.house_lost[b] = False
         self.house_u[b] = rng.uniform(size=self.n_houses)
         self.burn[b] = self.sim.engine.snapshot(b).burn_state
-        self.reached_cells[b] = self._reached(self.burn[b:b + 1])[0]
+        self._update_reached(slice(b, b + 1))
+        self.reached_cells[b] = int(self.reached_blocks[b].sum())
         self._start_slot(b, rng)
         self._started[b] = True
 
@@ -207,10 +213,20 @@ class WildfireBatch:
         assert ep is not None
         return self.land_info[ep.landscape_index]
 
-    @staticmethod
-    def _reached(burn: np.ndarray) -> np.ndarray:
-        b = burn.reshape(burn.shape[0], -1)
-        return np.count_nonzero((b == BurnState.BURNING) | (b == BurnState.BURNED), axis=1)
+    def _update_reached(self, sel: slice) -> None:
+        """Reached cells (burning or burned) of the slots ``sel`` and their 8 x 8 block counts."""
+        # BURNING = 1 and BURNED = 2: in uint8, (state - 1) <= 1 holds for exactly those two
+        np.less_equal(self.burn[sel] - np.uint8(1), np.uint8(1), out=self.reached_mask[sel])
+        self.reached_blocks[sel] = self._block_counts(self.reached_mask[sel])
+
+    def _block_counts(self, grid: np.ndarray) -> np.ndarray:
+        """Cells set per block of the 8 x 8 grid of a boolean batch [m, ny, nx], uint16 [m, 8, 8]."""
+        k = self.COARSE
+        m = grid.shape[0]
+        ny, nx = self.shape
+        u8 = grid.view(np.uint8)
+        rows = u8.reshape(m, ny, k, nx // k).sum(axis=3, dtype=np.uint16)
+        return rows.reshape(m, k, ny // k, k).sum(axis=2, dtype=np.uint16)
 
     # ------------------------------------------------------------------ step
     def validate_actions(self, actions: Any) -> np.ndarray:
@@ -257,7 +273,8 @@ class WildfireBatch:
         self._apply_actions(a)
         self.sim.advance(self.sim.times_s + self.step_s)
         self.burn = self.sim.engine.burn_state_all()
-        reached = self._reached(self.burn)
+        self._update_reached(slice(None))
+        reached = self.reached_blocks.reshape(self.num_envs, -1).sum(axis=1, dtype=np.int64)
         new_cells = reached - self.reached_cells
         self.reached_cells = reached
         new_lost = self._update_houses()
@@ -305,7 +322,7 @@ class WildfireBatch:
             slots = np.flatnonzero((land_of == k) & ~self.house_lost.all(axis=1))
             if slots.size == 0:
                 continue
-            hot_cells = flat[slots][:, li.zone_cells] == BurnState.BURNING
+            hot_cells = flat[np.ix_(slots, li.zone_cells)] == BurnState.BURNING
             hot = np.logical_or.reduceat(hot_cells, li.zone_offsets, axis=1) & ~self.house_lost[slots]
             for r in np.flatnonzero(hot.any(axis=1)):
                 b = int(slots[r])

@@ -199,7 +199,7 @@ class FirelineBatch(WildfireBatch):
         parameter pass off most steps. With trees (crown fire, spotting) every line goes at once.
         """
         cell = self.cell_m
-        reached = (self.burn == BurnState.BURNING) | (self.burn == BurnState.BURNED)
+        reached = self.reached_mask
         for b in range(self.num_envs):
             if not self.pending[b]:
                 continue
