@@ -161,8 +161,10 @@ class WildfireBatch:
         map reached and burning), ``houses`` [m, 3 n_houses] (x, y as fractions of the map side,
         lost), ``coarse`` [m, 64] (fraction reached per block of an 8 x 8 grid) and the boolean
         reached grids [m, ny, nx]."""
-        burn = self.burn[slots]
-        reached = self.reached_mask[slots]
+        full = len(slots) == self.num_envs and bool((slots == np.arange(self.num_envs)).all())
+        sel = slice(None) if full else slots
+        burn = self.burn[sel]  # a view when all slots are asked for
+        reached = self.reached_mask[sel]
         m = len(slots)
         ny, nx = self.shape
         size = self.cfg.size_m
@@ -177,7 +179,7 @@ class WildfireBatch:
         house_xy = np.stack([self.land_info[e.landscape_index].house_xy for e in eps]) / size  # type: ignore[union-attr]
         houses = np.concatenate([house_xy, self.house_lost[slots, :, None]], axis=2).reshape(m, -1)
         block = (ny // self.COARSE) * (nx // self.COARSE)
-        coarse = self.reached_blocks[slots].reshape(m, -1) / block
+        coarse = self.reached_blocks[sel].reshape(m, -1) / block
         return head, houses, coarse, reached
 
     def _coarse(self, grid: np.ndarray) -> np.ndarray:

@@ -61,6 +61,7 @@ class FirelineBatch(WildfireBatch):
         self.pos = np.zeros((B, n, 2))
         self.cutting = np.zeros((B, n), bool)
         self.lines = np.zeros((B, ny, nx), bool)
+        self.line_blocks = np.zeros((B, self.COARSE**2))
         self.pending: list[list[list[tuple[float, float]]]] = [[] for _ in range(B)]
         self.open_line: list[list[int | None]] = [[None] * n for _ in range(B)]
         self.vmax = np.zeros(B)
@@ -94,6 +95,7 @@ class FirelineBatch(WildfireBatch):
             self.pos[b, c] = (np.clip(px, 1.0, size - 1.0), np.clip(py, 1.0, size - 1.0))
         self.cutting[b] = False
         self.lines[b] = False
+        self.line_blocks[b] = 0.0
         self.pending[b] = []
         self.open_line[b] = [None] * self.n_crews
         self.line_total_m[b] = 0.0
@@ -185,6 +187,7 @@ class FirelineBatch(WildfireBatch):
             self.pending[b].append([p0, p1])
             self.open_line[b][c] = len(self.pending[b]) - 1
         self.lines[b] |= polyline_mask([p0, p1], LINE_WIDTH_M[self.resources[c]], self.shape, self.cell_m)
+        self.line_blocks[b] = self._coarse(self.lines[b:b + 1])[0]
 
     def _close_line(self, b: int, c: int) -> None:
         self.open_line[b][c] = None
@@ -231,7 +234,7 @@ class FirelineBatch(WildfireBatch):
             return self._observe_map(slots)
         head, houses, coarse, _ = self._state_parts(slots)
         m = len(slots)
-        lines = self._coarse(self.lines[slots])
+        lines = self.line_blocks[slots]
         crews = np.concatenate([self.pos[slots] / self.cfg.size_m, self.cutting[slots, :, None]], axis=2).reshape(m, -1)
         return np.concatenate([head, crews, houses, coarse, lines], axis=1).astype(np.float32)
 
