@@ -245,3 +245,22 @@ def test_sb3_adapter_trains_and_reports_terminal_observations():
     model = PPO("MlpPolicy", venv, n_steps=8, batch_size=8, n_epochs=1, seed=0, device="cpu")
     model.learn(total_timesteps=16)
     assert model.num_timesteps >= 16
+
+
+def test_heuristic_and_evaluation_table():
+    from wildfire_gym.envs.policies import FirelineHeuristic, evaluate, random_policy, summarise
+
+    def make():
+        return gym.make("WildfireGym/Fireline-v0", episode=SMALL, max_episode_steps=12)
+
+    rows = evaluate(make, FirelineHeuristic(), [0, 1])
+    assert [r["seed"] for r in rows] == [0, 1] and all(r["steps"] <= 12 for r in rows)
+    assert all(r["reward/effort"] < 0 for r in rows)  # the heuristic cuts line
+    for r in rows:
+        terms = sum(v for k, v in r.items() if k.startswith("reward/"))
+        assert r["return"] == pytest.approx(terms, rel=1e-12, abs=1e-12)
+    table = summarise(rows)
+    assert table["return"]["mean"] == pytest.approx(np.mean([r["return"] for r in rows]), rel=1e-12)
+    assert table["houses_saved"]["std"] == pytest.approx(np.std([r["houses_saved"] for r in rows]), abs=1e-12)
+    again = evaluate(make, random_policy(3), [0])
+    assert again == evaluate(make, random_policy(3), [0])  # seeded policy and env: the same episode
