@@ -264,3 +264,15 @@ def test_heuristic_and_evaluation_table():
     assert table["houses_saved"]["std"] == pytest.approx(np.std([r["houses_saved"] for r in rows]), abs=1e-12)
     again = evaluate(make, random_policy(3), [0])
     assert again == evaluate(make, random_policy(3), [0])  # seeded policy and env: the same episode
+
+
+def test_import_registers_every_task_without_loading_the_engine():
+    import subprocess
+    import sys
+
+    code = ("import sys, gymnasium as gym, wildfire_gym; gym.register_envs(wildfire_gym); "
+            "print(sorted(i for i in gym.registry if i.startswith('WildfireGym/')), 'taichi' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == ("['WildfireGym/AerialAttack-v0', 'WildfireGym/DroneSurveillance-v0', "
+                                  "'WildfireGym/Fireline-v0'] False")

@@ -6,12 +6,13 @@ __version__ = "0.1.0"
 
 
 def _register() -> None:
-    # Registration is only bookkeeping in Gymnasium's registry (entry points are strings, nothing heavy is imported).
+    # Bookkeeping in Gymnasium's registry only: entry points are strings, the environments load on make.
     try:
-        from .envs import register_envs
+        from ._gym_registration import register_envs
+
+        register_envs()
     except ImportError:  # gymnasium missing: the simulation layers still work
         return
-    register_envs()
 
 
 _register()

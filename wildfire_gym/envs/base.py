@@ -125,8 +125,8 @@ class WildfireBatch:
         self.burn = np.zeros((B, ny, nx), np.uint8)
         self.reached_mask = np.zeros((B, ny, nx), bool)
         self.reached_blocks = np.zeros((B, self.COARSE, self.COARSE), np.uint16)
-        duration = self.step_s * self.max_episode_steps
-        first = [draw_episode(self.cfg, self.pool, np.random.default_rng(b), duration) for b in range(B)]
+        self.duration_s = self.step_s * self.max_episode_steps  # the runs' nominal duration
+        first = [draw_episode(self.cfg, self.pool, np.random.default_rng(b), self.duration_s) for b in range(B)]
         self.sim = FireSimulation([Member(self.pool[e.landscape_index], e.run) for e in first], arch=arch)
         self._started = np.zeros(B, bool)
 
@@ -197,7 +197,7 @@ class WildfireBatch:
         if seed is not None:
             self.rngs[b] = _rng_from(int(seed))
         rng = self.rngs[b]
-        ep = draw_episode(self.cfg, self.pool, rng, self.step_s * self.max_episode_steps)
+        ep = draw_episode(self.cfg, self.pool, rng, self.duration_s)
         self.episodes[b] = ep
         self.sim.reset(b, ep.run, self.pool[ep.landscape_index])
         self.steps[b] = 0
