@@ -152,7 +152,9 @@ def test_frame_files_and_metadata(made: Path) -> None:
         assert a["area"] == int((inst == a["instance"]).sum())
     cam = m["camera"]
     assert np.shape(cam["K"]) == (3, 3) and np.shape(cam["T_world_to_cam"]) == (4, 4)
-    assert cam["distortion"]["k1"] == 0.0 and "opencv" in cam["convention"]
+    # the lens is randomised within the config's range and recorded (OpenCV k1; the others zero)
+    lo, hi = load_dataset_config(CONFIG).sensor.lens_k1
+    assert lo <= cam["distortion"]["k1"] <= hi and cam["distortion"]["k2"] == 0.0 and "opencv" in cam["convention"]
     fs = m["fire_state"]
     for k in ("time_since_ignition_s", "burned_area_m2", "head_ros_m_per_s", "max_fireline_intensity_w_per_m",
               "wind_speed_20ft_mps", "moisture_d1h"):

@@ -162,6 +162,11 @@ def sample_frame(cfg: DatasetConfig, scene: int, k: int) -> FrameSample:
             "blur_sigma_px": _u(rng, s.blur_sigma_px), "noise_sigma": _u(rng, s.noise_sigma),
             "smoke_density_scale": _u(rng, lt.heavy_smoke_density if kind == "heavy_smoke" else s.smoke_density_scale),
             "jitter": [float(v) for v in rng.uniform(-1.0, 1.0, 16) * s.colour_jitter]}
+    # camera effects (drawn after the rest, so the draws above keep their values)
+    look.update({"vignetting": _u(rng, s.vignetting), "motion_blur_px": _u(rng, s.motion_blur_px),
+                 "motion_blur_deg": float(rng.uniform(0.0, 180.0)), "lens_k1": _u(rng, s.lens_k1),
+                 "jpeg_quality": int(round(_u(rng, s.jpeg_quality))) if rng.random() < s.jpeg_share else 0,
+                 "cloud_cover": _u(rng, s.cloud_cover)})
     return FrameSample(scene * cfg.frames_per_scene + k, scene, k, kind, since, platform, pose, hour, look)
 
 
@@ -183,7 +188,11 @@ def appearance_for(sample: FrameSample, scene_time_s: float, start_hour: float) 
         sky_horizon_rgb=jit(base.sky_horizon_rgb, *j[4:7], j[8]),
         terrain_tint=jit(base.terrain_tint, *j[9:13]), foliage_tint=jit(base.foliage_tint, *j[12:16]),
         exposure=sample.look["exposure"], blur_sigma_px=sample.look["blur_sigma_px"],
-        noise_sigma=sample.look["noise_sigma"], smoke_density_scale=sample.look["smoke_density_scale"])
+        noise_sigma=sample.look["noise_sigma"], smoke_density_scale=sample.look["smoke_density_scale"],
+        vignetting=sample.look.get("vignetting", 0.0), motion_blur_px=sample.look.get("motion_blur_px", 0.0),
+        motion_blur_deg=sample.look.get("motion_blur_deg", 0.0), jpeg_quality=sample.look.get("jpeg_quality", 0),
+        lens_distortion=(sample.look.get("lens_k1", 0.0), 0.0, 0.0, 0.0, 0.0),
+        cloud_cover=sample.look.get("cloud_cover", 0.0))
 
 
 def scene_split(cfg: DatasetConfig, n_scenes: int) -> list[str]:
