@@ -339,6 +339,12 @@ def simulate(
 
 CAMERAS = ("uav", "uav_thermal", "tower", "nadir")
 
+DEMO_DATASET_FRAMES = 8
+"""Frames of the demo's small labelled dataset (two scenes)."""
+
+DEMO_DATASET_SIZE = 256
+"""Width and height of the demo dataset's frames, pixels."""
+
 DEMO_WHATIF_MEMBERS = 8
 """Ensemble size of each variant in the demo's what-if comparison (a quick look, not a study)."""
 
@@ -456,7 +462,7 @@ def demo(
     t0 = time.perf_counter()
     _allow_large(allow_large)
     out = prepare_out_dir(out)  # type: ignore[assignment]
-    for part in ("world", "fire", "frames", "whatif"):
+    for part in ("world", "fire", "frames", "whatif", "dataset"):
         prepare_out_dir(out / part)  # type: ignore[operator]
     typer.echo(f"[1] world    -> {out / 'world'}")
     paths = run_world(scenario, out / "world")
@@ -479,6 +485,19 @@ def demo(
         w = run_whatif_cli(str(assets_dir() / "whatif" / "fuel-break.yaml"), out / "whatif", members=DEMO_WHATIF_MEMBERS)
         typer.echo("\n".join("    " + line for line in w["table"].splitlines()))
         typer.echo(f"    {w['members']} fires in {w['wall_s']:.1f} s; report: {w['paths']['report']}")
+    typer.echo(f"[5] dataset  -> {out / 'dataset'}")
+    import dataclasses
+
+    from .datasets import DatasetJob, load_dataset_config, make_dataset
+    from .datasets.stats import write_stats_report
+
+    base = load_dataset_config("default")
+    cfg = dataclasses.replace(base, frames_per_scene=DEMO_DATASET_FRAMES // 2,
+                              image=dataclasses.replace(base.image, width=DEMO_DATASET_SIZE, height=DEMO_DATASET_SIZE))
+    make_dataset(DatasetJob(cfg, DEMO_DATASET_FRAMES, str(out / "dataset")), command="wildfire-gym demo")
+    st = json.loads((out / "dataset" / "stats.json").read_text())
+    report = write_stats_report(out / "dataset", samples=DEMO_DATASET_FRAMES)
+    typer.echo(f"    {st['frames']} labelled frames from {st['scenes']} scenes (COCO, YOLO, card); stats: {report}")
     typer.echo(f"demo done in {time.perf_counter() - t0:.1f} s; open {out}")
 
 
