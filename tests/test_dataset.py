@@ -466,3 +466,19 @@ def test_smoke_without_flame_views_put_the_fire_below_the_frame() -> None:
                 assert 47.5 < v[0] < 47.5 + 0.1 * 48
             else:
                 assert 0 <= v[0] <= 47
+
+
+def test_hostile_dataset_configs_get_named_errors_not_exhaustion(tmp_path) -> None:
+    """Dataset configs go through the package's safe YAML loader: a billion-laughs file and a
+    deeply nested one are refused in one line naming the file."""
+    laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for k in range(1, 9):
+        laughs.append(f"{chr(97 + k)}: &{chr(97 + k)} [" + ", ".join([f"*{chr(96 + k)}"] * 9) + "]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(laughs) + "\n")
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: " + "[" * 900 + "]" * 900 + "\n")
+    for path in (bomb, deep):
+        with pytest.raises(ScenarioError) as exc:
+            load_dataset_config(path)
+        assert "\n" not in str(exc.value) and len(str(exc.value)) < 400

@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .._assets import assets_dir
 from .._config import parse, spec, to_plain
-from ..errors import MISSING, ScenarioError
+from ..errors import ScenarioError
 
 Range = tuple[float, float]
 
@@ -304,14 +302,9 @@ def load_dataset_config(path_or_name: str | os.PathLike[str]) -> DatasetConfig:
             raise ScenarioError("CONFIG", "an existing YAML file or a built-in dataset config among "
                                 + ", ".join(builtins), text)
         path = builtins[text]
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError("<file>", f"valid YAML{where}", MISSING, source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("<file>", f"a readable UTF-8 text file ({exc})", MISSING, source=str(path)) from None
+    from .._config import load_yaml_file
+
+    data = load_yaml_file(path)  # the package's safe loader: limits on size, nesting and alias expansion
     if data is not None and not isinstance(data, Mapping):
         raise ScenarioError("<root>", "a mapping of dataset keys", data, source=str(path))
     return dataset_config_from_dict(data, source=str(path))

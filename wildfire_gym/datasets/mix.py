@@ -88,14 +88,16 @@ def _read_real_coco(root: Path, js: Path, class_map: dict[str, str] | None) -> t
 def _read_real_yolo(root: Path, class_map: dict[str, str] | None) -> tuple[list[dict], int]:
     from PIL import Image
 
+    from .._config import load_yaml_file
+
     names = list(YOLO_CLASSES)
     dy = root / "data.yaml"
     if dy.is_file():
         try:
-            data = yaml.safe_load(dy.read_text(encoding="utf-8")) or {}
+            data = load_yaml_file(dy) or {}
             n = data.get("names", names)
             names = [n[k] for k in sorted(n)] if isinstance(n, dict) else list(n)
-        except (yaml.YAMLError, TypeError, KeyError) as exc:
+        except (TypeError, KeyError, AttributeError) as exc:
             raise ScenarioError("REAL/data.yaml", f"a YOLO data.yaml with names ({exc})", str(dy)) from None
     images = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
                     and "images" in p.relative_to(root).parts[:-1])
