@@ -184,3 +184,29 @@ def test_set_weather_overrides_now_and_keeps_later_changes(land) -> None:
     assert sim.snapshot(0).wind_from_deg == 45.0
     sim.advance(1100.0)
     assert sim.snapshot(0).wind_from_deg == 180.0
+
+
+def test_a_fireline_patches_only_its_cells_and_equals_a_full_pass(land) -> None:
+    """Firelines laid during a run are evaluated on their own cells (the environments lay many):
+    the parameters and the fire equal those of a member whose lines went through a full pass."""
+    rs = runs(land, 1)
+    lines = [Intervention(kind="fireline", t_s=0.0, points_m=[(60.0 + 40 * k, 0.0), (60.0 + 40 * k, 400.0)],
+                          width_m=10.0) for k in range(3)]
+    fast = FireSimulation([Member(land, rs[0])], arch="cpu")
+    full = FireSimulation([Member(land, rs[0])], arch="cpu")
+    full._patch_params = lambda b, mask: False  # type: ignore[method-assign]  # force the full pass
+    patched = []
+    real_patch = fast._patch_params
+    fast._patch_params = lambda b, mask: patched.append(real_patch(b, mask)) or patched[-1]  # type: ignore[method-assign]
+    for k, iv in enumerate(lines):
+        for sim in (fast, full):
+            sim.advance(120.0 * (k + 1))
+            sim.apply_intervention(0, iv)
+    for key in FireSimulation._ENGINE_FIELDS:
+        assert np.array_equal(np.broadcast_to(fast._members[0].params[key], land.shape),
+                              full.spread_params(0, float(full.times_s[0]))[key])
+    assert patched == [True, True, True]
+    for sim in (fast, full):
+        sim.advance(900.0)
+    same(fast.snapshot(0), full.snapshot(0))
+    assert (fast.snapshot(0).fuel_code == BARE_GROUND_CODE).sum() == (full.snapshot(0).fuel_code == BARE_GROUND_CODE).sum() > 0

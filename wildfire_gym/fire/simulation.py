@@ -188,6 +188,7 @@ class _MemberState:
     torch: tuple[str, float, float, float] | None = None
     weather: Weather | None = None
     params_t: float = 0.0
+    params: dict | None = None  # the engine fields last uploaded (0-d for a uniform member), at params_t
     static: dict | None = None  # derived rasters that change only with an edit
 
 
@@ -353,14 +354,14 @@ class FireSimulation:
         m.static = st
         return st
 
-    def _member_inputs(self, b: int, t_s: float) -> dict:
+    def _member_inputs(self, b: int, t_s: float, cells_idx: np.ndarray | None = None) -> dict:
         """Member ``b``'s per-cell inputs to the parameter pass, flattened: one cell when the
-        member is spatially uniform, every cell otherwise."""
+        member is spatially uniform, every cell otherwise, or the flat cells ``cells_idx``."""
         m = self._members[b]
         st = self._static(b)
         weather = m.weather_table.at(t_s)
-        uniform = st["uniform"] and not m.wet
-        sl = slice(0, 1) if uniform else slice(None)
+        uniform = st["uniform"] and not m.wet and cells_idx is None
+        sl: slice | np.ndarray = slice(0, 1) if uniform else (slice(None) if cells_idx is None else cells_idx)
 
         def cells(a: np.ndarray) -> np.ndarray:
             return np.asarray(a).ravel()[sl]
@@ -395,7 +396,7 @@ class FireSimulation:
             group_moisture = (weather.d1h, weather.d10h, weather.d100h, m.run.moisture.live_herb,
                               m.run.moisture.live_woody)
         else:
-            out.update({k: v.ravel() for k, v in wet_arrays.items()})
+            out.update({k: v.ravel()[sl] for k, v in wet_arrays.items()})
             out["d1"] = out["d1h"]
             group_moisture = None
         m.weather = weather
@@ -501,6 +502,35 @@ class FireSimulation:
         return self._evaluate([self._member_inputs(b, t_s)])[0]
 
     _ENGINE_FIELDS = ("ros_head_m_s", "head_dir_deg", "lb", "intensity_per_ros_kj_m2", "residence_s")
+    _KEPT_FIELDS = (*_ENGINE_FIELDS, "crown_ros_m_s", "crown_active_ros_m_s")
+
+    def _patch_params(self, b: int, mask: np.ndarray) -> bool:
+        """After an edit of the fuel codes in ``mask`` only: evaluate the edited cells and patch the
+        member's last parameters (what a full pass would give, cell for cell: the pass is elementwise
+        and nothing else changed). Work proportional to the edit. False when it does not apply
+        (nothing kept, the weather or the moisture drifted since, wetlines active)."""
+        m = self._members[b]
+        now = float(self.engine.times_s[b])
+        if (m.params is None or m.wet or m.run.weather.diurnal_moisture
+                or m.weather_table.at(now) != m.weather_table.at(m.params_t)):
+            return False
+        idx = np.flatnonzero(mask.ravel())
+        if idx.size == 0:
+            return True
+        inp = self._member_inputs(b, now, cells_idx=idx)
+        d1, d10, d100, herb, woody = inp["moisture"]
+        moisture = FuelMoisture(d1h=d1, d10h=d10, d100h=d100, live_herb=herb, live_woody=woody)
+        new = self._parameters(m.table, inp["cells"], moisture, self._static(b)["has_canopy"])
+        grids = {}
+        for k, v in m.params.items():
+            g = np.array(np.broadcast_to(v, self.shape), np.float64).ravel()
+            if k in new:
+                g[idx] = new[k]
+            grids[k] = g.reshape(self.shape)
+        m.params = grids
+        m.params_t = now
+        self.engine.set_member_params([b], [grids])
+        return True
 
     def _refresh(self, members: Sequence[int], trees: bool = False) -> None:
         """Recompute and upload the parameters (and spotting; trees with ``trees``) of ``members``,
@@ -512,10 +542,11 @@ class FireSimulation:
         params = self._evaluate([self._member_inputs(b, float(times[b])) for b in members], scalars=True)
         self.engine.set_member_params(members, params)
         whole = len(members) == self.batch  # one transfer for the batch, else member rows only
-        for b in members:
+        for b, p in zip(members, params, strict=True):
             if trees:
                 self._upload_trees(b, upload=not whole)
             self._members[b].params_t = float(times[b])
+            self._members[b].params = {k: p[k] for k in self._KEPT_FIELDS if k in p}
         if trees and whole:
             self.engine.upload_trees()
         self._upload_spotting(members)
@@ -647,9 +678,9 @@ class FireSimulation:
         self._update_next_event(b)
 
     def _own_codes(self, m: _MemberState) -> None:
-        if not m.codes_owned:
-            m.codes = m.codes.copy()
-            m.codes_owned = True
+        """A new codes array for every edit: derived rasters are cached by the array's identity."""
+        m.codes = m.codes.copy()
+        m.codes_owned = True
 
     def _edit(self, b: int, iv: Intervention, upload: bool) -> None:
         """The state change of an intervention on member ``b`` (uploaded to the engine with ``upload``)."""
@@ -700,7 +731,10 @@ class FireSimulation:
                 m.wet.append(_Active(iv, mask))
         m.static = None
         if upload:
-            self._refresh([b])
+            if iv.kind == "fireline" and self._patch_params(b, mask):  # only the line's cells change
+                self._upload_spotting([b])
+            else:
+                self._refresh([b])
             if trees_changed:
                 self._upload_trees(b)
 
