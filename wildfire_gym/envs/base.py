@@ -143,8 +143,9 @@ class WildfireBatch:
         """Apply a validated batch of actions (before the engine advances)."""
 
     def _observe(self, slots: np.ndarray) -> np.ndarray:
-        """Observations of ``slots`` (a batch, first axis ``len(slots)``)."""
-        raise NotImplementedError
+        """Observations of ``slots`` (a batch, first axis ``len(slots)``): the hook every task
+        (Fireline, AerialAttack, DroneSurveillance) overrides; the base batch has no observation."""
+        raise NotImplementedError(f"{type(self).__name__} must define _observe (a task's observation)")
 
     def _reward_terms(self, new_cells: np.ndarray, new_lost: np.ndarray) -> dict[str, np.ndarray]:
         """Named reward terms of the step, each ``[B]`` (summed into the reward)."""

@@ -171,14 +171,14 @@ class _MemberState:
     ``land`` is the landscape as this member's interventions edited it: the given landscape,
     shared and never copied, until an edit replaces a field (``dataclasses.replace`` shares
     every other array). ``codes`` are the current fuel codes (the landscape's array until a
-    fireline or fuel break copies it).
+    fireline or fuel break makes a new one). No array here is changed in place: an edit
+    replaces it, so exported states share them safely.
     """
 
     base: Landscape
     land: Landscape
     run: Run
     codes: np.ndarray
-    codes_owned: bool
     table: FuelBedTable
     tree_alive: np.ndarray
     wet: list[_Active]
@@ -267,7 +267,7 @@ class FireSimulation:
                                     (ig.x_m, ig.y_m))
         edited = _member_edits_at_start(land, run)
         pending = sorted((iv for iv in run.interventions if iv.t_s > 0), key=lambda iv: iv.t_s)
-        return _MemberState(base=land, land=edited, run=run, codes=edited.fuel_code, codes_owned=False,
+        return _MemberState(base=land, land=edited, run=run, codes=edited.fuel_code,
                             table=self._table_for(edited, run), tree_alive=np.ones(len(edited.trees), bool),
                             wet=[], pending=pending, schedule_t=schedule_times(run),
                             weather_table=WeatherTable.from_run(run))
@@ -680,7 +680,6 @@ class FireSimulation:
     def _own_codes(self, m: _MemberState) -> None:
         """A new codes array for every edit: derived rasters are cached by the array's identity."""
         m.codes = m.codes.copy()
-        m.codes_owned = True
 
     def _edit(self, b: int, iv: Intervention, upload: bool) -> None:
         """The state change of an intervention on member ``b`` (uploaded to the engine with ``upload``)."""
@@ -815,8 +814,8 @@ class FireSimulation:
         any slot of a simulation on the same grid and tree capacity."""
         b = self._check_b(b)
         m = self._members[b]
-        coupler = dataclasses.replace(m, codes=m.codes.copy(), codes_owned=True, tree_alive=m.tree_alive.copy(),
-                                      wet=list(m.wet), pending=list(m.pending), static=None)
+        # arrays are never edited in place (an edit makes new ones), so they are shared; the lists are copied
+        coupler = dataclasses.replace(m, wet=list(m.wet), pending=list(m.pending), static=None)
         return MemberState(engine=self.engine.export(b), coupler=coupler, next_event_s=float(self._next_evt[b]))
 
     def load(self, b: int, state: MemberState) -> None:
@@ -829,8 +828,7 @@ class FireSimulation:
             raise ScenarioError("state", f"a member of a {self.shape} grid at {self.cell_m} m",
                                 (c.land.shape, c.land.cell_m))
         self.engine.load(b, state.engine)
-        m = dataclasses.replace(c, codes=c.codes.copy(), tree_alive=c.tree_alive.copy(), wet=list(c.wet),
-                                pending=list(c.pending), static=None)
+        m = dataclasses.replace(c, wet=list(c.wet), pending=list(c.pending), static=None)
         self._members[b] = m
         self._next_evt[b] = state.next_event_s
 
