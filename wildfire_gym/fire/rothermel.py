@@ -344,6 +344,17 @@ def wind_coefficient_e(sigma_per_ft: ArrayLike) -> np.ndarray:
     return 0.715 * np.exp(-0.000359 * np.asarray(sigma_per_ft, dtype=np.float64))
 
 
+def wind_factor_scale(sigma_per_ft: ArrayLike, relative_packing_ratio: ArrayLike) -> np.ndarray:
+    """The wind-independent part of the wind factor, C (beta/beta_op)^-E (Rothermel 1972, eq. 47):
+    phi_w = scale U^B. A property of the fuel bed, computed once per bed, not per cell.
+
+    sigma_per_ft :: 1/ft; relative_packing_ratio :: -
+    """
+    return wind_coefficient_c(sigma_per_ft) * np.power(
+        relative_packing_ratio, -wind_coefficient_e(sigma_per_ft)
+    )
+
+
 def wind_factor(
     wind_ft_min: ArrayLike, sigma_per_ft: ArrayLike, relative_packing_ratio: ArrayLike
 ) -> np.ndarray:
@@ -351,13 +362,25 @@ def wind_factor(
 
     wind_ft_min :: ft/min — midflame wind speed; sigma_per_ft :: 1/ft; relative_packing_ratio :: -
     """
-    u = np.maximum(np.asarray(wind_ft_min, dtype=np.float64), 0.0)
-    phi = (
-        wind_coefficient_c(sigma_per_ft)
-        * np.power(u, wind_coefficient_b(sigma_per_ft))
-        * np.power(relative_packing_ratio, -wind_coefficient_e(sigma_per_ft))
+    return _wind_factor(
+        wind_ft_min,
+        wind_factor_scale(sigma_per_ft, relative_packing_ratio),
+        wind_coefficient_b(sigma_per_ft),
     )
-    return np.where(u > _TINY, phi, 0.0)
+
+
+def _wind_factor(wind_ft_min: ArrayLike, scale: ArrayLike, exponent_b: ArrayLike) -> np.ndarray:
+    """phi_w = scale U^B with the bed's :func:`wind_factor_scale` and B (eq. 47); 0 in calm air."""
+    u = np.maximum(np.asarray(wind_ft_min, dtype=np.float64), 0.0)
+    return np.where(u > _TINY, scale * np.power(u, exponent_b), 0.0)
+
+
+def slope_factor_scale(beta: ArrayLike) -> np.ndarray:
+    """The slope-independent part of the slope factor, 5.275 beta^-0.3 (Rothermel 1972, eq. 51):
+    phi_s = scale tan^2(theta); 0 for an empty bed. beta :: - — packing ratio."""
+    b = np.asarray(beta, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(b > 0.0, 5.275 * np.power(np.where(b > 0.0, b, 1.0), -0.3), 0.0)
 
 
 def slope_factor(beta: ArrayLike, slope_frac: ArrayLike) -> np.ndarray:
@@ -365,11 +388,7 @@ def slope_factor(beta: ArrayLike, slope_frac: ArrayLike) -> np.ndarray:
 
     beta :: - — packing ratio; slope_frac :: - — tan of the slope angle (rise over run)
     """
-    b = np.asarray(beta, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        return np.where(
-            b > 0.0, 5.275 * np.power(np.where(b > 0.0, b, 1.0), -0.3), 0.0
-        ) * np.square(slope_frac)
+    return slope_factor_scale(beta) * np.square(slope_frac)
 
 
 def effective_wind_speed(
@@ -378,13 +397,19 @@ def effective_wind_speed(
     """Effective wind speed, the wind that alone gives phi_e: U_e = (phi_e (beta/beta_op)^E / C)^(1/B)
     (inverse of Rothermel 1972, eq. 47; Andrews 2018, p. 25; ft/min).
     """
-    phi = np.maximum(np.asarray(effective_wind_factor, dtype=np.float64), 0.0)
-    c = wind_coefficient_c(sigma_per_ft)
-    b = wind_coefficient_b(sigma_per_ft)
-    e = wind_coefficient_e(sigma_per_ft)
+    return _effective_wind_speed(
+        effective_wind_factor,
+        wind_factor_scale(sigma_per_ft, relative_packing_ratio),
+        wind_coefficient_b(sigma_per_ft),
+    )
+
+
+def _effective_wind_speed(phi: ArrayLike, scale: ArrayLike, exponent_b: ArrayLike) -> np.ndarray:
+    """U_e = (phi_e / scale)^(1/B), the inverse of :func:`_wind_factor`; 0 where phi_e is 0."""
+    p = np.maximum(np.asarray(phi, dtype=np.float64), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.power(phi * np.power(relative_packing_ratio, e) / c, 1.0 / b)
-    return np.where(phi > 0.0, u, 0.0)
+        u = np.power(p / scale, 1.0 / np.asarray(exponent_b, dtype=np.float64))
+    return np.where(p > 0.0, u, 0.0)
 
 
 def wind_speed_limit(reaction_intensity_btu_ft2_min: ArrayLike) -> np.ndarray:
@@ -561,21 +586,30 @@ class Spread:
     wind_limited: np.ndarray
 
 
-def combined_spread(
-    bed: FuelBed,
-    midflame_wind_ft_min: ArrayLike,
-    slope_frac: ArrayLike,
-    wind_heading_from_upslope_rad: ArrayLike,
-    wind_limit: str = "behaveplus",
-) -> Spread:
-    """Head rate of spread, direction and effective wind from the wind and slope vectors (Andrews 2018, pp. 24-26).
+@dataclass(frozen=True)
+class SpreadCoefficients:
+    """What :func:`combined_spread` needs of a fuel bed, computed once per bed (per fuel model when the
+    moisture is uniform) and gathered per cell: phi_w = ``wind_scale`` U^``wind_b``, phi_s =
+    ``slope_scale`` tan^2 capped at ``slope_cap``, the wind limit ``u_max`` (ft/min) and its
+    phi ``phi_max``, the no-wind rate ``ros0_ft_min``; ``live`` marks burnable beds."""
 
-    The wind rate R_0 phi_w (towards ``wind_heading_from_upslope_rad``, the angle of the direction the wind blows
-    *towards*, clockwise from upslope) and the slope rate R_0 phi_s (upslope) add as vectors; the head
-    rate is R_0 + |sum|, the effective wind speed is the wind alone giving the same phi, and it is
-    capped at the wind limit (``"behaveplus"``: 0.9 I_R; ``"revised"``: 96.8 I_R^(1/3); ``"none"``).
-    As in BehavePlus, phi_s itself is capped at 0.9 I_R.
-    """
+    wind_scale: np.ndarray
+    wind_b: np.ndarray
+    slope_scale: np.ndarray
+    slope_cap: np.ndarray
+    u_max: np.ndarray
+    phi_max: np.ndarray
+    ros0_ft_min: np.ndarray
+    live: np.ndarray
+
+    def take(self, rows: np.ndarray) -> SpreadCoefficients:
+        """The coefficients of beds ``rows`` (an index array), e.g. per-model values onto cells."""
+        return SpreadCoefficients(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
+
+def spread_coefficients(bed: FuelBed, wind_limit: str = "behaveplus") -> SpreadCoefficients:
+    """The per-bed coefficients of :func:`combined_spread` (Rothermel 1972, eqs. 47, 51, 87; the
+    ``wind_limit`` as there)."""
     sigma = np.where(bed.sigma_per_ft > _TINY, bed.sigma_per_ft, 1.0)
     rpr = np.where(bed.relative_packing_ratio > 0.0, bed.relative_packing_ratio, 1.0)
     if wind_limit == "behaveplus":
@@ -586,26 +620,54 @@ def combined_spread(
         u_max = np.full_like(bed.sigma_per_ft, np.inf)
     else:
         raise ScenarioError("wind_limit", "one of 'behaveplus', 'revised', 'none'", wind_limit)
-    phi_w = wind_factor(midflame_wind_ft_min, sigma, rpr)
-    phi_s = np.minimum(
-        slope_factor(bed.beta, slope_frac), wind_speed_limit(bed.reaction_intensity_btu_ft2_min)
+    scale = wind_factor_scale(sigma, rpr)
+    b = wind_coefficient_b(sigma)
+    return SpreadCoefficients(
+        wind_scale=scale,
+        wind_b=b,
+        slope_scale=slope_factor_scale(bed.beta),
+        slope_cap=wind_speed_limit(bed.reaction_intensity_btu_ft2_min),
+        u_max=u_max,
+        phi_max=_wind_factor(u_max, scale, b),
+        ros0_ft_min=np.asarray(bed.ros0_ft_min, dtype=np.float64),
+        live=bed.sigma_per_ft > _TINY,
     )
+
+
+def combined_spread(
+    bed: FuelBed,
+    midflame_wind_ft_min: ArrayLike,
+    slope_frac: ArrayLike,
+    wind_heading_from_upslope_rad: ArrayLike,
+    wind_limit: str = "behaveplus",
+    coefficients: SpreadCoefficients | None = None,
+) -> Spread:
+    """Head rate of spread, direction and effective wind from the wind and slope vectors (Andrews 2018, pp. 24-26).
+
+    The wind rate R_0 phi_w (towards ``wind_heading_from_upslope_rad``, the angle of the direction the wind blows
+    *towards*, clockwise from upslope) and the slope rate R_0 phi_s (upslope) add as vectors; the head
+    rate is R_0 + |sum|, the effective wind speed is the wind alone giving the same phi, and it is
+    capped at the wind limit (``"behaveplus"``: 0.9 I_R; ``"revised"``: 96.8 I_R^(1/3); ``"none"``).
+    As in BehavePlus, phi_s itself is capped at 0.9 I_R. ``coefficients`` (the bed's
+    :func:`spread_coefficients`, already per cell) saves recomputing them from ``bed``.
+    """
+    k = spread_coefficients(bed, wind_limit) if coefficients is None else coefficients
+    phi_w = _wind_factor(midflame_wind_ft_min, k.wind_scale, k.wind_b)
+    phi_s = np.minimum(k.slope_scale * np.square(slope_frac), k.slope_cap)
     ang = np.asarray(wind_heading_from_upslope_rad, dtype=np.float64)
     x = phi_s + phi_w * np.cos(ang)
     y = phi_w * np.sin(ang)
     phi_e = np.hypot(x, y)
     direction = np.arctan2(y, x)
-    u_eff = effective_wind_speed(phi_e, sigma, rpr)
-    limited = u_eff > u_max
-    phi_lim = wind_factor(u_max, sigma, rpr)
-    phi_e = np.where(limited, phi_lim, phi_e)
-    u_eff = np.where(limited, u_max, u_eff)
-    live = bed.sigma_per_ft > _TINY
-    zero = np.zeros_like(bed.sigma_per_ft)
+    u_eff = _effective_wind_speed(phi_e, k.wind_scale, k.wind_b)
+    limited = u_eff > k.u_max
+    phi_e = np.where(limited, k.phi_max, phi_e)
+    u_eff = np.where(limited, k.u_max, u_eff)
+    live = k.live
     return Spread(
-        ros_ft_min=np.where(live, bed.ros0_ft_min * (1.0 + phi_e), zero),
-        effective_wind_ft_min=np.where(live, u_eff, zero),
-        direction_from_upslope_rad=np.where(live, direction, zero),
+        ros_ft_min=np.where(live, k.ros0_ft_min * (1.0 + phi_e), 0.0),
+        effective_wind_ft_min=np.where(live, u_eff, 0.0),
+        direction_from_upslope_rad=np.where(live, direction, 0.0),
         wind_limited=live & limited,
     )
 
@@ -928,14 +990,18 @@ def surface_fire_grid(
         )
     )
     per_model = table.bed(np.arange(table.codes.size), m) if uniform else None
+    per_model_k = spread_coefficients(per_model, wind_limit) if per_model is not None else None
 
     n = rows.size
     out: dict[str, np.ndarray] = {}
     for start in range(0, n, max(int(chunk_cells), 1)):
         sl = slice(start, min(start + chunk_cells, n))
         r = rows[sl]
+        k = None
         if per_model is not None:
+            assert per_model_k is not None
             bed = FuelBed(**{f.name: getattr(per_model, f.name)[r] for f in fields(FuelBed)})
+            k = per_model_k.take(r)
         else:
             assert moist_flat is not None
             bed = table.bed(
@@ -955,6 +1021,7 @@ def surface_fire_grid(
             slope[sl],
             np.deg2rad(wind_to - upslope),
             wind_limit,
+            coefficients=k,
         )
         res = _si_outputs(bed, spread, upslope)
         for k, v in res.items():
