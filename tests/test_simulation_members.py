@@ -210,3 +210,30 @@ def test_a_fireline_patches_only_its_cells_and_equals_a_full_pass(land) -> None:
         sim.advance(900.0)
     same(fast.snapshot(0), full.snapshot(0))
     assert (fast.snapshot(0).fuel_code == BARE_GROUND_CODE).sum() == (full.snapshot(0).fuel_code == BARE_GROUND_CODE).sum() > 0
+
+
+def test_batched_firelines_equal_one_by_one_and_leave_the_others_alone(land) -> None:
+    """``apply_interventions`` (one engine pass for the lines of many members, the members between
+    them installed unchanged) gives the bytes of ``apply_intervention`` called line by line, for
+    the members cut and for those left alone in between."""
+    rs = runs(land, 5)
+    one = FireSimulation([Member(land, r) for r in rs], arch="cpu")
+    many = FireSimulation([Member(land, r) for r in rs], arch="cpu")
+    items = [(b, Intervention(kind="fireline", t_s=0.0, points_m=[(40.0 + 30 * k + 10 * b, 20.0),
+                                                                  (60.0 + 30 * k, 380.0)], width_m=10.0))
+             for b in (3, 0, 2) for k in range(2)]
+    for sim in (one, many):
+        sim.advance(300.0)
+    for b, iv in items:
+        one.apply_intervention(b, iv)
+    many.apply_interventions(items)
+    for sim in (one, many):
+        sim.advance(1500.0)
+    for b in range(5):
+        same(one.snapshot(b), many.snapshot(b))
+        assert one.snapshot(b).fuel_code.tobytes() == many.snapshot(b).fuel_code.tobytes()
+    cut = [int((many.snapshot(b).fuel_code == BARE_GROUND_CODE).sum()) for b in range(5)]
+    assert cut[1] == cut[4] == 0 and min(cut[0], cut[2], cut[3]) > 0
+    # the untouched members equal runs that never saw a line
+    for b in (1, 4):
+        same(many.snapshot(b), alone(land, rs[b], [300.0, 1500.0]))

@@ -195,7 +195,8 @@ class FirelineBatch(WildfireBatch):
     def _flush_lines(self) -> None:
         """Hand the cut lines to the engine before the fire can reach them.
 
-        A line is applied (``FireSimulation.apply_intervention``, one per polyline) once it lies
+        A line is applied (``FireSimulation.apply_interventions``: one polyline each, all slots'
+        lines in one engine pass) once it lies
         within ``FLUSH_SAFETY`` times the distance the fastest possible head fire runs in one step
         of the box around the cells the fire has reached. Further away it cannot change this step's
         spread, so applying it later gives the same fire; this keeps the engine's per-member
@@ -203,6 +204,7 @@ class FirelineBatch(WildfireBatch):
         """
         cell = self.cell_m
         reached = self.reached_mask
+        items: list[tuple[int, Intervention]] = []
         for b in range(self.num_envs):
             if not self.pending[b]:
                 continue
@@ -222,10 +224,12 @@ class FirelineBatch(WildfireBatch):
                         break
             if flush:
                 width = max(LINE_WIDTH_M[r] for r in self.resources)
-                for line in self.pending[b]:
-                    self.sim.apply_intervention(b, Intervention(kind="fireline", points_m=list(line), width_m=width))
+                items.extend((b, Intervention(kind="fireline", points_m=list(line), width_m=width))
+                             for line in self.pending[b])
                 self.pending[b] = []
                 self.open_line[b] = [None] * self.n_crews
+        if items:
+            self.sim.apply_interventions(items)
 
     # ---------------------------------------------------------- observation
     def _observe(self, slots: np.ndarray) -> np.ndarray:

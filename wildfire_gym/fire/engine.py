@@ -112,6 +112,17 @@ SCHEDULES = ("serial", "batched")
 """Ways to drive the windows (see :class:`FireSim`)."""
 
 
+def _head_rate_with_crown(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The head rate the engine spreads with (the crown rate where an active crown fire beats the
+    surface rate) and where that crown fire is active, from parameter arrays of one shape."""
+    v = np.asarray(p["ros_head_m_s"], np.float64)
+    if p.get("crown_ros_m_s") is None:
+        return v, np.zeros(v.shape, bool)
+    cr = np.asarray(p["crown_ros_m_s"], np.float64)
+    active = (cr >= np.asarray(p["crown_active_ros_m_s"], np.float64)) & (cr > 0.0) & (v > 0.0)
+    return np.where(active, np.maximum(v, cr), v), active
+
+
 def _runs_of(sorted_members: list[int]) -> list[tuple[int, int]]:
     """Contiguous runs ``[b0, b1)`` of a sorted list of member indices."""
     out: list[tuple[int, int]] = []
@@ -443,6 +454,72 @@ class FireSim:
                 self._refresh_members(c0, c1)
                 self._touched_add(c0, c1, 8 * self.shape[0] * self.shape[1])
 
+    def patch_member_cells(self, members: Sequence[int], cells: Sequence[np.ndarray],
+                           params: Sequence[dict[str, object]]) -> None:
+        """:meth:`set_member_params` where only some cells of each member changed: member
+        ``members[k]`` gets the grids ``params[k]`` (all of them, the same keys as there), of which
+        only the flat cells ``cells[k]`` differ from what it has. The result is what
+        :meth:`set_member_params` gives, bit for bit; the values are converted for the given cells
+        only, and members close in index share one staging pass (the members in between are
+        installed unchanged). For edits of a few cells such as firelines."""
+        members = [self._check_b(b) for b in members]
+        if not (len(members) == len(cells) == len(params)):
+            raise ScenarioError("params", f"{len(members)} cell sets and parameter sets (one per member)",
+                                (len(cells), len(params)))
+        if len(set(members)) != len(members):
+            raise ScenarioError("members", "distinct member indices", members)
+        order = sorted(range(len(members)), key=lambda k: members[k])
+        ncell = self.shape[0] * self.shape[1]
+        k = 0
+        while k < len(order):
+            b0 = members[order[k]]
+            j = k
+            while j < len(order) and members[order[j]] - b0 < self._chunk:
+                j += 1
+            group = order[k:j]
+            b1 = members[order[j - 1]] + 1
+            slots, flat, vals = [], [], []
+            for i in group:
+                b = members[i]
+                idx = np.asarray(cells[i], np.int64).ravel()
+                if idx.size and (idx.min() < 0 or idx.max() >= ncell):
+                    raise ScenarioError("cells", f"flat cell indices in [0, {ncell})", (int(idx.min()), int(idx.max())))
+                p = params[i]
+                grids = {key: _as_batch(key, p[key], self.batch, self.shape, b).ravel()
+                         for key in self._PARAM_KEYS if p.get(key) is not None}
+                self._check_params(grids["lb"][idx], grids["intensity_per_ros_kj_m2"][idx], grids["residence_s"][idx])
+                v_all, _ = _head_rate_with_crown(grids)
+                self._vmax[b] = float(np.max(np.where(v_all > 0, v_all, 0.0))) if v_all.size else 0.0
+                v, active = v_all[idx], _head_rate_with_crown({key: g[idx] for key, g in grids.items()})[1]
+                a, bx, by = slowness_coefficients(v, grids["head_dir_deg"][idx], grids["lb"][idx])
+                slots.append(np.full(idx.size, b - b0, np.int32))
+                flat.append(idx.astype(np.int32))
+                vals.append(np.stack([a, bx, by, np.where(v > 0, v, 0.0), grids["intensity_per_ros_kj_m2"][idx],
+                                      grids["residence_s"][idx], active.astype(np.float64)], axis=1))
+            n = int(sum(x.size for x in flat))
+            cap = 1 << max(n - 1, 0).bit_length()  # power-of-two scratch sizes: few cached buffers
+            slot_h = np.zeros(cap, np.int32)
+            cell_h = np.zeros(cap, np.int32)
+            vals_h = np.zeros((cap, 7), np.float32)
+            if n:
+                slot_h[:n] = np.concatenate(slots)
+                cell_h[:n] = np.concatenate(flat)
+                vals_h[:n] = np.concatenate(vals)
+            slot_d = self._tmp(ti.i32, (cap,), "patch_slot")
+            cell_d = self._tmp(ti.i32, (cap,), "patch_cell")
+            vals_d = self._tmp(ti.f32, (cap, 7), "patch_vals")
+            slot_d.from_numpy(slot_h)
+            cell_d.from_numpy(cell_h)
+            vals_d.from_numpy(vals_h)
+            KM.stage_current_slowness(b0, b1 - b0, self.slow_a, self.slow_bx, self.slow_by, *self._new_slow)
+            KM.scatter_member_cells(b0, n, slot_d, cell_d, vals_d, *self._new_slow, self.ros_head,
+                                    self.intensity_per_ros, self.residence, self.crown_active)
+            self._set_slowness(b0, b1)
+            for r0, r1 in _runs_of(sorted(members[i] for i in group)):  # the members in between are unchanged
+                self._refresh_members(r0, r1)
+            self._touched_add(b0, b1, 4 * ncell)
+            k = j
+
     def _stage_params(self, b0: int, b1: int, params: list[dict[str, object]]) -> None:
         """Parameters of members ``b0..b1-1`` (at most one chunk): uniform ones filled on the device in
         one launch, the others copied slice by slice; coefficients go to the staging buffer."""
@@ -497,12 +574,12 @@ class FireSim:
         hw = _as_batch("intensity_per_ros_kj_m2", p["intensity_per_ros_kj_m2"], self.batch, shape, b)
         res = _as_batch("residence_s", p["residence_s"], self.batch, shape, b)
         self._check_params(lbv, hw, res)
-        active = np.zeros(shape, bool)
+        crown = {}
         if p.get("crown_ros_m_s") is not None:
-            cr = _as_batch("crown_ros_m_s", p["crown_ros_m_s"], self.batch, shape, b)
-            r0 = _as_batch("crown_active_ros_m_s", p["crown_active_ros_m_s"], self.batch, shape, b)
-            active = (cr >= r0) & (cr > 0.0) & (v > 0.0)
-            v = np.where(active, np.maximum(v, cr), v)
+            crown = {"crown_ros_m_s": _as_batch("crown_ros_m_s", p["crown_ros_m_s"], self.batch, shape, b),
+                     "crown_active_ros_m_s": _as_batch("crown_active_ros_m_s", p["crown_active_ros_m_s"],
+                                                       self.batch, shape, b)}
+        v, active = _head_rate_with_crown({"ros_head_m_s": v, **crown})
         a, bx, by = slowness_coefficients(v, th, lbv)
         for dst, src in ((self._new_slow[0], a), (self._new_slow[1], bx), (self._new_slow[2], by)):
             self._member_in(dst, slot, np.asarray(src, np.float32))

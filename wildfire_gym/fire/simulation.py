@@ -509,19 +509,29 @@ class FireSimulation:
         member's last parameters (what a full pass would give, cell for cell: the pass is elementwise
         and nothing else changed). Work proportional to the edit. False when it does not apply
         (nothing kept, the weather or the moisture drifted since, wetlines active)."""
+        patch = self._patched_grids(b, mask)
+        if patch is None:
+            return False
+        self.engine.patch_member_cells([b], [patch[0]], [patch[1]])
+        return True
+
+    def _patched_grids(self, b: int, mask: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+        """The flat cells of ``mask`` and member ``b``'s parameter grids with those cells
+        re-evaluated (kept as its last parameters), or None where a patch does not apply (see
+        :meth:`_patch_params`)."""
         m = self._members[b]
         now = float(self.engine.times_s[b])
         if (m.params is None or m.wet or m.run.weather.diurnal_moisture
                 or m.weather_table.at(now) != m.weather_table.at(m.params_t)):
-            return False
+            return None
         idx = np.flatnonzero(mask.ravel())
+        grids = {}
         if idx.size == 0:
-            return True
+            return idx, {k: np.broadcast_to(v, self.shape) for k, v in m.params.items()}
         inp = self._member_inputs(b, now, cells_idx=idx)
         d1, d10, d100, herb, woody = inp["moisture"]
         moisture = FuelMoisture(d1h=d1, d10h=d10, d100h=d100, live_herb=herb, live_woody=woody)
         new = self._parameters(m.table, inp["cells"], moisture, self._static(b)["has_canopy"])
-        grids = {}
         for k, v in m.params.items():
             g = np.array(np.broadcast_to(v, self.shape), np.float64).ravel()
             if k in new:
@@ -529,8 +539,7 @@ class FireSimulation:
             grids[k] = g.reshape(self.shape)
         m.params = grids
         m.params_t = now
-        self.engine.set_member_params([b], [grids])
-        return True
+        return idx, grids
 
     def _refresh(self, members: Sequence[int], trees: bool = False) -> None:
         """Recompute and upload the parameters (and spotting; trees with ``trees``) of ``members``,
@@ -648,6 +657,37 @@ class FireSimulation:
         self._edit(b, iv, upload=True)
         self._update_next_event(b)
 
+    def apply_interventions(self, items: Sequence[tuple[int, Intervention]]) -> None:
+        """Apply several interventions, each ``(b, iv)`` to member ``b`` now, in the order given:
+        the same state as :meth:`apply_intervention` one by one, bit for bit, but the firelines of
+        all members are evaluated on their own cells and installed in one engine pass (an RL
+        batch where many crews cut line in the same step)."""
+        items = [(self._check_b(b), iv) for b, iv in items]
+        by_member: dict[int, list[Intervention]] = {}
+        for b, iv in items:
+            by_member.setdefault(b, []).append(iv)
+        patch_b, patch_cells, patch_grids = [], [], []
+        for b, ivs in by_member.items():
+            if all(iv.kind == "fireline" for iv in ivs):
+                mask = np.zeros(self.shape, bool)
+                for iv in ivs:
+                    mask |= self._edit(b, iv, upload=False)
+                patch = self._patched_grids(b, mask)
+                if patch is not None:
+                    patch_b.append(b)
+                    patch_cells.append(patch[0])
+                    patch_grids.append(patch[1])
+                else:
+                    self._refresh([b])
+            else:
+                for iv in ivs:
+                    self._edit(b, iv, upload=True)
+        if patch_b:
+            self.engine.patch_member_cells(patch_b, patch_cells, patch_grids)
+            self._upload_spotting(patch_b)
+        for b in by_member:
+            self._update_next_event(b)
+
     def ignite(self, b: int, x_m: float, y_m: float, t_s: float | None = None, radius_m: float = 0.0) -> int:
         """A new ignition of member ``b`` at ``(x_m, y_m)`` (m), now or at ``t_s``; returns cells ignited."""
         return self.engine.ignite(self._check_b(b), x_m, y_m, t_s, radius_m)
@@ -681,13 +721,14 @@ class FireSimulation:
         """A new codes array for every edit: derived rasters are cached by the array's identity."""
         m.codes = m.codes.copy()
 
-    def _edit(self, b: int, iv: Intervention, upload: bool) -> None:
+    def _edit(self, b: int, iv: Intervention, upload: bool) -> np.ndarray:
         """The state change of an intervention on member ``b`` (uploaded to the engine with ``upload``)."""
         m = self._members[b]
         m.torch = None
         land = m.land
         iv = dataclasses.replace(iv, t_s=float(self.engine.times_s[b]))
         trees_changed = False
+        mask = np.zeros(self.shape, bool)
         if iv.kind == "thinning":
             # Thin the standing trees only (those removed earlier stay out of the canopy), then map
             # the result back: trees keep their ids in the engine, removed ones lose their crown fuel
@@ -736,6 +777,7 @@ class FireSimulation:
                 self._refresh([b])
             if trees_changed:
                 self._upload_trees(b)
+        return mask
 
     def added_moisture(self, b: int) -> np.ndarray:
         """Moisture (fraction) that member ``b``'s wetlines and retardant add to the dead fuels now, [ny, nx]."""

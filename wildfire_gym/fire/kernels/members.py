@@ -268,6 +268,58 @@ def fill_member_params(
             crown_active[b, iy, ix] = ti.u8(vals[k, 6])
 
 
+@ti.kernel
+def stage_current_slowness(
+    b0: ti.i32,
+    n: ti.i32,
+    slow_a: F32,
+    slow_bx: F32,
+    slow_by: F32,
+    new_a: F32,
+    new_bx: F32,
+    new_by: F32,
+):
+    """Slot ``k`` of the staging buffers gets member ``b0 + k``'s installed coefficients (``k < n``),
+    so that installing them back changes nothing but the cells patched in between."""
+    ny, nx = new_a.shape[1], new_a.shape[2]
+    for k, iy, ix in ti.ndrange(n, ny, nx):
+        new_a[k, iy, ix] = slow_a[b0 + k, iy, ix]
+        new_bx[k, iy, ix] = slow_bx[b0 + k, iy, ix]
+        new_by[k, iy, ix] = slow_by[b0 + k, iy, ix]
+
+
+@ti.kernel
+def scatter_member_cells(
+    b0: ti.i32,
+    n: ti.i32,
+    slot: I32,
+    cell: I32,
+    vals: F32,
+    new_a: F32,
+    new_bx: F32,
+    new_by: F32,
+    ros_head: F32,
+    intensity_per_ros: F32,
+    residence: F32,
+    crown_active: U8,
+):
+    """Patched cells ``i < n``: member ``b0 + slot[i]``, flat cell ``cell[i]``, ``vals[i]`` = (A, Bx,
+    By, head rate, H w, residence, crown active); the coefficients go to the staging slot."""
+    nx = new_a.shape[2]
+    for i in range(n):
+        k = slot[i]
+        b = b0 + k
+        iy = cell[i] // nx
+        ix = cell[i] % nx
+        new_a[k, iy, ix] = vals[i, 0]
+        new_bx[k, iy, ix] = vals[i, 1]
+        new_by[k, iy, ix] = vals[i, 2]
+        ros_head[b, iy, ix] = vals[i, 3]
+        intensity_per_ros[b, iy, ix] = vals[i, 4]
+        residence[b, iy, ix] = vals[i, 5]
+        crown_active[b, iy, ix] = ti.u8(vals[i, 6])
+
+
 # ------------------------------------------------------------------ slice copies
 @ti.kernel
 def member_out_3(dst: ANY, src: ANY, b: ti.i32):
