@@ -237,3 +237,24 @@ def test_batched_firelines_equal_one_by_one_and_leave_the_others_alone(land) -> 
     # the untouched members equal runs that never saw a line
     for b in (1, 4):
         same(many.snapshot(b), alone(land, rs[b], [300.0, 1500.0]))
+
+
+def test_reset_many_equals_resets_one_by_one(land) -> None:
+    """Resetting several members at once (one parameter pass, one upload) gives the bytes of
+    resetting them one at a time, and leaves the other members alone."""
+    rs = runs(land, 6)
+    one = FireSimulation([Member(land, r) for r in rs[:4]], arch="cpu")
+    many = FireSimulation([Member(land, r) for r in rs[:4]], arch="cpu")
+    for sim in (one, many):
+        sim.advance(600.0)
+    for b, r in ((0, rs[4]), (2, rs[5]), (3, None)):
+        one.reset(b, r)
+    many.reset_many([(0, rs[4], None), (2, rs[5], None), (3, None, None)])
+    for sim in (one, many):
+        sim.advance(np.array([900.0, 1200.0, 900.0, 600.0]))
+    for b in range(4):
+        same(one.snapshot(b), many.snapshot(b))
+        assert one.export(b).engine["arrival"].tobytes() == many.export(b).engine["arrival"].tobytes()
+    same(many.snapshot(0), alone(land, rs[4], [900.0]))
+    with pytest.raises(ScenarioError, match="members"):
+        many.reset_many([(1, None, None), (1, None, None)])

@@ -358,6 +358,12 @@ class FireSim:
         b = self._check_b(b)
         self._reset_range(b, b + 1)
 
+    def reset_members(self, members: Sequence[int]) -> None:
+        """:meth:`reset_member` for several members, one launch per run of consecutive indices."""
+        members = sorted({self._check_b(b) for b in members})
+        for b0, b1 in _runs_of(members):
+            self._reset_range(b0, b1)
+
     def _refresh_members(self, b0: int, b1: int) -> None:
         """Burn states and tiles of members ``b0..b1-1`` recomputed from their cells (after an
         upload, an ignition, a reset or a load: anything outside the windows)."""

@@ -62,8 +62,7 @@ def run_members(members: Sequence[tuple[Landscape, Scenario]], on_member: Member
                     and all(len(m.landscape.trees) <= sim.n_tree_slots for m in chunk))
         if reusable:
             assert sim is not None
-            for b, m in enumerate(chunk):
-                sim.reset(b, m.run, m.landscape)
+            sim.reset_many([(b, m.run, m.landscape) for b, m in enumerate(chunk)])
         else:
             sim = FireSimulation(chunk, arch=arch, spotting=spotting, crown_fire=crown_fire)
         sim.run()
