@@ -112,6 +112,11 @@ SCHEDULES = ("serial", "batched")
 """Ways to drive the windows (see :class:`FireSim`)."""
 
 
+_NP_DTYPE = {ti.f32: np.float32, ti.i32: np.int32, ti.u8: np.uint8, ti.u32: np.uint32, ti.f64: np.float64,
+             ti.u64: np.uint64}
+"""numpy dtype of each Taichi dtype the engine's arrays use."""
+
+
 def _head_rate_with_crown(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The head rate the engine spreads with (the crown rate where an active crown fire beats the
     surface rate) and where that crown fire is active, from parameter arrays of one shape."""
@@ -530,9 +535,11 @@ class FireSim:
         """Parameters of members ``b0..b1-1`` (at most one chunk): uniform ones filled on the device in
         one launch, the others copied slice by slice; coefficients go to the staging buffer."""
         scalar = [all(np.ndim(p.get(k, 0.0)) == 0 for k in self._PARAM_KEYS) for p in params]
-        for b, p, s in zip(range(b0, b1), params, scalar, strict=True):
-            if not s:
-                self._upload_member_grids(b, b - b0, p)
+        grid_b = [b for b, s in zip(range(b0, b1), scalar, strict=True) if not s]
+        if len(grid_b) > 1:  # several members: one transfer per field (the buffers are one chunk)
+            self._upload_chunk_grids(b0, grid_b, [params[b - b0] for b in grid_b])
+        elif grid_b:
+            self._upload_member_grids(grid_b[0], grid_b[0] - b0, params[grid_b[0] - b0])
         uni = [(b, p) for b, p, s in zip(range(b0, b1), params, scalar, strict=True) if s]
         if not uni:
             return
@@ -571,8 +578,9 @@ class FireSim:
         if np.any(res < 0.0):
             raise ScenarioError("residence_s", "values >= 0", float(np.min(res)))
 
-    def _upload_member_grids(self, b: int, slot: int, p: dict[str, object]) -> None:
-        """Member ``b``'s per-cell parameters into the upload buffers (installed by :meth:`_set_slowness`)."""
+    def _member_grid_values(self, b: int, p: dict[str, object]) -> list[np.ndarray]:
+        """Member ``b``'s per-cell parameters as the engine stores them: float32 A, Bx, By, head
+        rate, H w, residence and uint8 crown-active grids (and its head-rate bound ``_vmax[b]``)."""
         shape = self.shape
         v = _as_batch("ros_head_m_s", p["ros_head_m_s"], self.batch, shape, b)
         th = _as_batch("head_dir_deg", p["head_dir_deg"], self.batch, shape, b)
@@ -587,12 +595,32 @@ class FireSim:
                                                        self.batch, shape, b)}
         v, active = _head_rate_with_crown({"ros_head_m_s": v, **crown})
         a, bx, by = slowness_coefficients(v, th, lbv)
-        for dst, src in ((self._new_slow[0], a), (self._new_slow[1], bx), (self._new_slow[2], by)):
-            self._member_in(dst, slot, np.asarray(src, np.float32))
-        for dst, src in ((self.ros_head, np.where(v > 0, v, 0.0)), (self.intensity_per_ros, hw), (self.residence, res)):
-            self._member_in(dst, b, np.asarray(src, np.float32))
-        self._member_in(self.crown_active, b, active.astype(np.uint8))
         self._vmax[b] = float(np.max(np.where(v > 0, v, 0.0)))
+        f32 = [np.asarray(x, np.float32) for x in (a, bx, by, np.where(v > 0, v, 0.0), hw, res)]
+        return [*f32, active.astype(np.uint8)]
+
+    def _upload_member_grids(self, b: int, slot: int, p: dict[str, object]) -> None:
+        """Member ``b``'s per-cell parameters into the upload buffers (installed by :meth:`_set_slowness`)."""
+        vals = self._member_grid_values(b, p)
+        for dst, src in zip(self._new_slow, vals[:3], strict=True):
+            self._member_in(dst, slot, src)
+        for dst, src in zip((self.ros_head, self.intensity_per_ros, self.residence, self.crown_active), vals[3:],
+                            strict=True):
+            self._member_in(dst, b, src)
+
+    def _upload_chunk_grids(self, b0: int, members: list[int], params: list[dict[str, object]]) -> None:
+        """:meth:`_upload_member_grids` for several members of one chunk (slots ``b - b0``): each
+        field goes up in one transfer for all of them, and one launch puts the rows in place."""
+        n = self._chunk
+        ny, nx = self.shape
+        host = [np.zeros((n, ny, nx), np.float32) for _ in range(6)] + [np.zeros((n, ny, nx), np.uint8)]
+        sel = np.zeros(n, np.int32)
+        for b, p in zip(members, params, strict=True):
+            for h, v in zip(host, self._member_grid_values(b, p), strict=True):
+                h[b - b0] = v
+            sel[b - b0] = 1
+        KM.member_rows_in(b0, n, sel, *host, *self._new_slow, self.ros_head, self.intensity_per_ros, self.residence,
+                          self.crown_active)
 
     def _set_slowness(self, b0: int, b1: int) -> None:
         """Install the staged coefficients (``_new_slow[b - b0]``) in members ``b0..b1-1``,
@@ -1019,10 +1047,13 @@ class FireSim:
         return tmp.to_numpy()
 
     def _member_in(self, arr: object, b: int, value: np.ndarray) -> None:
+        """``arr[b] = value``: the host array goes to the copy kernel as it is (read in place on
+        the CPU, one transfer on a GPU), no staging copy."""
         shape = tuple(arr.shape[1:])  # type: ignore[attr-defined]
-        tmp = self._tmp(arr.dtype, shape)  # type: ignore[attr-defined]
-        tmp.from_numpy(np.ascontiguousarray(value))
-        (KM.member_in_3 if len(shape) == 2 else KM.member_in_2)(arr, tmp, b)
+        src = np.ascontiguousarray(value, dtype=_NP_DTYPE[arr.dtype])  # type: ignore[attr-defined]
+        if src.shape != shape:
+            raise ValueError(f"member slice of shape {shape} expected, got {src.shape}")
+        (KM.member_in_3 if len(shape) == 2 else KM.member_in_2)(arr, src, b)
 
     def _flat_out(self, arr: object, b: int, per_member: int) -> np.ndarray:
         tmp = self._tmp(arr.dtype, (per_member,))  # type: ignore[attr-defined]

@@ -320,6 +320,41 @@ def scatter_member_cells(
         crown_active[b, iy, ix] = ti.u8(vals[i, 6])
 
 
+@ti.kernel
+def member_rows_in(
+    b0: ti.i32,
+    n: ti.i32,
+    sel: ANY,
+    src_a: ANY,
+    src_bx: ANY,
+    src_by: ANY,
+    src_ros: ANY,
+    src_hw: ANY,
+    src_res: ANY,
+    src_active: ANY,
+    new_a: F32,
+    new_bx: F32,
+    new_by: F32,
+    ros_head: F32,
+    intensity_per_ros: F32,
+    residence: F32,
+    crown_active: U8,
+):
+    """Rows ``k < n`` with ``sel[k]`` of chunk-shaped sources (host arrays are read in place on the
+    CPU): the coefficients into staging slot ``k``, the rest into member ``b0 + k``."""
+    ny, nx = new_a.shape[1], new_a.shape[2]
+    for k, iy, ix in ti.ndrange(n, ny, nx):
+        if sel[k] != 0:
+            b = b0 + k
+            new_a[k, iy, ix] = src_a[k, iy, ix]
+            new_bx[k, iy, ix] = src_bx[k, iy, ix]
+            new_by[k, iy, ix] = src_by[k, iy, ix]
+            ros_head[b, iy, ix] = src_ros[k, iy, ix]
+            intensity_per_ros[b, iy, ix] = src_hw[k, iy, ix]
+            residence[b, iy, ix] = src_res[k, iy, ix]
+            crown_active[b, iy, ix] = src_active[k, iy, ix]
+
+
 # ------------------------------------------------------------------ slice copies
 @ti.kernel
 def member_out_3(dst: ANY, src: ANY, b: ti.i32):
