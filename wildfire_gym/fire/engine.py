@@ -1042,9 +1042,9 @@ class FireSim:
     def _member_out(self, arr: object, b: int) -> np.ndarray:
         """A numpy copy of member ``b``'s slice of a batch-first ndarray (work: the slice only)."""
         shape = tuple(arr.shape[1:])  # type: ignore[attr-defined]
-        tmp = self._tmp(arr.dtype, shape)  # type: ignore[attr-defined]
-        (KM.member_out_3 if len(shape) == 2 else KM.member_out_2)(tmp, arr, b)
-        return tmp.to_numpy()
+        out = np.empty(shape, _NP_DTYPE[arr.dtype])  # type: ignore[attr-defined]
+        (KM.member_out_3 if len(shape) == 2 else KM.member_out_2)(out, arr, b)  # written in place
+        return out
 
     def _member_in(self, arr: object, b: int, value: np.ndarray) -> None:
         """``arr[b] = value``: the host array goes to the copy kernel as it is (read in place on
