@@ -15,6 +15,7 @@ Tasks subclass :class:`WildfireBatch` and override the hooks ``single_action_spa
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -195,21 +196,30 @@ class WildfireBatch:
     # -------------------------------------------------------------- episodes
     def reset_slot(self, b: int, seed: int | None = None) -> None:
         """Start a new episode in slot ``b`` (with ``seed``: a new generator; else the slot's)."""
-        if seed is not None:
-            self.rngs[b] = _rng_from(int(seed))
-        rng = self.rngs[b]
-        ep = draw_episode(self.cfg, self.pool, rng, self.duration_s)
-        self.episodes[b] = ep
-        self.sim.reset(b, ep.run, self.pool[ep.landscape_index])
-        self.steps[b] = 0
-        self.quiet_for_s[b] = 0.0
-        self.house_lost[b] = False
-        self.house_u[b] = rng.uniform(size=self.n_houses)
-        self.burn[b] = self.sim.engine.snapshot(b).burn_state
-        self._update_reached(slice(b, b + 1))
-        self.reached_cells[b] = int(self.reached_blocks[b].sum())
-        self._start_slot(b, rng)
-        self._started[b] = True
+        self.reset_slots([b], [seed])
+
+    def reset_slots(self, slots: Sequence[int], seeds: Sequence[int | None]) -> None:
+        """:meth:`reset_slot` for several slots, their fires reset in one engine pass
+        (``FireSimulation.reset_many``); each slot draws from its own generator, so the episodes
+        are those of resetting them one by one."""
+        slots = [int(b) for b in slots]
+        for b, seed in zip(slots, seeds, strict=True):
+            if seed is not None:
+                self.rngs[b] = _rng_from(int(seed))
+            self.episodes[b] = draw_episode(self.cfg, self.pool, self.rngs[b], self.duration_s)
+        self.sim.reset_many([(b, self.episodes[b].run, self.pool[self.episodes[b].landscape_index])  # type: ignore[union-attr]
+                             for b in slots])
+        for b in slots:
+            rng = self.rngs[b]
+            self.steps[b] = 0
+            self.quiet_for_s[b] = 0.0
+            self.house_lost[b] = False
+            self.house_u[b] = rng.uniform(size=self.n_houses)
+            self.burn[b] = self.sim.engine.burn_state_of(b)
+            self._update_reached(slice(b, b + 1))
+            self.reached_cells[b] = int(self.reached_blocks[b].sum())
+            self._start_slot(b, rng)
+            self._started[b] = True
 
     def land(self, b: int) -> _LandscapeInfo:
         ep = self.episodes[b]
@@ -302,8 +312,7 @@ class WildfireBatch:
                                   if not k.startswith("final")}
             info["_final_info"] = done.copy()
             idx = np.flatnonzero(done)
-            for b in idx:
-                self.reset_slot(int(b))
+            self.reset_slots(idx.tolist(), [None] * idx.size)
             obs[idx] = self._observe(idx)
         return obs, reward, terminated, truncated, info
 
@@ -373,8 +382,7 @@ class WildfireVectorEnv(VectorEnv):
             seeds = list(seed)
             if len(seeds) != self.num_envs:
                 raise ScenarioError("seed", f"an int or {self.num_envs} seeds", len(seeds))
-        for b, s in enumerate(seeds):
-            self.core.reset_slot(b, s)
+        self.core.reset_slots(list(range(self.num_envs)), seeds)
         obs = self.core._observe(np.arange(self.num_envs))
         return obs, self.core._info({})
 

@@ -1192,6 +1192,10 @@ class FireSim:
         arr = self.arrival.to_numpy()
         return np.where(arr <= self._times.astype(np.float32)[:, None, None], arr, np.float32(np.inf))
 
+    def burn_state_of(self, b: int) -> np.ndarray:
+        """Burn states of member ``b``, uint8 [ny, nx] (work: the member's slice)."""
+        return self._member_out(self.burn_state, self._check_b(b))
+
     def burn_state_all(self) -> np.ndarray:
         """Burn states of the whole batch, uint8 [B, ny, nx] (:class:`BurnState`)."""
         return self.burn_state.to_numpy()
