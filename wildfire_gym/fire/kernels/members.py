@@ -106,9 +106,10 @@ def forget_member_beyond(
     times of real Huygens paths, and the next advance only improves them.)"""
     ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
     ny, nx = arrival.shape[1], arrival.shape[2]
-    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
-        if n_changed[b] > 0 and arrival[b, iy, ix] > t_member[b]:
-            _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
+    for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            if n_changed[b] > 0 and arrival[b, iy, ix] > t_member[b]:
+                _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
     for b in range(b0, b1):
         if n_changed[b] > 0:
             touched[b] += ny * nx
@@ -135,24 +136,25 @@ def refresh_member_tiles(
     that changes a member outside the windows: parameters, an ignition, a reset, a load."""
     ny, nx = arrival.shape[1], arrival.shape[2]
     tny, tnx = tile_min.shape[1], tile_min.shape[2]
-    for b, ty, tx in ti.ndrange((b0, b1), tny, tnx):
-        if sel[b] == 0:
-            continue
-        lo = INF
-        hi = -INF
-        for c in range(TILE * TILE):
-            iy = ty * TILE + c // TILE
-            ix = tx * TILE + c % TILE
-            if iy < ny and ix < nx:
-                dirs[(b * ny + iy) * nx + ix] = ALL_DIRS
-                t = arrival[b, iy, ix]
-                lo = ti.min(lo, ti.min(t, ignition[b, iy, ix]))
-                if slow_a[b, iy, ix] < INF:
-                    hi = ti.max(hi, t)
-        tile_min[b, ty, tx] = lo
-        tile_max[(b * tny + ty) * tnx + tx] = hi
-        tile_done[b, ty, tx] = ti.u8(0)
-        stale[(b * tny + ty) * tnx + tx] = ~ti.u64(0)
+    for b, ty in ti.ndrange((b0, b1), tny):  # rows in parallel, a row's cells in order
+        for tx in range(tnx):
+            if sel[b] == 0:
+                continue
+            lo = INF
+            hi = -INF
+            for c in range(TILE * TILE):
+                iy = ty * TILE + c // TILE
+                ix = tx * TILE + c % TILE
+                if iy < ny and ix < nx:
+                    dirs[(b * ny + iy) * nx + ix] = ALL_DIRS
+                    t = arrival[b, iy, ix]
+                    lo = ti.min(lo, ti.min(t, ignition[b, iy, ix]))
+                    if slow_a[b, iy, ix] < INF:
+                        hi = ti.max(hi, t)
+            tile_min[b, ty, tx] = lo
+            tile_max[(b * tny + ty) * tnx + tx] = hi
+            tile_done[b, ty, tx] = ti.u8(0)
+            stale[(b * tny + ty) * tnx + tx] = ~ti.u64(0)
     for b in range(b0, b1):
         if sel[b] != 0:
             touched[b] += ny * nx
@@ -218,16 +220,17 @@ def reset_member(
     unburnt (parameters and trees stay)."""
     ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
     ny, nx = arrival.shape[1], arrival.shape[2]
-    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
-        _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
-        st = _UNBURNED
-        if not slow_a[b, iy, ix] < INF:
-            st = _NONBURNABLE
-        burn_state[b, iy, ix] = ti.u8(st)
-        ignition[b, iy, ix] = INF
-        ros[b, iy, ix] = 0.0
-        intensity[b, iy, ix] = 0.0
-        flame[b, iy, ix] = 0.0
+    for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
+            st = _UNBURNED
+            if not slow_a[b, iy, ix] < INF:
+                st = _NONBURNABLE
+            burn_state[b, iy, ix] = ti.u8(st)
+            ignition[b, iy, ix] = INF
+            ros[b, iy, ix] = 0.0
+            intensity[b, iy, ix] = 0.0
+            flame[b, iy, ix] = 0.0
     for b, i in ti.ndrange((b0, b1), tree_state.shape[1]):
         tree_state[b, i] = ti.u8(_T_UNBURNT)
         tree_time[b, i] = INF
@@ -256,16 +259,17 @@ def fill_member_params(
     (A, Bx, By, head rate, H w, residence, crown active) for every cell; the coefficients go to
     slot ``k`` of the staging buffers ``new_*``."""
     ny, nx = new_a.shape[1], new_a.shape[2]
-    for k, iy, ix in ti.ndrange(n, ny, nx):
-        if sel[k] != 0:
-            b = b0 + k
-            new_a[k, iy, ix] = vals[k, 0]
-            new_bx[k, iy, ix] = vals[k, 1]
-            new_by[k, iy, ix] = vals[k, 2]
-            ros_head[b, iy, ix] = vals[k, 3]
-            intensity_per_ros[b, iy, ix] = vals[k, 4]
-            residence[b, iy, ix] = vals[k, 5]
-            crown_active[b, iy, ix] = ti.u8(vals[k, 6])
+    for k, iy in ti.ndrange(n, ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            if sel[k] != 0:
+                b = b0 + k
+                new_a[k, iy, ix] = vals[k, 0]
+                new_bx[k, iy, ix] = vals[k, 1]
+                new_by[k, iy, ix] = vals[k, 2]
+                ros_head[b, iy, ix] = vals[k, 3]
+                intensity_per_ros[b, iy, ix] = vals[k, 4]
+                residence[b, iy, ix] = vals[k, 5]
+                crown_active[b, iy, ix] = ti.u8(vals[k, 6])
 
 
 @ti.kernel
@@ -282,10 +286,11 @@ def stage_current_slowness(
     """Slot ``k`` of the staging buffers gets member ``b0 + k``'s installed coefficients (``k < n``),
     so that installing them back changes nothing but the cells patched in between."""
     ny, nx = new_a.shape[1], new_a.shape[2]
-    for k, iy, ix in ti.ndrange(n, ny, nx):
-        new_a[k, iy, ix] = slow_a[b0 + k, iy, ix]
-        new_bx[k, iy, ix] = slow_bx[b0 + k, iy, ix]
-        new_by[k, iy, ix] = slow_by[b0 + k, iy, ix]
+    for k, iy in ti.ndrange(n, ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            new_a[k, iy, ix] = slow_a[b0 + k, iy, ix]
+            new_bx[k, iy, ix] = slow_bx[b0 + k, iy, ix]
+            new_by[k, iy, ix] = slow_by[b0 + k, iy, ix]
 
 
 @ti.kernel
@@ -343,31 +348,34 @@ def member_rows_in(
     """Rows ``k < n`` with ``sel[k]`` of chunk-shaped sources (host arrays are read in place on the
     CPU): the coefficients into staging slot ``k``, the rest into member ``b0 + k``."""
     ny, nx = new_a.shape[1], new_a.shape[2]
-    for k, iy, ix in ti.ndrange(n, ny, nx):
-        if sel[k] != 0:
-            b = b0 + k
-            new_a[k, iy, ix] = src_a[k, iy, ix]
-            new_bx[k, iy, ix] = src_bx[k, iy, ix]
-            new_by[k, iy, ix] = src_by[k, iy, ix]
-            ros_head[b, iy, ix] = src_ros[k, iy, ix]
-            intensity_per_ros[b, iy, ix] = src_hw[k, iy, ix]
-            residence[b, iy, ix] = src_res[k, iy, ix]
-            crown_active[b, iy, ix] = src_active[k, iy, ix]
+    for k, iy in ti.ndrange(n, ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            if sel[k] != 0:
+                b = b0 + k
+                new_a[k, iy, ix] = src_a[k, iy, ix]
+                new_bx[k, iy, ix] = src_bx[k, iy, ix]
+                new_by[k, iy, ix] = src_by[k, iy, ix]
+                ros_head[b, iy, ix] = src_ros[k, iy, ix]
+                intensity_per_ros[b, iy, ix] = src_hw[k, iy, ix]
+                residence[b, iy, ix] = src_res[k, iy, ix]
+                crown_active[b, iy, ix] = src_active[k, iy, ix]
 
 
 # ------------------------------------------------------------------ slice copies
 @ti.kernel
 def member_out_3(dst: ANY, src: ANY, b: ti.i32):
     """``dst = src[b]`` for a ``[B, n, m]`` source (any dtype)."""
-    for i, j in ti.ndrange(dst.shape[0], dst.shape[1]):
-        dst[i, j] = src[b, i, j]
+    for i in range(dst.shape[0]):  # rows in parallel, a row's cells in order
+        for j in range(dst.shape[1]):
+            dst[i, j] = src[b, i, j]
 
 
 @ti.kernel
 def member_in_3(dst: ANY, src: ANY, b: ti.i32):
     """``dst[b] = src`` for a ``[B, n, m]`` destination (any dtype)."""
-    for i, j in ti.ndrange(src.shape[0], src.shape[1]):
-        dst[b, i, j] = src[i, j]
+    for i in range(src.shape[0]):  # rows in parallel, a row's cells in order
+        for j in range(src.shape[1]):
+            dst[b, i, j] = src[i, j]
 
 
 @ti.kernel
@@ -458,9 +466,18 @@ def fill_spot_prob(b0: ti.i32, b1: ti.i32, sel: I32, prob: F32, slow_a: F32, spo
     """Ember ignition probability ``prob[b]`` on the burnable cells of members ``b0 <= b < b1`` with
     ``sel[b]`` (0 elsewhere)."""
     ny, nx = slow_a.shape[1], slow_a.shape[2]
-    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
-        if sel[b] != 0:
-            p = 0.0
-            if slow_a[b, iy, ix] < INF:
-                p = prob[b]
-            spot_prob[b, iy, ix] = p
+    for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            if sel[b] != 0:
+                p = 0.0
+                if slow_a[b, iy, ix] < INF:
+                    p = prob[b]
+                spot_prob[b, iy, ix] = p
+
+
+@ti.kernel
+def batch_out_3(dst: ANY, src: ANY):
+    """``dst = src`` for ``[B, n, m]`` arrays (any dtype): a whole batch into a host array."""
+    for b, i in ti.ndrange(src.shape[0], src.shape[1]):  # rows in parallel, a row's cells in order
+        for j in range(src.shape[2]):
+            dst[b, i, j] = src[b, i, j]

@@ -71,33 +71,36 @@ def set_slowness(
     for b in range(b0, b1):
         n_anchored[b] = 0
         n_changed[b] = 0
-    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
-        if (new_a[b - b0, iy, ix] != slow_a[b, iy, ix] or new_bx[b - b0, iy, ix] != slow_bx[b, iy, ix]
-                or new_by[b - b0, iy, ix] != slow_by[b, iy, ix]):
-            ti.atomic_add(n_changed[b], 1)
-    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
-        t_now = t_member[b]
-        ta = arrival[b, iy, ix]
-        if ta <= t_now and new_a[b - b0, iy, ix] < INF:
-            changed = 0
-            for k in ti.static(range(9)):
-                jy = iy + k // 3 - 1
-                jx = ix + k % 3 - 1
-                if 0 <= jy < ny and 0 <= jx < nx:
-                    if (new_a[b - b0, jy, jx] != slow_a[b, jy, jx] or new_bx[b - b0, jy, jx] != slow_bx[b, jy, jx]
-                            or new_by[b - b0, jy, jx] != slow_by[b, jy, jx]):
-                        changed = 1
-            if changed != 0:
-                t_o = t_now
-                if slow_a[b, iy, ix] < INF:
-                    t_o = _anchor_time(ta, t_now, slow_a[b, iy, ix], slow_bx[b, iy, ix], slow_by[b, iy, ix],
-                                       new_a[b - b0, iy, ix], new_bx[b - b0, iy, ix], new_by[b - b0, iy, ix])
-                _set_ray(b, iy, ix, _own_ray(iy, ix, ta, t_o), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
-                ti.atomic_add(n_anchored[b], 1)
-    for b, iy, ix in ti.ndrange((b0, b1), ny, nx):
-        slow_a[b, iy, ix] = new_a[b - b0, iy, ix]
-        slow_bx[b, iy, ix] = new_bx[b - b0, iy, ix]
-        slow_by[b, iy, ix] = new_by[b - b0, iy, ix]
+    for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            if (new_a[b - b0, iy, ix] != slow_a[b, iy, ix] or new_bx[b - b0, iy, ix] != slow_bx[b, iy, ix]
+                    or new_by[b - b0, iy, ix] != slow_by[b, iy, ix]):
+                ti.atomic_add(n_changed[b], 1)
+    for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            t_now = t_member[b]
+            ta = arrival[b, iy, ix]
+            if ta <= t_now and new_a[b - b0, iy, ix] < INF:
+                changed = 0
+                for k in ti.static(range(9)):
+                    jy = iy + k // 3 - 1
+                    jx = ix + k % 3 - 1
+                    if 0 <= jy < ny and 0 <= jx < nx:
+                        if (new_a[b - b0, jy, jx] != slow_a[b, jy, jx] or new_bx[b - b0, jy, jx] != slow_bx[b, jy, jx]
+                                or new_by[b - b0, jy, jx] != slow_by[b, jy, jx]):
+                            changed = 1
+                if changed != 0:
+                    t_o = t_now
+                    if slow_a[b, iy, ix] < INF:
+                        t_o = _anchor_time(ta, t_now, slow_a[b, iy, ix], slow_bx[b, iy, ix], slow_by[b, iy, ix],
+                                           new_a[b - b0, iy, ix], new_bx[b - b0, iy, ix], new_by[b - b0, iy, ix])
+                    _set_ray(b, iy, ix, _own_ray(iy, ix, ta, t_o), ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
+                    ti.atomic_add(n_anchored[b], 1)
+    for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            slow_a[b, iy, ix] = new_a[b - b0, iy, ix]
+            slow_bx[b, iy, ix] = new_bx[b - b0, iy, ix]
+            slow_by[b, iy, ix] = new_by[b - b0, iy, ix]
 
 @ti.kernel
 def update_burn_state(
@@ -105,14 +108,15 @@ def update_burn_state(
 ):
     """Burn state of members ``b0 <= b < b1`` at their times ``t_member[b]`` from arrival and
     residence time (every cell of those members: after an upload, an ignition or a load)."""
-    for b, iy, ix in ti.ndrange((b0, b1), arrival.shape[1], arrival.shape[2]):
-        t_now = t_member[b]
-        t = arrival[b, iy, ix]
-        st = _UNBURNED
-        if t <= t_now:
-            st = _BURNED
-            if t_now < t + residence[b, iy, ix]:
-                st = _BURNING
-        elif not slow_a[b, iy, ix] < INF:
-            st = _NONBURNABLE
-        burn_state[b, iy, ix] = ti.u8(st)
+    for b, iy in ti.ndrange((b0, b1), arrival.shape[1]):  # rows in parallel, a row's cells in order
+        for ix in range(arrival.shape[2]):
+            t_now = t_member[b]
+            t = arrival[b, iy, ix]
+            st = _UNBURNED
+            if t <= t_now:
+                st = _BURNED
+                if t_now < t + residence[b, iy, ix]:
+                    st = _BURNING
+            elif not slow_a[b, iy, ix] < INF:
+                st = _NONBURNABLE
+            burn_state[b, iy, ix] = ti.u8(st)
