@@ -88,7 +88,9 @@ class DroneBatch(WildfireBatch):
         self._renderers: dict[int, Any] = {}
         self._episode_no = np.zeros(B, np.int64)
         self._frame_key = np.zeros(B, np.uint64)
-        self.render_stats = {"frames": 0, "render_s": 0.0}
+        self.render_stats = {"frames": 0, "render_s": 0.0, "fire_state_s": 0.0}
+        """Pixel observations so far: camera frames, their wall time (s) and the part of it spent
+        turning the slots' fire states into the renderer's textures and uploading them (s)."""
         self.battery_s = np.zeros((B, n))
         self.swap_left_s = np.zeros((B, n))
         self.base = np.zeros((B, 2))
@@ -218,6 +220,7 @@ class DroneBatch(WildfireBatch):
                 seed = int(np.random.SeedSequence([int(self._frame_key[b]), int(self.steps[b]), i]).generate_state(1)[0])
                 f = self.renderer(li).render(snap, cam, seed=seed)
                 frames += 1
+                self.render_stats["fire_state_s"] += f.timings.get("state_s", 0.0) + f.timings.get("upload_s", 0.0)
                 z = float(cam.position_m[2])
                 yaw = math.radians(self.heading_deg[b, i]) % (2 * math.pi)
                 out["pose"][r, 5 * i:5 * i + 5] = (x, y, z, yaw, math.radians(self.camera_pitch_deg))
