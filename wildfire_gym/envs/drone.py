@@ -69,7 +69,6 @@ class DroneBatch(WildfireBatch):
         self.altitude_m = float(altitude_m)
         self.resolution = (int(res[0]), int(res[1]))
         self.camera_pitch_deg = float(camera_pitch_deg)
-        self._render_config_arg = render_config
         super().__init__(num_envs=num_envs, step_s=step_s, max_episode_steps=max_episode_steps, **kwargs)
         ny, nx = self.shape
         if self.obs_mode == "map" and (not 4 <= self.map_cells <= ny or ny % self.map_cells):
