@@ -21,6 +21,7 @@ from wildfire_gym.render import LABEL_NAMES
 SMALL = EpisodeConfig(grid_cells=32, n_landscapes=2, ignition_distance_m=(300.0, 450.0), n_houses=4)
 
 
+@pytest.mark.render
 def test_each_pixel_mode_has_the_documented_entries_shapes_and_dtypes():
     want = {"thermal": {"thermal": np.float32}, "rgb": {"rgb": np.uint8}, "labels": {"labels": np.uint8},
             "rgbd": {"rgb": np.uint8, "depth": np.float32}}
@@ -49,6 +50,7 @@ def test_each_pixel_mode_has_the_documented_entries_shapes_and_dtypes():
         env.close()
 
 
+@pytest.mark.render
 def test_pixel_observations_pass_the_gymnasium_and_sb3_checkers():
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check
@@ -64,6 +66,7 @@ def test_pixel_observations_pass_the_gymnasium_and_sb3_checkers():
             e.close()
 
 
+@pytest.mark.render
 def test_sb3_multi_input_policy_trains_on_the_batched_pixel_env():
     from stable_baselines3 import PPO
 
@@ -78,6 +81,7 @@ def test_sb3_multi_input_policy_trains_on_the_batched_pixel_env():
     env.close()
 
 
+@pytest.mark.render
 def test_seeding_reproduces_pixel_observations_and_vector_slots_equal_single_envs():
     acts = [np.array([[3], [1]]), np.array([[2], [0]]), np.array([[4], [7]])]
     venv = DroneSurveillanceVectorEnv(num_envs=2, episode=SMALL, obs_mode="thermal", resolution=32)
@@ -108,6 +112,7 @@ def test_seeding_reproduces_pixel_observations_and_vector_slots_equal_single_env
     venv.close()
 
 
+@pytest.mark.render
 def test_thermal_image_is_hot_where_the_camera_model_puts_the_burning_cells():
     windy = EpisodeConfig(grid_cells=32, n_landscapes=1, ignition_distance_m=(300.0, 450.0), n_houses=4,
                           wind_speed_range_mps=(4.0, 6.0))
@@ -159,6 +164,7 @@ def test_bad_pixel_arguments_are_named():
             DroneSurveillanceEnv(episode=SMALL, obs_mode=kw.pop("obs_mode", "rgb"), **kw)
 
 
+@pytest.mark.render
 def test_autoreset_carries_dict_final_observations_to_sb3():
     venv = DroneSurveillanceVectorEnv(num_envs=2, episode=SMALL, obs_mode="labels", resolution=16, max_episode_steps=2)
     env = WildfireSB3VecEnv(venv)
