@@ -13,10 +13,12 @@ and snapshots are kept at ``--times`` evenly spaced instants. Then:
   tower frames with an active fire whose smoke is visible (labelled on at least
   ``SMOKE_VISIBLE_MIN_PX`` pixels by the contrast rule of :func:`~wildfire_gym.render.renderer.smoke_visible`);
 * ``--sheet PATH``: a contact sheet PNG, one row per sample (RGB | thermal | labels): per
-  scenario a UAV close-up, a tower view of the plume, a nadir view, and a night UAV frame.
+  scenario a UAV close-up, a tower view of the plume, a nadir view, and a night UAV frame;
+* ``--sheet-rows DIR``: each of those rows also as its own small PNG (palette-quantised to 256
+  colours, for documentation), ``<scenario>_<camera>.png``.
 
 Prints one JSON object (never asserts). Usage:
-``python benchmarks/render.py [--scenarios default,pine-ridge] [--sizes 256,512] [--repeats 4] [--times 4] [--sheet out/sheet.png]``
+``python benchmarks/render.py [--scenarios default,pine-ridge] [--sizes 256,512] [--repeats 4] [--times 4] [--sheet out/sheet.png] [--sheet-rows docs/images]``
 """
 
 from __future__ import annotations
@@ -186,6 +188,28 @@ def write_sheet(rows: list, path: Path) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+def write_sheet_rows(rows: list, out_dir: Path) -> list[str]:
+    """Each sheet row as its own palette PNG (256 colours, median cut), named from its title."""
+    import io
+
+    from PIL import Image
+
+    from wildfire_gym.io.atomic import atomic_write_bytes
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for title, r in rows:
+        words = title.split()  # "<scenario> <camera> [night] t=<s>s"
+        slug = "_".join(w for w in words if not w.startswith("t=")).replace("-", "_")
+        im = Image.fromarray(r).quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        buf = io.BytesIO()
+        im.save(buf, format="PNG", optimize=True)
+        path = out_dir / f"{slug}.png"
+        atomic_write_bytes(path, buf.getvalue())
+        paths.append(str(path))
+    return paths
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenarios", default="default,pine-ridge", help="comma-separated built-in names or YAML files")
@@ -193,6 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=4, help="frames timed per camera and size (at least --times)")
     ap.add_argument("--times", type=int, default=4, help="snapshots sampled over each scenario's duration")
     ap.add_argument("--sheet", type=Path, default=None, help="write a contact sheet PNG here")
+    ap.add_argument("--sheet-rows", type=Path, default=None, help="write each sheet row as a small PNG in this folder")
     ap.add_argument("--arch", default="cpu", help="taichi arch for the fire engine")
     ap.add_argument("--no-shadows", action="store_true", help="render without the sun's shadow map")
     args = ap.parse_args(argv)
@@ -206,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.repeats < 1 or args.times < 1:
         print("error: --repeats/--times: expected integers >= 1", file=sys.stderr)
         raise SystemExit(2)
-    rows: list | None = [] if args.sheet is not None else None
+    rows: list | None = [] if args.sheet is not None or args.sheet_rows is not None else None
     result = {"benchmark": "render", "python": platform.python_version(), "machine": platform.machine(),
               "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
               "inputs": {"scenarios": args.scenarios, "sizes": sizes, "repeats": args.repeats, "times": args.times,
@@ -224,6 +249,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.sheet is not None and rows:
             write_sheet(rows, args.sheet)
             result["contact_sheet"] = str(args.sheet)
+        if args.sheet_rows is not None and rows:
+            result["sheet_rows"] = write_sheet_rows(rows, args.sheet_rows)
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)

@@ -21,6 +21,7 @@ from wildfire_gym.world.geometry import (
     template_vertex_counts,
     terrain_mesh,
     tree_meshes,
+    tree_template,
     tree_template_index,
 )
 from wildfire_gym.world.landscape import Structures
@@ -199,3 +200,16 @@ def test_house_meshes_dimensions_and_ids() -> None:
     assert np.all(outward > 0)
     empty, eid = house_meshes(Structures.empty())
     assert len(empty.vertices) == 0 and eid.size == 0
+
+
+def test_tree_template_is_public_cached_and_checks_its_arguments() -> None:
+    name = sorted(species_table())[0]
+    a = tree_template(name, 1, 0)
+    assert a is tree_template(name, 1, 0)  # made once per process
+    assert a.crown_u[:, 2].min() == 0.0 and a.crown_u[:, 2].max() == 1.0
+    assert np.hypot(a.crown_u[:, 0], a.crown_u[:, 1]).max() == pytest.approx(1.0, abs=1e-6)
+    assert template_vertex_counts(name, 0)[1] == (a.crown_u.shape[0], a.wood_u.shape[0])
+    for args, field in (((name, TEMPLATES_PER_SPECIES, 1), "variant"), (("no-such-tree", 0, 1), "species"),
+                        ((name, 0, 7), "lod")):
+        with pytest.raises(ScenarioError, match=field):
+            tree_template(*args)

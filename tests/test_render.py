@@ -439,3 +439,15 @@ def test_golden_images(world) -> None:
         finite = np.isfinite(ref["depth_m"])
         np.testing.assert_array_equal(np.isfinite(f.depth_m), finite)
         np.testing.assert_allclose(f.depth_m[finite], ref["depth_m"][finite], rtol=1e-3)
+
+
+def test_numpy2_shim_gives_pyrender_its_infty() -> None:
+    import trimesh
+
+    from wildfire_gym.render import _gl  # noqa: F401 (the shim runs on import)
+
+    assert np.infty == np.inf  # noqa: NPY201
+    import pyrender
+
+    mesh = pyrender.Mesh.from_trimesh(trimesh.creation.box(extents=(2.0, 4.0, 6.0)))
+    assert np.allclose(mesh.bounds, [[-1.0, -2.0, -3.0], [1.0, 2.0, 3.0]])  # pyrender uses np.infty here

@@ -376,6 +376,17 @@ def test_clear_sky_window_emissivity_and_brightness() -> None:
     assert eps_dry * table.radiance(298.15) < l_down < table.radiance(298.15)
 
 
+def test_window_sky_emissivity_matches_idso_1981_in_its_published_units() -> None:
+    # Idso (1981, Water Resour. Res. 17:295), 8-14 um: eps = 0.24 + 2.98e-6 e0^2 exp(3000 / T0) with
+    # e0 in kPa (as Kimball et al. 1982 use it; 2.98e-12 with e0 in Pa). Evaluated by hand:
+    # e0 = 1.5 kPa, T0 = 293.15 K -> 0.4266; e0 = 1.0 kPa, T0 = 283.15 K -> 0.3590.
+    for t0, e0_kpa, published in ((293.15, 1.5, 0.4266), (283.15, 1.0, 0.3590)):
+        rh = 10.0 * e0_kpa / th.saturation_vapour_pressure_hpa(t0)  # the relative humidity giving e0
+        assert th.window_sky_emissivity_zenith(t0, rh) == pytest.approx(published, abs=1e-4)
+    # a coefficient in the wrong unit (2.98e-6 with hPa) would saturate the window: eps would be 1
+    assert th.window_sky_emissivity_zenith(298.15, 0.5) < 0.6
+
+
 @pytest.mark.render
 def test_rendered_thermal_sky_cold_overhead_and_ground_near_air(world) -> None:
     land, r = world

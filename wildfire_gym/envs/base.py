@@ -8,7 +8,9 @@ through ``FireSimulation.reset(b, run, landscape)`` (never rebuilding the batch)
 
 Tasks subclass :class:`WildfireBatch` and override the hooks ``single_action_space``,
 ``single_observation_space``, ``_start_slot``, ``_apply_actions``, ``_observe`` and
-``_reward_terms``. :class:`WildfireVectorEnv` is the native ``gymnasium.vector.VectorEnv``
+``_reward_terms`` (and ``close`` when they hold a renderer). Observations are arrays, or dicts
+of arrays for ``Dict`` observation spaces (a batch: each value's first axis is the slot).
+:class:`WildfireVectorEnv` is the native ``gymnasium.vector.VectorEnv``
 (``autoreset_mode`` SAME_STEP); :class:`WildfireEnv` is the single environment, a batch of one.
 """
 
@@ -147,6 +149,9 @@ class WildfireBatch:
         """Observations of ``slots`` (a batch, first axis ``len(slots)``): the hook every task
         (Fireline, AerialAttack, DroneSurveillance) overrides; the base batch has no observation."""
         raise NotImplementedError(f"{type(self).__name__} must define _observe (a task's observation)")
+
+    def close(self) -> None:
+        """Release what the task holds beyond numpy arrays (a renderer's GL context); idempotent."""
 
     def _reward_terms(self, new_cells: np.ndarray, new_lost: np.ndarray) -> dict[str, np.ndarray]:
         """Named reward terms of the step, each ``[B]`` (summed into the reward)."""
@@ -306,14 +311,14 @@ class WildfireBatch:
         slots = np.arange(self.num_envs)
         obs = self._observe(slots)
         if autoreset and done.any():
-            info["final_obs"] = obs.copy()
+            info["final_obs"] = obs_copy(obs)
             info["_final_obs"] = done.copy()
             info["final_info"] = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in info.items()
                                   if not k.startswith("final")}
             info["_final_info"] = done.copy()
             idx = np.flatnonzero(done)
             self.reset_slots(idx.tolist(), [None] * idx.size)
-            obs[idx] = self._observe(idx)
+            obs_put(obs, idx, self._observe(idx))
         return obs, reward, terminated, truncated, info
 
     def _info(self, terms: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -389,6 +394,9 @@ class WildfireVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         return self.core.step(actions)
 
+    def close_extras(self, **kwargs: Any) -> None:
+        self.core.close()
+
 
 class WildfireEnv(gym.Env):
     """A single environment of a task: a batch of one (see :class:`WildfireBatch`).
@@ -412,7 +420,7 @@ class WildfireEnv(gym.Env):
         if seed is None and not self.core._started[0]:
             seed = int(self.np_random.integers(2**31 - 1))
         self.core.reset_slot(0, seed)
-        obs = self.core._observe(np.arange(1))[0]
+        obs = obs_item(self.core._observe(np.arange(1)), 0)
         return obs, _first(self.core._info({}))
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
@@ -421,7 +429,34 @@ class WildfireEnv(gym.Env):
         except Exception as exc:  # noqa: BLE001
             raise ActionError(f"action: expected an element of {self.action_space}") from exc
         obs, reward, terminated, _, info = self.core.step(batch, autoreset=False)
-        return obs[0], float(reward[0]), bool(terminated[0]), False, _first(info)
+        return obs_item(obs, 0), float(reward[0]), bool(terminated[0]), False, _first(info)
+
+    def close(self) -> None:
+        self.core.close()
+        super().close()
+
+
+def obs_item(obs: Any, i: int) -> Any:
+    """Observation ``i`` of a batch: an array's row, or for a ``Dict`` space the dict of rows."""
+    if isinstance(obs, dict):
+        return {k: v[i] for k, v in obs.items()}
+    return obs[i]
+
+
+def obs_copy(obs: Any) -> Any:
+    """A copy of a batch of observations (array or dict of arrays)."""
+    if isinstance(obs, dict):
+        return {k: v.copy() for k, v in obs.items()}
+    return obs.copy()
+
+
+def obs_put(obs: Any, idx: np.ndarray, new: Any) -> None:
+    """Write the observations ``new`` of the slots ``idx`` into the batch ``obs`` in place."""
+    if isinstance(obs, dict):
+        for k, v in obs.items():
+            v[idx] = new[k]
+    else:
+        obs[idx] = new
 
 
 def _first(info: dict[str, Any]) -> dict[str, Any]:

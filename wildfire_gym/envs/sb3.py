@@ -2,7 +2,8 @@
 
 The vector env already resets finished environments in the step that ends them (SAME_STEP), as
 SB3 expects; the adapter only reshapes the info: a list of per-env dicts with the reward terms,
-``terminal_observation`` (a view into the dense final-observation batch) where an episode ended
+``terminal_observation`` (a view into the dense final-observation batch; a dict of views for
+``Dict`` observations, which SB3 takes with ``MultiInputPolicy``) where an episode ended
 and ``TimeLimit.truncated`` where it ended by the time limit. Observations and rewards are passed
 through without copying.
 """
@@ -16,7 +17,7 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices
 
-from .base import WildfireVectorEnv
+from .base import WildfireVectorEnv, obs_item
 
 
 class WildfireSB3VecEnv(VecEnv):
@@ -48,7 +49,7 @@ class WildfireSB3VecEnv(VecEnv):
         if done.any():
             final_obs = info["final_obs"]
             for i in np.flatnonzero(done):
-                infos[i]["terminal_observation"] = final_obs[i]
+                infos[i]["terminal_observation"] = obs_item(final_obs, int(i))
                 infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
                 infos[i]["episode_end"] = {k: v[i] for k, v in info["final_info"].items()}
         return obs, reward.astype(np.float32), done, infos

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..world import geometry as wg
     from ..world.landscape import Trees
     from .camera import Camera
 
@@ -72,7 +73,7 @@ def _unit_normals(u: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return np.asarray(m.vertex_normals, np.float32)
 
 
-def _template_mesh(tp, lod_kind: int) -> Template:
+def _template_mesh(tp: wg.TreeTemplate | None, lod_kind: int) -> Template:
     """Unit-frame crown + wood of a world template (impostor: the 8-triangle double cone)."""
     if lod_kind == LOD_FAR:
         ring = [(1, 0), (0, 1), (-1, 0), (0, -1)]
@@ -128,7 +129,7 @@ def tree_instances(trees: Trees, tree_lod: int, mid_lod: int) -> TreeInstances:
                 continue
             groups[(k, t)] = idx
             for kind, lod in ((LOD_NEAR, tree_lod), (LOD_MID, mid_lod), (LOD_FAR, None)):
-                tp = wg._tree_template(name, t, lod) if lod is not None else None  # noqa: SLF001
+                tp = wg.tree_template(name, t, lod) if lod is not None else None
                 templates[(k, t, kind)] = _template_mesh(tp, kind)
     bark = np.array([srgb_to_linear(np.asarray(table[nm].bark_rgb, np.float32) / 255.0) for nm in trees.species_names]
                     or np.zeros((1, 3)), np.float32).reshape(-1, 3)

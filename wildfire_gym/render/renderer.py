@@ -195,14 +195,26 @@ class Renderer:
     >>> frame = r.render(snapshot, uav_camera(landscape, 500, 400))
 
     A renderer owns a headless OpenGL context; call :meth:`close` (or use ``with``).
-    The same snapshot, camera, appearance and seed always give identical bytes.
+    ``share_context_with``: draw in that renderer's context instead (several landscapes, one
+    context; this renderer's GPU objects live there too). Close the renderers sharing a context
+    before the one that owns it. The same snapshot, camera, appearance and seed always give
+    identical bytes.
     """
 
-    def __init__(self, landscape: Landscape, config: RenderConfig | None = None) -> None:
+    def __init__(self, landscape: Landscape, config: RenderConfig | None = None,
+                 share_context_with: Renderer | None = None) -> None:
         self.landscape = landscape
         self.config = config or RenderConfig()
         t0 = time.perf_counter()
-        self._ctx = GLContext(64, 64, self.config.platform)
+        if share_context_with is not None:
+            if not isinstance(share_context_with, Renderer) or share_context_with._ctx is None:
+                raise ValueError("share_context_with: expected an open Renderer")
+            self._ctx = share_context_with._ctx
+            self._owns_ctx = False
+            self._ctx.make_current()
+        else:
+            self._ctx = GLContext(64, 64, self.config.platform)
+            self._owns_ctx = True
         t1 = time.perf_counter()
         cfg = self.config
         self.geometry = build_static_geometry(landscape, cfg.tree_lod, cfg.terrain_stride,
@@ -231,7 +243,8 @@ class Renderer:
         if self._ctx is not None:
             self._ctx.make_current()
             self._gpu.delete()
-            self._ctx.close()
+            if self._owns_ctx:
+                self._ctx.close()
             self._ctx = None  # type: ignore[assignment]
 
     def __enter__(self) -> Renderer:

@@ -63,7 +63,10 @@ continuum order of magnitude)."""
 IDSO_WINDOW_A = 0.24
 IDSO_WINDOW_B = 2.98e-8
 IDSO_WINDOW_T_K = 3000.0
-"""Coefficients of Idso's (1981) 8-14 um clear-sky emissivity (see :func:`window_sky_emissivity_zenith`)."""
+"""Coefficients of Idso's (1981) 8-14 um clear-sky emissivity (see :func:`window_sky_emissivity_zenith`)
+with the vapour pressure in hPa: the published form is ``0.24 + 2.98e-6 e0^2 exp(3000 / T0)`` with
+``e0`` in kPa (used so by Kimball et al. 1982, J. Appl. Meteorol. 21; 2.98e-12 with ``e0`` in Pa);
+1 kPa = 10 hPa, so the hPa coefficient is 2.98e-6 / 10^2."""
 MIN_COS_ZENITH = 0.02
 """cos of the zenith angle below which a slant sky path is taken as this (the horizon is opaque)."""
 SWINBANK_SKY_EMISSIVITY_COEFF = 9.365e-6

@@ -86,7 +86,13 @@ on ground at most this steep), degrees."""
 
 # ============================================================== tree templates
 @dataclass(frozen=True)
-class _Template:
+class TreeTemplate:
+    """One tree shape in unit frames, scaled per tree by :func:`tree_meshes` and the renderer's
+    instancing: the crown's vertices ``crown_u`` (widest horizontal radius 1, z from the crown
+    base 0 to the top 1), its faces and per-vertex shade (a darker crown bottom); the wood
+    (trunk and branches) ``wood_u`` whose vertex runs ``(start, stop, xy in crown radii?, z in
+    the crown frame?)`` say how each run is scaled (else in trunk radii and tree heights)."""
+
     crown_u: np.ndarray  # float32 [Vc, 3]
     crown_faces: np.ndarray  # int64 [Fc, 3]
     crown_shade: np.ndarray  # float32 [Vc]
@@ -235,8 +241,22 @@ def _template_seed(name: str, variant: int, lod: int) -> int:
     return zlib.crc32(f"{name}:{variant}:{lod}".encode())
 
 
+def tree_template(species: str, variant: int, lod: int = 1) -> TreeTemplate:
+    """The shape template ``variant`` (0 .. :data:`TEMPLATES_PER_SPECIES` - 1) of ``species`` at
+    level of detail ``lod``: deterministic (seeded by species, variant and lod) and made once per
+    process (cached; templates are immutable). Each tree uses the variant
+    :func:`tree_template_index` draws from its ``shape_seed``."""
+    table = species_table()
+    if species not in table:
+        raise ScenarioError("species", "a species of the species table: " + ", ".join(sorted(table)), species)
+    if not (isinstance(variant, (int, np.integer)) and 0 <= variant < TEMPLATES_PER_SPECIES):
+        raise ScenarioError("variant", f"an integer in [0, {TEMPLATES_PER_SPECIES - 1}]", variant)
+    _check_lod(lod)
+    return _make_tree_template(species, int(variant), int(lod))
+
+
 @lru_cache(maxsize=64)
-def _tree_template(name: str, variant: int, lod: int) -> _Template:
+def _make_tree_template(name: str, variant: int, lod: int) -> TreeTemplate:
     sp = species_table()[name]
     p = _LOD_PARAMS[lod]
     rng = np.random.default_rng(_template_seed(name, variant, lod))
@@ -264,7 +284,7 @@ def _tree_template(name: str, variant: int, lod: int) -> _Template:
     wood_f = np.concatenate([trunk_faces, bf + trunk_nv])
     xy_crown = np.concatenate([xy_crown, np.ones(bv.shape[0], bool)])
     z_crown = np.concatenate([z_crown, np.ones(bv.shape[0], bool)])
-    return _Template(
+    return TreeTemplate(
         crown_u=cv.astype(np.float32), crown_faces=cf.astype(np.int64), crown_shade=shade.astype(np.float32),
         wood_u=wood_v.astype(np.float32), wood_runs=tuple(_runs(xy_crown, z_crown)),
         wood_faces=wood_f.astype(np.int64),
@@ -275,7 +295,7 @@ def template_vertex_counts(species: str, lod: int = 1) -> list[tuple[int, int]]:
     """``(crown vertices, wood vertices)`` of each template of ``species`` at ``lod``."""
     _check_lod(lod)
     return [(t.crown_u.shape[0], t.wood_u.shape[0])
-            for t in (_tree_template(species, v, lod) for v in range(TEMPLATES_PER_SPECIES))]
+            for t in (tree_template(species, v, lod) for v in range(TEMPLATES_PER_SPECIES))]
 
 
 def _check_lod(lod: int) -> None:
@@ -405,7 +425,7 @@ def tree_meshes(trees: Trees, lod: int = 1) -> TreeGeometry:
     species = np.asarray(trees.species, np.int64)
 
     # Pass 1: groups of trees sharing a template, and the sizes of the merged arrays.
-    groups: list[tuple[np.ndarray, _Template, np.ndarray]] = []
+    groups: list[tuple[np.ndarray, TreeTemplate, np.ndarray]] = []
     nvc = nfc = nvw = nfw = 0
     for k, name in enumerate(trees.species_names):
         bark = np.array(table[name].bark_rgb, np.uint8)
@@ -413,7 +433,7 @@ def tree_meshes(trees: Trees, lod: int = 1) -> TreeGeometry:
             idx = np.flatnonzero((species == k) & (tmpl_idx == t))
             if idx.size == 0:
                 continue
-            tp = _tree_template(name, t, lod)
+            tp = tree_template(name, t, lod)
             groups.append((idx, tp, bark))
             nvc += idx.size * tp.crown_u.shape[0]
             nfc += idx.size * tp.crown_faces.shape[0]
