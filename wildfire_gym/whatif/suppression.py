@@ -23,7 +23,8 @@ everything follows from the member's fire):
   units of one resource drop side by side. Retardant and water add moisture that decays with the
   environment's half-lives (``envs.aerial.AGENT_EFFECT``).
 
-A fire with no burning cell is out: no resource acts on it. A branched variant's resources start
+A fire is out when no cell burns and its front goes nowhere (no computed arrival after now): no
+resource acts on it. A branched variant's resources start
 work at ``max(arrival_s, branch.at_s)``.
 """
 
@@ -36,6 +37,7 @@ import numpy as np
 
 from ..fire.state import BurnState, FireSnapshot
 from ..scenario import Intervention
+from ..world.edits import polyline_mask
 from .schema import AIR_RESOURCES, Suppression
 
 STEP_S = 60.0
@@ -65,6 +67,7 @@ class ResponseState:
     line_built_m: float = 0.0
     retardant_l: float = 0.0
     lines: list[Intervention] = field(default_factory=list)
+    cut: np.ndarray | None = None  # cells the response's firelines cover
 
     @staticmethod
     def start(plan: Suppression, not_before_s: float = 0.0) -> ResponseState:
@@ -113,8 +116,8 @@ def act(state: ResponseState, sim, b: int, now_s: float, dt_s: float) -> None:
     if not working:
         return
     snap = sim.snapshot(b)
-    if not (snap.burn_state == BurnState.BURNING).any():
-        return  # the fire is out
+    if not (snap.burn_state == BurnState.BURNING).any() and not sim.engine.spreading(b):
+        return  # the fire is out: nothing burns and the front goes nowhere
     land = sim.landscape(b)
     cell = sim.cell_m
     ny, nx = sim.shape
@@ -123,6 +126,8 @@ def act(state: ResponseState, sim, b: int, now_s: float, dt_s: float) -> None:
     axis = state.axis
     plan = state.plan
     codes = snap.fuel_code if snap.fuel_code is not None else land.fuel_code
+    if state.cut is not None:  # the response's own lines: the fuel they cut through, not bare ground
+        codes = np.where(state.cut, land.fuel_code, codes)
     slope = np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))
     tables = production_tables()
     for u in working:
@@ -193,5 +198,7 @@ def act(state: ResponseState, sim, b: int, now_s: float, dt_s: float) -> None:
         if cut > 0 and len(pts) >= 2:
             iv = Intervention(kind="fireline", points_m=pts, width_m=LINE_WIDTH_M[u.kind])
             sim.apply_intervention(b, iv)
+            mask = polyline_mask(pts, iv.width_m, sim.shape, cell)
+            state.cut = mask if state.cut is None else state.cut | mask
             state.lines.append(iv)
         state.line_built_m += cut
