@@ -194,7 +194,7 @@ def test_line_built_per_hour_matches_the_table(tmp_path):
     base.write_text("""\
 seed: 1
 duration_s: 4000
-terrain: {size_m: [1600, 800], cell_m: 10, kind: plane}
+terrain: {size_m: [1000, 300], cell_m: 10, kind: plane}
 fuel: {model: FM1, moisture: {d1h: 0.09}}
 vegetation: {trees_per_ha: 0}
 structures: {houses: 0}
@@ -203,7 +203,7 @@ weather: {wind_speed_mps: 1.0, wind_from_deg: 270}
     arrive = 300.0
     duration = arrive + S_PER_HOUR + STEP_S  # the last step's work is not counted: the run ends with it
     wi = whatif_from_dict({"name": "rate", "base": str(base), "duration_s": duration, "ensemble": {"members": 1},
-                           "ignitions": {"points": [{"x_m": 300, "y_m": 400}]},
+                           "ignitions": {"points": [{"x_m": 250, "y_m": 150}]},
                            "variants": [{"name": kind, "suppression": {"resources": [
                                {"kind": kind, "arrival_s": arrive}]}} for kind in ("type1_crew", "type2_crew")]})
     res = run_whatif(wi, arch="cpu")

@@ -10,10 +10,12 @@ differs. :func:`run_whatif` builds the worlds, draws the members and accumulates
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -146,6 +148,57 @@ def run_members(members: Sequence[MemberJob | tuple[Landscape, Scenario]], on_me
             progress(i)
 
 
+def _remote_chunk(jobs: list[MemberJob], arch: str | None, batch: int, spotting: bool,
+                  crown_fire: bool) -> list[tuple[FireSnapshot, Any, float, float]]:
+    """A Ray task: burn ``jobs`` (one engine) and return per member (snapshot, trees, line m, drop L)."""
+    import os
+
+    os.environ.setdefault("TI_SKIP_VERSION_CHECK", "ON")
+    out: list[tuple[FireSnapshot, Any, float, float]] = []
+
+    def keep(i: int, land: Landscape, snap: FireSnapshot) -> None:
+        resp = jobs[i].response
+        trees = None if land.trees is jobs[i].landscape.trees else land.trees
+        out.append((snap, trees, resp.line_built_m if resp else 0.0, resp.retardant_l if resp else 0.0))
+
+    run_members(jobs, keep, arch=arch, batch=batch, spotting=spotting, crown_fire=crown_fire)
+    return out
+
+
+def run_members_ray(address: str, members: Sequence[MemberJob], on_member: MemberCallback, *,
+                    arch: str | None = None, batch: int = DEFAULT_BATCH, spotting: bool = True,
+                    crown_fire: bool = True, progress: Callable[[int], None] | None = None) -> None:
+    """:func:`run_members` with the batches spread over the Ray cluster at ``address`` (``local``
+    starts one here). Each task burns one batch of ``batch`` members; results are handed to
+    ``on_member`` in member order, so the products equal the serial run's (members are deterministic
+    from their runs and seeds)."""
+    from ..errors import ScenarioError
+
+    try:
+        import ray
+    except ImportError:
+        raise ScenarioError("--ray", "Ray installed (pip install 'wildfire_gym[ray]')", address) from None
+    try:
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+    except Exception as exc:  # noqa: BLE001 - ray raises many types for an unreachable cluster
+        raise ScenarioError("--ray", f"the address of a running Ray cluster ({type(exc).__name__}: {exc})",
+                            address) from None
+    remote = ray.remote(num_cpus=1)(_remote_chunk)
+    starts = list(range(0, len(members), batch))
+    refs = [remote.remote(list(members[i:i + batch]), arch, batch, spotting, crown_fire) for i in starts]
+    done = 0
+    for i, ref in zip(starts, refs, strict=True):  # in order: the accumulation is the serial one's
+        for k, (snap, trees, line_m, drop_l) in enumerate(ray.get(ref)):
+            job = members[i + k]
+            job.response = ResponseState(job.suppression, [], line_built_m=line_m, retardant_l=drop_l) \
+                if job.suppression is not None else None
+            land = job.landscape if trees is None else dataclasses.replace(job.landscape, trees=trees)
+            on_member(i + k, land, snap)
+        done = min(i + batch, len(members))
+        if progress is not None:
+            progress(done)
+
+
 @dataclass
 class VariantResult:
     """A variant's world, its members' runs and the accumulated metrics."""
@@ -256,9 +309,11 @@ def branch_run(trunk: Run, base: Scenario, member: MemberRun, v: Variant, durati
 
 def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = None, batch: int = DEFAULT_BATCH,
                progress: Callable[[int, int], None] | None = None,
-               on_member: Callable[[VariantResult, int, Landscape, FireSnapshot], None] | None = None) -> StudyResult:
+               on_member: Callable[[VariantResult, int, Landscape, FireSnapshot], None] | None = None,
+               ray_address: str | None = None) -> StudyResult:
     """Run every variant of ``wi``; ``progress(done, total)`` after each engine batch;
-    ``on_member(variant_result, member, landscape, snapshot)`` sees every member's final state."""
+    ``on_member(variant_result, member, landscape, snapshot)`` sees every member's final state;
+    with ``ray_address`` the batches run on that Ray cluster (``local``: one started here)."""
     from ..errors import ScenarioError
 
     t_start = time.perf_counter()
@@ -332,13 +387,14 @@ def run_whatif(wi: WhatIf, *, base: Landscape | None = None, arch: str | None = 
             on_member(res, k, land, snap)
         t_var[vi] += time.perf_counter() - t0
 
-    run_members(members, accumulate, arch=arch, batch=batch, spotting=wi.spotting, crown_fire=wi.crown_fire,
-                progress=(lambda done: progress(done, total)) if progress else None)
+    runner = run_members if ray_address is None else functools.partial(run_members_ray, ray_address)
+    runner(members, accumulate, arch=arch, batch=batch, spotting=wi.spotting, crown_fire=wi.crown_fire,
+           progress=(lambda done: progress(done, total)) if progress else None)
     wall = time.perf_counter() - t_start
     for vi, r in enumerate(results):
         r.extra["metrics_s"] = float(t_var[vi])
     return StudyResult(wi, land0, results, wall, total)
 
 
-__all__ = ["DEFAULT_BATCH", "HIZ_ZONE0_M", "MemberJob", "StudyResult", "VariantResult", "base_landscape", "branch_run", "run_members",
-           "run_whatif"]
+__all__ = ["DEFAULT_BATCH", "HIZ_ZONE0_M", "MemberJob", "StudyResult", "VariantResult", "base_landscape", "branch_run",
+           "run_members", "run_members_ray", "run_whatif"]
