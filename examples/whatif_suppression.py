@@ -1,9 +1,9 @@
 """Burn probability with and without suppression: an initial attack at the environments' production rates.
 
 Loads ``assets/whatif/suppression.yaml``: a fire west of the default world's hamlet, left alone, met
-by two dozers and four Type 1 hand crews after 10 minutes (NWCG line production by fuel model and
+by a dozer and two Type 1 hand crews after 10 minutes (NWCG line production by fuel model and
 slope), and by the same ground attack with a large air tanker dropping retardant ahead of the head;
-then the fire as it runs at 30 minutes, branched into a wind shift with and without the ground attack
+then the fire as it runs at 20 minutes, branched into a wind shift with and without the ground attack
 (every member of a branch loads the same running fire and continues with its own wind). Prints the
 comparison table and, for each response, the mean burn probability of the cells the unsuppressed fire
 reaches, and of the houses.
@@ -41,7 +41,7 @@ def main() -> None:
     print(f"{study.members_total} fires in {study.wall_s:.1f} s")
     print(format_table(comparison_rows(study)))
     for none_name, names in (("no response", ("ground attack", "ground + air tanker")),
-                             ("shift at 30 min", ("shift at 30 min + ground",))):
+                             ("shift at 20 min", ("shift at 20 min + ground",))):
         none = study.by_name(none_name).acc
         reached = none.burn_count > 0
         p0 = float(none.burn_probability()[reached].mean())

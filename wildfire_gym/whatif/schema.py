@@ -9,6 +9,15 @@ Every variant is the base world plus edits (forest, fuel treatments), a weather 
 ignition set, burned ``ensemble.members`` times with seeded perturbations (ignition
 positions, wind speed and direction, fuel moisture). Units are SI; coordinates are
 ``x`` east and ``y`` north in metres from the terrain's south-west corner (as in scenarios).
+
+A variant may also carry ``interventions`` (the scenario's firelines, wetlines, retardant, fuel
+breaks, thinning at their ``t_s``) and a ``suppression`` response (resources arriving after
+ignition, acting by the tactic of :mod:`wildfire_gym.whatif.suppression`). With ``branch``
+(``{at_s, from_variant}``) it continues a running fire: the source (``base`` or an unbranched
+variant), unperturbed, burns once to ``at_s``, and every member loads that state and goes on with its
+own wind and dead moisture, its fuel breaks laid at ``at_s``, its interventions and its suppression;
+each member then equals the run :func:`wildfire_gym.whatif.ensemble.branch_run` describes burned from
+ignition. A branched variant has no ignitions, no pre-fire treatments and no live-moisture changes.
 """
 
 from __future__ import annotations
