@@ -211,3 +211,4 @@ weather: {wind_speed_mps: 1.0, wind_from_deg: 270}
         built = float(res.by_name(kind).acc.members["line_built_m"][0])
         assert built == pytest.approx(chains * M_PER_CHAIN, abs=10.0), kind
     assert 30 * M_PER_CHAIN == pytest.approx(603.5, abs=0.1)
+

@@ -103,8 +103,8 @@ def run_members(members: Sequence[MemberJob | tuple[Landscape, Scenario]], on_me
     at most ``batch`` on one grid (and, where some member branches from a state, one tree count, the
     state's tree capacity). Members share their landscape (never copied), and each runs on its own
     clock to its own duration. One engine serves every batch of the same size and grid: the next
-    batch's members are put in place with ``reset(b, run, landscape)`` (work proportional to the
-    member) instead of building a new engine; a branched member then loads its state. Members
+    batch's members are put in place with ``reset_many`` (work proportional to the members) instead
+    of building a new engine; a branched member then loads its state. Members
     with a suppression response are advanced in steps while it works. ``progress(n)`` is called
     after each batch with the number of members finished.
     """

@@ -130,6 +130,7 @@ def act(state: ResponseState, sim, b: int, now_s: float, dt_s: float) -> None:
         codes = np.where(state.cut, land.fuel_code, codes)
     slope = np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))
     tables = production_tables()
+    new: list[Intervention] = []
     for u in working:
         if u.kind in AIR_RESOURCES:
             ac = aircraft_types()[u.kind]
@@ -150,10 +151,8 @@ def act(state: ResponseState, sim, b: int, now_s: float, dt_s: float) -> None:
                 pts = [_to_xy(axis, head + lead, c0 - 0.5 * length), _to_xy(axis, head + lead, c0 + 0.5 * length)]
                 add, half = AGENT_EFFECT[ac.agent]
                 kind = "retardant" if ac.agent == "retardant" else "wetline"
-                iv = Intervention(kind=kind, points_m=pts, width_m=ac.swath_width_m, moisture_add=add,
-                                  half_life_s=half)
-                sim.apply_intervention(b, iv)
-                state.lines.append(iv)
+                new.append(Intervention(kind=kind, points_m=pts, width_m=ac.swath_width_m, moisture_add=add,
+                                        half_life_s=half))
             continue
         # a line builder
         if u.pos is None:
@@ -197,8 +196,10 @@ def act(state: ResponseState, sim, b: int, now_s: float, dt_s: float) -> None:
         u.pos = (a, c)
         if cut > 0 and len(pts) >= 2:
             iv = Intervention(kind="fireline", points_m=pts, width_m=LINE_WIDTH_M[u.kind])
-            sim.apply_intervention(b, iv)
+            new.append(iv)
             mask = polyline_mask(pts, iv.width_m, sim.shape, cell)
             state.cut = mask if state.cut is None else state.cut | mask
             state.lines.append(iv)
         state.line_built_m += cut
+    sim.apply_interventions([(b, iv) for iv in new])  # the step's lines and drops together
+    state.lines += new
