@@ -503,7 +503,8 @@ def demo(
 
 
 def run_whatif_cli(file: str, out: Path, arch: str | None = None, batch: int = 32, images: bool = True,
-                   members: int | None = None, progress: bool | None = None) -> dict[str, Any]:
+                   members: int | None = None, progress: bool | None = None,
+                   ray_address: str | None = None) -> dict[str, Any]:
     """Run a what-if file and write its report; returns the paths, the table text and the wall time."""
     import dataclasses
 
@@ -524,7 +525,7 @@ def run_whatif_cli(file: str, out: Path, arch: str | None = None, batch: int = 3
             bars["members"] = Progress("members", total, lambda n: f"{int(n)}/{total} fires", enabled=progress)
         bars["members"].update(done)
 
-    study = run_whatif(wi, arch=arch, batch=batch, progress=bar)
+    study = run_whatif(wi, arch=arch, batch=batch, progress=bar, ray_address=ray_address)
     if "members" in bars:
         bars["members"].close(study.members_total)
     paths = write_report(study, out, images=images)
@@ -542,11 +543,16 @@ def whatif(
     members: Annotated[int | None, typer.Option(min=1, max=100000, help="override every variant's ensemble size")] = None,
     images: Annotated[bool, typer.Option(help="write PNG maps and plots (and embed them in report.html)")] = True,
     progress: ProgressOpt = None,
+    ray: Annotated[str | None, typer.Option("--ray", help="spread the member batches over the Ray cluster at "
+                                            "ADDRESS ('local' starts one here)")] = None,
 ) -> None:
     """Compare variants of a world as seeded fire ensembles: table, risk GeoTIFFs, houses, maps, HTML report."""
     arch = check_arch(arch)
+    if ray is not None and not ray.strip():
+        raise ScenarioError("--ray", "a Ray cluster address (host:port, 'auto' or 'local')", ray)
     out_dir = prepare_out_dir(out)
-    r = run_whatif_cli(file, out_dir, arch=arch, batch=batch, images=images, members=members, progress=progress)
+    r = run_whatif_cli(file, out_dir, arch=arch, batch=batch, images=images, members=members, progress=progress,
+                       ray_address=ray)
     typer.echo(r["table"])
     typer.echo(f"{r['members']} fires in {r['wall_s']:.1f} s -> {out_dir} (report: {r['paths']['report']})")
 

@@ -1065,6 +1065,13 @@ class FireSim:
         tmp.from_numpy(np.ascontiguousarray(value))
         KM.range_in(arr, tmp, b * per_member)
 
+    def spreading(self, b: int) -> bool:
+        """Whether member ``b``'s fire can still grow: some cell's computed arrival lies after the
+        member's clock (the front is on its way there). False once the fire has stopped spreading."""
+        b = self._check_b(b)
+        arrival = self._member_out(self.arrival, b)
+        return bool((np.isfinite(arrival) & (arrival > np.float32(self._times[b]))).any())
+
     def snapshot(self, b: int = 0) -> FireSnapshot:
         """Numpy copy of member ``b``'s state at its current time (copies member ``b`` only)."""
         b = self._check_b(b)

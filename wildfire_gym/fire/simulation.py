@@ -898,6 +898,28 @@ class FireSimulation:
         self._members[b] = m
         self._next_evt[b] = state.next_event_s
 
+    def continue_with(self, b: int, run: Run) -> None:
+        """Member ``b`` goes on from its current time under ``run`` (a branch of a loaded state).
+
+        The fire, its edits and its clock stay; from now on the weather is ``run``'s (its value in
+        force now and its later changes), its interventions at or after now are pending, and its
+        ``duration_s`` holds. ``run`` should repeat the past (the weather before now, the
+        interventions before now, moisture, spotting and seed): then the member continues exactly as
+        ``run`` burned from the start would, which is what a branch means. Ignitions and interventions
+        before now are not replayed (they are in the state)."""
+        b = self._check_b(b)
+        m = self._members[b]
+        now = float(self.engine.times_s[b])
+        m.run = run
+        m.schedule_t = schedule_times(run)
+        m.weather_table = WeatherTable.from_run(run)
+        m.pending = sorted((iv for iv in run.interventions if iv.t_s >= now and iv.t_s > 0), key=lambda iv: iv.t_s)
+        m.table = self._table_for(m.land, run)
+        m.static = None
+        m.torch = None
+        self._refresh([b])
+        self._update_next_event(b)
+
     def snapshot(self, b: int = 0) -> FireSnapshot:
         """numpy copy of member ``b``'s state with the weather in force and its current fuel edits."""
         b = self._check_b(b)

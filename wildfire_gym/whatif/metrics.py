@@ -32,10 +32,12 @@ M2_PER_HA = 1.0e4
 """square metres per hectare."""
 KG_PER_T = 1000.0
 """kilograms per tonne."""
+L_PER_KL = 1000.0
+"""litres per kilolitre."""
 
 MEMBER_COLUMNS = ("burned_area_ha", "houses_exposed", "houses_reached", "houses_ignited",
                   "first_house_arrival_s", "max_intensity_kw_m", "max_flame_length_m",
-                  "trees_burnt", "canopy_fuel_consumed_t")
+                  "trees_burnt", "canopy_fuel_consumed_t", "line_built_m", "dropped_kl")
 """Per-member scalars of the comparison table (houses_ignited is the expected number)."""
 
 
@@ -72,8 +74,10 @@ class EnsembleAccumulator:
         self.house_p_ignition = np.zeros((self.n_members, self.n_houses))
         self.done = np.zeros(self.n_members, bool)
 
-    def add(self, k: int, land: Landscape, snap: FireSnapshot, houses: HouseExposure) -> None:
-        """Add member ``k`` (its index in the ensemble; any order)."""
+    def add(self, k: int, land: Landscape, snap: FireSnapshot, houses: HouseExposure, line_built_m: float = 0.0,
+            dropped_l: float = 0.0) -> None:
+        """Add member ``k`` (its index in the ensemble; any order), with the fireline its suppression
+        built (m) and the retardant or water it dropped (L)."""
         if self.done[k]:
             raise ValueError(f"member {k} added twice")
         burned = np.isfinite(snap.arrival_time_s) & (snap.arrival_time_s <= snap.time_s)
@@ -94,6 +98,8 @@ class EnsembleAccumulator:
         row["max_flame_length_m"][k] = float(fl.max(initial=0.0))
         row["trees_burnt"][k] = int(np.count_nonzero(snap.tree_state == TreeState.BURNT))
         row["canopy_fuel_consumed_t"][k] = canopy_fuel_consumed_kg(land, snap) / KG_PER_T
+        row["line_built_m"][k] = float(line_built_m)
+        row["dropped_kl"][k] = float(dropped_l) / L_PER_KL
         self.house_arrival_s[k] = houses.arrival_time_s
         self.house_exposed[k] = houses.exposed
         self.house_p_ignition[k] = houses.p_ignition

@@ -42,6 +42,8 @@ TABLE_COLUMNS = (
     ("max_intensity_kw_m", "max kW/m", 1.0),
     ("trees_burnt", "trees burnt", 1.0),
     ("canopy_fuel_consumed_t", "canopy t", 1.0),
+    ("line_built_m", "line built m", 1.0),
+    ("dropped_kl", "dropped kL", 1.0),
 )
 """(member column, terminal header, factor) of the formatted comparison table."""
 

@@ -9,6 +9,15 @@ Every variant is the base world plus edits (forest, fuel treatments), a weather 
 ignition set, burned ``ensemble.members`` times with seeded perturbations (ignition
 positions, wind speed and direction, fuel moisture). Units are SI; coordinates are
 ``x`` east and ``y`` north in metres from the terrain's south-west corner (as in scenarios).
+
+A variant may also carry ``interventions`` (the scenario's firelines, wetlines, retardant, fuel
+breaks, thinning at their ``t_s``) and a ``suppression`` response (resources arriving after
+ignition, acting by the tactic of :mod:`wildfire_gym.whatif.suppression`). With ``branch``
+(``{at_s, from_variant}``) it continues a running fire: the source (``base`` or an unbranched
+variant), unperturbed, burns once to ``at_s``, and every member loads that state and goes on with its
+own wind and dead moisture, its fuel breaks laid at ``at_s``, its interventions and its suppression;
+each member then equals the run :func:`wildfire_gym.whatif.ensemble.branch_run` describes burned from
+ignition. A branched variant has no ignitions, no pre-fire treatments and no live-moisture changes.
 """
 
 from __future__ import annotations
@@ -22,10 +31,19 @@ from typing import Any
 
 from .._config import parse, spec
 from ..errors import MISSING, ScenarioError
-from ..scenario import Ignition, WeatherChange
+from ..scenario import Ignition, Intervention, WeatherChange
 
 MAX_MEMBERS = 100_000
 """Largest ensemble of one variant (members)."""
+
+BRANCH_FROM_BASE = "base"
+"""``branch.from_variant`` value naming the file's base fire (top-level ignitions, base weather)."""
+
+LINE_RESOURCES = ("type1_crew", "type2_crew", "dozer")
+"""Suppression resources that build fireline (NWCG production tables, :mod:`wildfire_gym.envs.suppression`)."""
+
+AIR_RESOURCES = ("seat", "large_airtanker", "type1_helicopter")
+"""Suppression resources that drop retardant or water (``assets/suppression/aircraft.csv``)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +218,43 @@ class Ensemble:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """Branch a variant from a running fire: the ``from_variant`` fire (``base``, or another variant's
+    world, weather and ignitions, unperturbed) burns once to ``at_s``; every member of this variant
+    loads that state and continues with its own weather, moisture, interventions and suppression."""
+
+    at_s: float = spec(doc="time of the branch, s since ignition; in (0, duration_s)")
+    from_variant: str = spec(BRANCH_FROM_BASE, doc="'base' or the name of an unbranched variant")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """``count`` units of one suppression resource, arriving ``arrival_s`` after ignition."""
+
+    kind: str = spec(doc="type1_crew, type2_crew, dozer, seat, large_airtanker or type1_helicopter")
+    count: int = spec(1, ge=1, le=100, doc="units")
+    arrival_s: float = spec(0.0, ge=0, le=30 * 86400, doc="arrival after ignition, s")
+    base_distance_m: float = spec(15000.0, ge=0, le=500e3, doc="aircraft: flight to the reload base (or dip), m")
+
+    def __post_init__(self) -> None:
+        if self.kind not in LINE_RESOURCES + AIR_RESOURCES:
+            raise ScenarioError("kind", "one of " + ", ".join(LINE_RESOURCES + AIR_RESOURCES), self.kind)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An initial-attack response (see :mod:`wildfire_gym.whatif.suppression` for the tactic)."""
+
+    resources: list[Resource] = spec(doc="the resources sent")
+    standoff_m: float = spec(20.0, ge=0, le=1000, doc="distance kept from the fire's edge, m")
+    drop_lead_s: float = spec(600.0, ge=0, le=7200, doc="air drops: head travel time ahead of the head, s")
+
+    def __post_init__(self) -> None:
+        if not self.resources:
+            raise ScenarioError("resources", "at least one resource", [])
+
+
+@dataclass(frozen=True)
 class Variant:
     """One alternative: edits of the world, weather, ignitions and its ensemble."""
 
@@ -212,6 +267,9 @@ class Variant:
     weather: WeatherVariant | None = None
     ignitions: IgnitionSet | None = spec(None, doc="replaces the file's ignitions")
     ensemble: Ensemble | None = spec(None, doc="replaces the file's ensemble")
+    interventions: list[Intervention] = spec(factory=list, doc="firelines, wetlines, retardant... at their t_s")
+    suppression: Suppression | None = spec(None, doc="suppression resources and their tactic")
+    branch: Branch | None = spec(None, doc="continue a running fire from branch.at_s")
 
     @property
     def edits_world(self) -> bool:
@@ -254,12 +312,46 @@ class WhatIf:
                 raise ScenarioError(f"variants[{i}].name", "a non-empty name", n)
             if n in names[:i]:
                 raise ScenarioError(f"variants[{i}].name", "a name not used by an earlier variant", n)
+        for i, v in enumerate(self.variants):
+            if v.branch is not None:
+                _check_branch(i, v, self.variants)
+
 
     def variant_ensemble(self, v: Variant) -> Ensemble:
         return v.ensemble or self.ensemble
 
     def variant_ignitions(self, v: Variant) -> IgnitionSet:
         return v.ignitions if v.ignitions is not None else self.ignitions
+
+
+BRANCH_WORLD_EDITS = ("thinning", "ladder_fuels", "prescribed_burns", "defensible_space")
+"""Variant fields a branched variant may not have: treatments done before the fire (a branch's
+fuel breaks are laid at ``branch.at_s``; firelines and other lines go in ``interventions``)."""
+
+
+def _check_branch(i: int, v: Variant, variants: list[Variant]) -> None:
+    p = f"variants[{i}]"
+    names = [u.name for u in variants]
+    src = v.branch.from_variant if v.branch is not None else BRANCH_FROM_BASE
+    if src != BRANCH_FROM_BASE:
+        if src not in names or src == v.name:
+            raise ScenarioError(f"{p}.branch.from_variant", f"'{BRANCH_FROM_BASE}' or the name of another variant "
+                                f"({', '.join(n for n in names if n != v.name) or 'none'})", src)
+        if variants[names.index(src)].branch is not None:
+            raise ScenarioError(f"{p}.branch.from_variant", "a variant that is not itself branched", src)
+    for name in BRANCH_WORLD_EDITS:
+        if getattr(v, name):
+            raise ScenarioError(f"{p}.{name}", "none in a branched variant (a treatment before the fire; "
+                                "fuel_breaks and interventions are laid during it)", getattr(v, name))
+    if v.ignitions is not None:
+        raise ScenarioError(f"{p}.ignitions", "none in a branched variant (its fire is the branch's)", MISSING)
+    m = v.weather.moisture if v.weather is not None else None
+    if m is not None:
+        for name in ("live_herb", "live_woody", "foliar"):
+            if getattr(m, name) is not None:
+                raise ScenarioError(f"{p}.weather.moisture.{name}", "none in a branched variant (live and "
+                                    "foliar moistures are the running fire's; dead moistures may change)",
+                                    getattr(m, name))
 
 
 def _fuel_codes_used(wi: WhatIf) -> list[tuple[str, str]]:
@@ -269,6 +361,9 @@ def _fuel_codes_used(wi: WhatIf) -> list[tuple[str, str]]:
             out.append((f"variants[{i}].fuel_breaks[{j}].fuel_model", fb.fuel_model))
         for j, pb in enumerate(v.prescribed_burns):
             out.append((f"variants[{i}].prescribed_burns[{j}].fuel_model", pb.fuel_model))
+        for j, iv in enumerate(v.interventions):
+            if iv.kind == "fuel_break":
+                out.append((f"variants[{i}].interventions[{j}].fuel_model", iv.fuel_model))
         if v.defensible_space is not None:
             out.append((f"variants[{i}].defensible_space.zone1_fuel_model", v.defensible_space.zone1_fuel_model))
             if v.defensible_space.zone2_fuel_model is not None:
@@ -320,8 +415,19 @@ def check_against_grid(wi: WhatIf, size_m: tuple[float, float], duration_s: floa
             inside(f"{p}.prescribed_burns[{j}].area_m", pb.area_m)
         if v.ignitions is not None:
             ignitions(f"{p}.ignitions", v.ignitions)
-        if wi.variant_ignitions(v).empty:
+        if v.branch is not None and v.branch.from_variant == BRANCH_FROM_BASE and wi.ignitions.empty:
+            raise ScenarioError("ignitions", f"at least one ignition (the base fire {p} branches from)", MISSING)
+        if v.branch is None and wi.variant_ignitions(v).empty:
             raise ScenarioError(f"{p}.ignitions", "at least one ignition (here or at the file's top level)", MISSING)
+        at = v.branch.at_s if v.branch is not None else 0.0
+        if v.branch is not None and not 0 < at < duration_s:
+            raise ScenarioError(f"{p}.branch.at_s", f"a number in (0, duration_s) = (0, {duration_s}) s", at)
+        for j, iv in enumerate(v.interventions):
+            inside(f"{p}.interventions[{j}].points_m", iv.points_m)
+            if not at <= iv.t_s <= duration_s:
+                what = "branch.at_s" if v.branch is not None else "0"
+                raise ScenarioError(f"{p}.interventions[{j}].t_s", f"a time in [{what} = {at}, duration_s = "
+                                    f"{duration_s}] s", iv.t_s)
         if v.weather is not None:
             for j, ch in enumerate(v.weather.shifts):
                 if ch.t_s > duration_s:
