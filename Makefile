@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch is pinned to 2.13.0 so pip takes the CPU wheel lying on this machine's disk.
-	$(PY) -m pip install -q -e ".[dev,rl,ray]"
+	$(PY) -m pip install -q -e ".[dev,rl,ray,rllib]"
 	touch $(STAMP)
 
 demo: $(STAMP)

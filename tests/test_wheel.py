@@ -11,6 +11,7 @@ environment and a built-in scenario are used from a folder outside the repositor
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -28,9 +29,18 @@ BUILD_TIMEOUT_S = 300  # about 3 s here; the bound only stops a hung build
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     work = tmp_path_factory.mktemp("wheel-build")
+    # a copy of what the wheel is built from (setuptools writes build/ and egg-info where it builds)
+    src = work / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "assets", src / "assets", ignore=ignore)
+    shutil.copytree(ROOT / "wildfire_gym", src / "wildfire_gym", symlinks=True, ignore=ignore)
     env = {**os.environ, "TMPDIR": str(work)}
+    env.pop("PYTHONPATH", None)
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                        "--no-index", str(ROOT), "-w", str(out)], capture_output=True, text=True,
+                        "--no-index", str(src), "-w", str(out)], capture_output=True, text=True,
                        timeout=BUILD_TIMEOUT_S, env=env, cwd=work)
     assert r.returncode == 0, r.stderr[-3000:]
     wheels = list(out.glob("wildfire_gym-*.whl"))
