@@ -276,3 +276,23 @@ def test_import_registers_every_task_without_loading_the_engine():
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ("['WildfireGym/AerialAttack-v0', 'WildfireGym/DroneSurveillance-v0', "
                                   "'WildfireGym/Fireline-v0'] False")
+
+
+def test_a_slot_of_a_large_batch_moves_its_crews_as_a_single_env_does():
+    """The crews of all slots move together (array arithmetic over every crew): a slot's episode
+    must not depend on how many others share the step, down to the last bit."""
+    n = 48
+    venv = gym.make_vec("WildfireGym/Fireline-v0", num_envs=n, episode=SMALL, max_episode_steps=12)
+    seeds = list(range(500, 500 + n))
+    venv.reset(seed=seeds)
+    rng = np.random.default_rng(4)
+    acts = [rng.integers(0, venv.single_action_space.nvec, size=(n, 4)) for _ in range(8)]
+    acts = [np.where(np.arange(4) % 2 == 1, 1, a) for a in acts]  # always cutting: line rates matter
+    vec = [venv.step(a)[0].copy() for a in acts]
+    assert venv.core.line_total_m.min() > 0  # every slot's crews and dozers built line
+    for i in (0, 31, n - 1):
+        env = gym.make("WildfireGym/Fireline-v0", episode=SMALL, max_episode_steps=12)
+        env.reset(seed=seeds[i])
+        for k, a in enumerate(acts):
+            o = env.step(a[i])[0]
+            assert o.tobytes() == vec[k][i].tobytes(), (i, k)

@@ -20,6 +20,10 @@ from .suppression import RESOURCES, anderson_row, line_rate_m_s, production_tabl
 DIRECTIONS_DEG = np.array([np.nan, 0.0, 45.0, 90.0, 135.0, 180.0, 225.0, 270.0, 315.0])
 """Compass bearing of each move action (0 holds)."""
 
+_DIR_EAST = np.array([math.sin(math.radians(b)) if math.isfinite(b) else 0.0 for b in DIRECTIONS_DEG])
+_DIR_NORTH = np.array([math.cos(math.radians(b)) if math.isfinite(b) else 0.0 for b in DIRECTIONS_DEG])
+"""East and north components of each bearing's unit vector."""
+
 COARSE_CELLS = WildfireBatch.COARSE
 
 FLUSH_SAFETY = 1.5
@@ -68,6 +72,13 @@ class FirelineBatch(WildfireBatch):
         self.line_step_m = np.zeros(B)
         self.line_total_m = np.zeros(B)
         self._rates = [self._rate_grids(li) for li in self.land_info]
+        # the pool's rasters stacked by landscape, for the crews' moves (:meth:`_walk`)
+        self._burnable_stack = np.stack([li.burnable for li in self.land_info])
+        self._slope_stack = np.stack([li.slope_frac for li in self.land_info])
+        upslope = np.radians(np.stack([li.aspect_deg for li in self.land_info]) + 180.0)
+        self._upslope_east, self._upslope_north = np.sin(upslope), np.cos(upslope)
+        self._fuel_stack = np.stack([li.land.fuel_code for li in self.land_info])
+        self._rate_stack = {r: np.stack([g[r] for g in self._rates]) for r in set(self.resources) if r != "dozer"}
 
     # ------------------------------------------------------------- episodes
     def _rate_grids(self, li: Any) -> dict[str, np.ndarray]:
@@ -123,61 +134,89 @@ class FirelineBatch(WildfireBatch):
 
     # -------------------------------------------------------------- actions
     def _apply_actions(self, actions: np.ndarray) -> None:
+        """Move every crew of every slot for one step, all at once: each walks its bearing in
+        sub-steps of at most half a cell, at the line rate of its resource in the cell it is in
+        when cutting burnable fuel (dozers: by the grade along the bearing), else at its travel
+        speed, and stops at the map's edge, at a burning cell or where it cannot work."""
         B, n = self.num_envs, self.n_crews
         a = actions.reshape(B, n, 2)
         self.line_step_m[:] = 0.0
         ny, nx = self.shape
         cell = self.cell_m
         size = self.cfg.size_m
-        for b in range(B):
-            li = self.land(b)
-            rates = self._rates[self.episodes[b].landscape_index]  # type: ignore[union-attr]
-            burn = self.burn[b]
-            for c in range(n):
-                d, cut = int(a[b, c, 0]), bool(a[b, c, 1])
-                if d == 0:
-                    self._close_line(b, c)
-                    continue
-                res = self.resources[c]
-                theta = math.radians(DIRECTIONS_DEG[d])
-                ux, uy = math.sin(theta), math.cos(theta)
-                x, y = self.pos[b, c]
-                start = (float(x), float(y))
-                left = self.step_s
-                cut_m = 0.0
-                while left > 1e-6:
-                    i, j = min(int(y // cell), ny - 1), min(int(x // cell), nx - 1)
-                    burnable = li.burnable[i, j] and not self.lines[b, i, j]
-                    if cut and burnable:
-                        if res == "dozer":
-                            up = li.aspect_deg[i, j] + 180.0
-                            grade = li.slope_frac[i, j] * math.cos(theta - math.radians(up))
-                            rate = float(line_rate_m_s(res, li.land.fuel_code[i, j], 100 * grade, grade >= 0))
-                        else:
-                            rate = float(rates[res][i, j])
-                    else:
-                        rate = travel_speed_m_s(res)
-                    if not rate > 0:
-                        break
-                    ds = min(0.5 * cell, rate * left)
-                    nx_, ny_ = x + ds * ux, y + ds * uy
-                    if not (0.0 < nx_ < size and 0.0 < ny_ < size):
-                        break
-                    if burn[min(int(ny_ // cell), ny - 1), min(int(nx_ // cell), nx - 1)] == BurnState.BURNING:
-                        break
-                    if cut and burnable:
-                        cut_m += ds
-                    x, y = nx_, ny_
-                    left -= ds / rate
-                self.pos[b, c] = (x, y)
-                if cut and (x, y) != start:
-                    self._extend_line(b, c, start, (float(x), float(y)))
+        d = a[:, :, 0].astype(np.int64)
+        cut = a[:, :, 1].astype(bool)
+        for b, c in zip(*np.nonzero(d == 0), strict=True):
+            self._close_line(int(b), int(c))
+        bs, cs = np.nonzero(d != 0)
+        if bs.size:
+            x0 = self.pos[bs, cs, 0].copy()
+            y0 = self.pos[bs, cs, 1].copy()
+            x, y, cut_m = self._walk(bs, cs, d[bs, cs], cut[bs, cs], x0, y0, ny, nx, cell, size)
+            for k in range(bs.size):
+                b, c = int(bs[k]), int(cs[k])
+                self.pos[b, c] = (x[k], y[k])
+                if cut[b, c] and (x[k], y[k]) != (x0[k], y0[k]):
+                    self._extend_line(b, c, (float(x0[k]), float(y0[k])), (float(x[k]), float(y[k])))
                 else:
                     self._close_line(b, c)
-                self.cutting[b, c] = cut
-                self.line_step_m[b] += cut_m
+            np.add.at(self.line_step_m, bs, cut_m)
+        self.cutting[:] = np.where(d != 0, cut, self.cutting)
         self.line_total_m += self.line_step_m
         self._flush_lines()
+
+    def _walk(self, bs: np.ndarray, cs: np.ndarray, d: np.ndarray, cut: np.ndarray, x: np.ndarray, y: np.ndarray,
+              ny: int, nx: int, cell: float, size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sub-steps of :meth:`_apply_actions` for crews ``(bs, cs)`` moving on bearings ``d``
+        from ``(x, y)`` (arrays, one entry per crew): their end positions and metres of line cut."""
+        # unit vectors from tables (scalar math, not array sin/cos, whose last bit may depend on the
+        # array's length): a slot moves the same in a batch of any size
+        ux, uy = _DIR_EAST[d], _DIR_NORTH[d]
+        x, y = x.copy(), y.copy()
+        land = np.array([self.episodes[int(b)].landscape_index for b in bs])  # type: ignore[union-attr]
+        res = [self.resources[int(c)] for c in cs]
+        travel = np.array([travel_speed_m_s(r) for r in res])
+        is_dozer = np.array([r == "dozer" for r in res])
+        crew_rate = np.full(bs.size, np.nan)
+        left = np.full(bs.size, float(self.step_s))
+        cut_m = np.zeros(bs.size)
+        active = left > 1e-6
+        while active.any():
+            k = np.flatnonzero(active)
+            i = np.minimum((y[k] // cell).astype(np.int64), ny - 1)
+            j = np.minimum((x[k] // cell).astype(np.int64), nx - 1)
+            lk = land[k]
+            burnable = self._burnable_stack[lk, i, j] & ~self.lines[bs[k], i, j]
+            cutting = cut[k] & burnable
+            rate = travel[k].copy()
+            crews = cutting & ~is_dozer[k]
+            if crews.any():
+                for r in set(res[q] for q in k[crews]):
+                    sel = crews & np.array([res[q] == r for q in k])
+                    crew_rate[k[sel]] = self._rate_stack[r][lk[sel], i[sel], j[sel]]
+                rate[crews] = crew_rate[k[crews]]
+            dozers = cutting & is_dozer[k]
+            if dozers.any():
+                q = np.flatnonzero(dozers)
+                # grade along the bearing: slope x cos(bearing - upslope azimuth), expanded
+                along = ux[k[q]] * self._upslope_east[lk[q], i[q], j[q]] + uy[k[q]] * self._upslope_north[lk[q], i[q], j[q]]
+                grade = self._slope_stack[lk[q], i[q], j[q]] * along
+                rate[q] = line_rate_m_s("dozer", self._fuel_stack[lk[q], i[q], j[q]], 100 * grade, grade >= 0)
+            ok = rate > 0
+            ds = np.minimum(0.5 * cell, np.where(ok, rate, 0.0) * left[k])
+            nx_, ny_ = x[k] + ds * ux[k], y[k] + ds * uy[k]
+            inside = (0.0 < nx_) & (nx_ < size) & (0.0 < ny_) & (ny_ < size)
+            ii = np.clip((ny_ // cell).astype(np.int64), 0, ny - 1)
+            jj = np.clip((nx_ // cell).astype(np.int64), 0, nx - 1)
+            burning = self.burn[bs[k], ii, jj] == BurnState.BURNING
+            go = ok & inside & ~burning
+            g = k[go]
+            cut_m[g] += np.where(cutting[go], ds[go], 0.0)
+            x[g], y[g] = nx_[go], ny_[go]
+            left[g] -= ds[go] / rate[go]
+            active[k[~go]] = False
+            active[g] = left[g] > 1e-6
+        return x, y, cut_m
 
     def _extend_line(self, b: int, c: int, p0: tuple[float, float], p1: tuple[float, float]) -> None:
         k = self.open_line[b][c]
