@@ -4,33 +4,26 @@
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from netns import in_private_netns, private_netns_works
 from test_dataset import CONFIG, FRAMES, cli_env, dataset_bytes, made  # noqa: F401 - the fixture
 
 RAY_TIMEOUT_S = 400  # about 30 s here; the bound only stops a hung run
 
 
-def _private_netns_works() -> bool:
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return False
-    r = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True)
-    return r.returncode == 0
-
-
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="the optional ray extra is not installed")
-@pytest.mark.skipif(not _private_netns_works(), reason="no private network namespace (unshare -n) here")
+@pytest.mark.skipif(not private_netns_works(), reason="no private network namespace (unshare -n) here")
 def test_ray_two_shards_in_a_private_network_namespace(made: Path, tmp_path: Path) -> None:  # noqa: F811
     out = tmp_path / "ds"
     env = cli_env()
     env.update({"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"})
     cli = " ".join([sys.executable, "-m", "wildfire_gym.cli", "dataset", str(CONFIG), "--frames", str(FRAMES),
                     "--out", str(out), "--ray", "local"])
-    r = subprocess.run(["unshare", "-n", "sh", "-c", f"ip link set lo up && {cli}"], env=env, capture_output=True,
+    r = subprocess.run(in_private_netns(cli), env=env, capture_output=True,
                        text=True, timeout=RAY_TIMEOUT_S)
     assert r.returncode == 0, r.stderr[-3000:]
     run = (out / "run.json").read_text()

@@ -6,31 +6,25 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from netns import in_private_netns, private_netns_works
 
 ROOT = Path(__file__).resolve().parent.parent
 RAY_TIMEOUT_S = 500  # about 50 s here; the bound only stops a hung run
 
 
-def _private_netns_works() -> bool:
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return False
-    return subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True).returncode == 0
-
-
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None or importlib.util.find_spec("ray.rllib") is None,
                     reason="the optional rllib extra is not installed")
-@pytest.mark.skipif(not _private_netns_works(), reason="no private network namespace (unshare -n) here")
+@pytest.mark.skipif(not private_netns_works(), reason="no private network namespace (unshare -n) here")
 def test_rllib_trains_on_env_runners_in_a_private_network_namespace(tmp_path: Path) -> None:
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled", "TI_SKIP_VERSION_CHECK": "ON"}
     cmd = " ".join([sys.executable, str(ROOT / "examples" / "train_rllib.py"), "--iterations", "2", "--env-runners",
                     "1", "--envs-per-runner", "1", "--grid", "32", "--batch", "128", "--out", str(tmp_path / "out")])
-    r = subprocess.run(["unshare", "-n", "sh", "-c", f"ip link set lo up && {cmd}"], env=env, capture_output=True,
+    r = subprocess.run(in_private_netns(cmd), env=env, capture_output=True,
                        text=True, timeout=RAY_TIMEOUT_S, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]

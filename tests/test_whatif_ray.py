@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 import rasterio
 import yaml
+from netns import in_private_netns, private_netns_works
 
 ROOT = Path(__file__).resolve().parent.parent
 RAY_TIMEOUT_S = 400  # about 30 s here; the bound only stops a hung run
@@ -40,12 +40,6 @@ WHATIF = {
 }
 
 
-def _private_netns_works() -> bool:
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return False
-    return subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True).returncode == 0
-
-
 def _cli(study: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "wildfire_gym.cli", "whatif", str(study), "--out", str(out), "--arch", "cpu",
             "--batch", "3", "--no-images", "--no-progress", *extra]
@@ -60,7 +54,7 @@ def _products(out: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="the optional ray extra is not installed")
-@pytest.mark.skipif(not _private_netns_works(), reason="no private network namespace (unshare -n) here")
+@pytest.mark.skipif(not private_netns_works(), reason="no private network namespace (unshare -n) here")
 def test_whatif_on_ray_equals_the_serial_run(tmp_path: Path) -> None:
     (tmp_path / "scenario.yaml").write_text(SCENARIO)
     study = tmp_path / "study.yaml"
@@ -74,7 +68,7 @@ def test_whatif_on_ray_equals_the_serial_run(tmp_path: Path) -> None:
     serial = CliRunner().invoke(app, _cli(study, tmp_path / "serial")[3:])  # in this process: no start-up
     assert serial.exit_code == 0, serial.output
     cli = " ".join(_cli(study, tmp_path / "ray", "--ray", "local"))  # 2 tasks of 3 members
-    r = subprocess.run(["unshare", "-n", "sh", "-c", f"ip link set lo up && {cli}"], env=env, capture_output=True,
+    r = subprocess.run(in_private_netns(cli), env=env, capture_output=True,
                        text=True, timeout=RAY_TIMEOUT_S)
     assert r.returncode == 0, r.stderr[-3000:]
     a, b = _products(tmp_path / "serial"), _products(tmp_path / "ray")

@@ -76,15 +76,9 @@ def _pool_shard(index: int, num_shards: int, job: DatasetJob) -> tuple[int, int]
 
 def _ray_shards(address: str, indices: list[int], num_shards: int, job: DatasetJob,
                 done: Callable[[int], None]) -> None:
-    try:
-        import ray
-    except ImportError:
-        raise ScenarioError("--ray", "Ray installed (pip install 'wildfire_gym[ray]')", address) from None
-    try:
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-    except Exception as exc:  # noqa: BLE001 - ray raises many types for an unreachable cluster
-        raise ScenarioError("--ray", f"the address of a running Ray cluster ({type(exc).__name__}: {exc})",
-                            address) from None
+    from .._ray import connect_ray
+
+    ray = connect_ray(address)
     remote = ray.remote(num_cpus=1)(_pool_shard)
     pending = [remote.remote(i, num_shards, job) for i in indices]
     while pending:

@@ -172,17 +172,9 @@ def run_members_ray(address: str, members: Sequence[MemberJob], on_member: Membe
     starts one here). Each task burns one batch of ``batch`` members; results are handed to
     ``on_member`` in member order, so the products equal the serial run's (members are deterministic
     from their runs and seeds)."""
-    from ..errors import ScenarioError
+    from .._ray import connect_ray
 
-    try:
-        import ray
-    except ImportError:
-        raise ScenarioError("--ray", "Ray installed (pip install 'wildfire_gym[ray]')", address) from None
-    try:
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-    except Exception as exc:  # noqa: BLE001 - ray raises many types for an unreachable cluster
-        raise ScenarioError("--ray", f"the address of a running Ray cluster ({type(exc).__name__}: {exc})",
-                            address) from None
+    ray = connect_ray(address)
     remote = ray.remote(num_cpus=1)(_remote_chunk)
     starts = list(range(0, len(members), batch))
     refs = [remote.remote(list(members[i:i + batch]), arch, batch, spotting, crown_fire) for i in starts]
