@@ -241,6 +241,22 @@ def reset_member(
         touched[b] += ny * nx
 
 
+@ti.func
+def _put_params(k: ti.i32, b: ti.i32, iy: ti.i32, ix: ti.i32, a: ti.f32, bx: ti.f32, by: ti.f32, v: ti.f32,
+                hw: ti.f32, res: ti.f32, act: ti.u8, dst: ti.template()):
+    """Cell ``(iy, ix)``'s parameters: coefficients (A, Bx, By) into staging slot ``k``, head rate,
+    H w, residence and crown-active into member ``b``; ``dst`` is the static tuple ``(new_a,
+    new_bx, new_by, ros_head, intensity_per_ros, residence, crown_active)``."""
+    new_a, new_bx, new_by, ros_head, intensity_per_ros, residence, crown_active = ti.static(dst)
+    new_a[k, iy, ix] = a
+    new_bx[k, iy, ix] = bx
+    new_by[k, iy, ix] = by
+    ros_head[b, iy, ix] = v
+    intensity_per_ros[b, iy, ix] = hw
+    residence[b, iy, ix] = res
+    crown_active[b, iy, ix] = act
+
+
 @ti.kernel
 def fill_member_params(
     b0: ti.i32,
@@ -262,14 +278,9 @@ def fill_member_params(
     for k, iy in ti.ndrange(n, ny):  # rows in parallel, a row's cells in order
         for ix in range(nx):
             if sel[k] != 0:
-                b = b0 + k
-                new_a[k, iy, ix] = vals[k, 0]
-                new_bx[k, iy, ix] = vals[k, 1]
-                new_by[k, iy, ix] = vals[k, 2]
-                ros_head[b, iy, ix] = vals[k, 3]
-                intensity_per_ros[b, iy, ix] = vals[k, 4]
-                residence[b, iy, ix] = vals[k, 5]
-                crown_active[b, iy, ix] = ti.u8(vals[k, 6])
+                _put_params(k, b0 + k, iy, ix, vals[k, 0], vals[k, 1], vals[k, 2], vals[k, 3], vals[k, 4], vals[k, 5],
+                            ti.u8(vals[k, 6]), ti.static((new_a, new_bx, new_by, ros_head, intensity_per_ros,
+                                                          residence, crown_active)))
 
 
 @ti.kernel
@@ -313,16 +324,9 @@ def scatter_member_cells(
     nx = new_a.shape[2]
     for i in range(n):
         k = slot[i]
-        b = b0 + k
-        iy = cell[i] // nx
-        ix = cell[i] % nx
-        new_a[k, iy, ix] = vals[i, 0]
-        new_bx[k, iy, ix] = vals[i, 1]
-        new_by[k, iy, ix] = vals[i, 2]
-        ros_head[b, iy, ix] = vals[i, 3]
-        intensity_per_ros[b, iy, ix] = vals[i, 4]
-        residence[b, iy, ix] = vals[i, 5]
-        crown_active[b, iy, ix] = ti.u8(vals[i, 6])
+        _put_params(k, b0 + k, cell[i] // nx, cell[i] % nx, vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3],
+                    vals[i, 4], vals[i, 5], ti.u8(vals[i, 6]),
+                    ti.static((new_a, new_bx, new_by, ros_head, intensity_per_ros, residence, crown_active)))
 
 
 @ti.kernel
@@ -351,14 +355,9 @@ def member_rows_in(
     for k, iy in ti.ndrange(n, ny):  # rows in parallel, a row's cells in order
         for ix in range(nx):
             if sel[k] != 0:
-                b = b0 + k
-                new_a[k, iy, ix] = src_a[k, iy, ix]
-                new_bx[k, iy, ix] = src_bx[k, iy, ix]
-                new_by[k, iy, ix] = src_by[k, iy, ix]
-                ros_head[b, iy, ix] = src_ros[k, iy, ix]
-                intensity_per_ros[b, iy, ix] = src_hw[k, iy, ix]
-                residence[b, iy, ix] = src_res[k, iy, ix]
-                crown_active[b, iy, ix] = src_active[k, iy, ix]
+                _put_params(k, b0 + k, iy, ix, src_a[k, iy, ix], src_bx[k, iy, ix], src_by[k, iy, ix],
+                            src_ros[k, iy, ix], src_hw[k, iy, ix], src_res[k, iy, ix], src_active[k, iy, ix],
+                            ti.static((new_a, new_bx, new_by, ros_head, intensity_per_ros, residence, crown_active)))
 
 
 # ------------------------------------------------------------------ slice copies
