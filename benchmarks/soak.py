@@ -3,14 +3,15 @@
 Usage::
 
     .venv/bin/python benchmarks/soak.py [--task Fireline] [--steps 1000000] [--batch 128]
-        [--grid 64] [--cell 30] [--step-s 300] [--samples 20]
+        [--grid 64] [--cell 30] [--step-s 300] [--samples 20] [--progress]
 
 ``--steps`` counts aggregate env steps (batch x vector steps). Episodes end and reset in place
 (the vector env's autoreset), so the soak exercises resets of the engine's members as much as
 their stepping. Reported: wall time and steps/s; resident memory after a warm-up (the first 5 %
 of the steps, at least two episodes per slot) and at the end, their ratio (issue 9: no growth beyond 5 %) and the largest value
 sampled along the way; NaN or inf seen in observations or rewards; observations outside the
-observation space; episodes ended. Never asserts.
+observation space; episodes ended. ``--progress`` prints a JSON line per sample on stderr (steps,
+wall time, ETA, memory), for runs of an hour or more. Never asserts.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main() -> None:
     ap.add_argument("--step-s", type=float, default=300.0)
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--progress", action="store_true", help="one JSON line per sample on stderr")
     args = ap.parse_args()
     if args.steps < args.batch or args.batch < 1 or args.samples < 1:
         ap.error("--steps must be at least --batch, and --batch and --samples at least 1")
@@ -84,6 +86,12 @@ def main() -> None:
         if k % every == 0 or k == warm:
             outside += sum(not space.contains(o) for o in obs)
             samples.append((k * args.batch, round(rss_mib(), 1)))
+            if args.progress:
+                el = time.perf_counter() - t0
+                print(json.dumps({"progress_env_steps": k * args.batch, "wall_s": round(el, 1),
+                                  "eta_s": round(el * (n_vec - k) / k, 1), "rss_mib": samples[-1][1],
+                                  "non_finite_values": bad_values, "episodes_ended": ended}),
+                      file=sys.stderr, flush=True)
         if k == warm:
             rss_warm = rss_mib()
             t_warm = time.perf_counter()

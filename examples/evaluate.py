@@ -10,7 +10,8 @@ Seeds: training uses seeds from 100000 up (one stream per vector slot, see train
 held-out test seeds are 0 .. --episodes - 1, each a single-environment episode. Landscapes come
 from the same pool (``EpisodeConfig.world_seed`` 0) in both; episodes differ in landscape pick,
 ignition, wind, starting positions and spotting seed. Per policy: mean and standard deviation
-of the return, houses saved and lost, area burned (ha) and each reward term.
+of the return, houses saved and lost, area burned (ha) and each reward term; and each policy's
+paired difference from the heuristic on the same seeds (mean, its standard error, seeds won).
 """
 
 from __future__ import annotations
@@ -27,18 +28,22 @@ os.environ.setdefault("TI_SKIP_VERSION_CHECK", "ON")
 TEST_SEEDS_FROM = 0
 
 
-def make_env(task: str):
+def make_env(task: str, **kwargs):
     import gymnasium as gym
 
     import wildfire_gym  # noqa: F401
 
-    return lambda: gym.make(f"WildfireGym/{task}-v0")
+    return lambda: gym.make(f"WildfireGym/{task}-v0", **kwargs)
 
 
-def load_policy(name: str, seed: int = 0):
-    from wildfire_gym.envs.policies import FirelineHeuristic, random_policy
+def load_policy(name: str, seed: int = 0, task: str = "Fireline"):
+    from wildfire_gym.envs.policies import DroneHeuristic, FirelineHeuristic, random_policy
 
     if name == "heuristic":
+        if task == "DroneSurveillance":
+            return DroneHeuristic()
+        if task != "Fireline":
+            raise SystemExit(f"--policy heuristic: no scripted heuristic for {task} (Fireline, DroneSurveillance)")
         return FirelineHeuristic()
     if name == "random":
         return random_policy(seed)
@@ -50,18 +55,24 @@ def load_policy(name: str, seed: int = 0):
     return lambda obs, env: model.predict(obs, deterministic=True)[0]
 
 
-def table(task: str, policies: list[str], episodes: int) -> dict:
-    from wildfire_gym.envs.policies import evaluate, summarise
+def table(task: str, policies: list[str], episodes: int, against: str | None = "heuristic") -> dict:
+    """Per policy the summary over the held-out seeds; with ``against`` (one of ``policies``) also
+    each other policy's paired difference from it, seed by seed (see ``policies.paired``)."""
+    from wildfire_gym.envs.policies import evaluate, paired, summarise
 
     seeds = list(range(TEST_SEEDS_FROM, TEST_SEEDS_FROM + episodes))
-    return {p: summarise(evaluate(make_env(task), load_policy(p), seeds)) for p in policies}
+    rows = {p: evaluate(make_env(task), load_policy(p, task=task), seeds) for p in policies}
+    out: dict = {p: summarise(r) for p, r in rows.items()}
+    if against in rows:
+        out["paired_vs_" + against] = {p: paired(r, rows[against]) for p, r in rows.items() if p != against}
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--task", default="Fireline")
+    ap.add_argument("--task", default="Fireline", choices=["Fireline", "DroneSurveillance", "AerialAttack"])
     ap.add_argument("--policy", action="append", help="heuristic | random | hold | path to an SB3 PPO .zip")
-    ap.add_argument("--episodes", type=int, default=20)
+    ap.add_argument("--episodes", type=int, default=100)
     args = ap.parse_args()
     import torch
 

@@ -1,15 +1,20 @@
-"""Train PPO (Stable-Baselines3) on the Fireline task and compare it with the heuristic and random.
+"""Train PPO (Stable-Baselines3) on the Fireline and DroneSurveillance tasks and compare it with the
+scripted heuristic, random actions and doing nothing on held-out seeds.
 
 Usage::
 
-    .venv/bin/python examples/train_ppo.py [--timesteps 20000] [--num-envs 8] [--episodes 20]
-        [--out out/examples/ppo]
+    .venv/bin/python examples/train_ppo.py [--task Fireline] [--task DroneSurveillance]
+        [--timesteps 300000] [--minutes 10] [--num-envs 32] [--episodes 100] [--out out/examples/ppo]
 
-Trains on the native vector env through the SB3 adapter (``WildfireSB3VecEnv``), slot ``i``
-seeded with ``100000 + i`` (each slot then continues its own stream), so training episodes and the
-held-out test seeds 0 .. --episodes - 1 of examples/evaluate.py are disjoint. Writes the checkpoint
-``fireline_ppo.zip`` and ``table.json`` (mean +- std of return, houses saved, area burned and each
-reward term for PPO, the heuristic and random, plus training steps and minutes); prints the table.
+Each task trains on the native vector env through the SB3 adapter (``WildfireSB3VecEnv``, with
+SB3's ``VecMonitor`` for episode statistics) until ``--timesteps`` or ``--minutes`` of training,
+whichever comes first; a line of progress (steps, steps/s, mean episode return) every 30 s.
+Vector slot ``i`` is seeded with ``100000 + i`` (each slot then continues its own stream), so the
+training episodes and the held-out test seeds 0 .. --episodes - 1 of examples/evaluate.py are
+disjoint. Writes per task ``<task>_ppo.zip``, ``<task>_table.json`` (mean +- std of return, houses
+saved, area burned and each reward term for PPO, the heuristic, random and hold; each policy's
+paired difference from the heuristic with its standard error; training steps and minutes) and
+``<task>_ppo.gif`` (the trained agent on test seed 0, top-down map frames), and prints the table.
 """
 
 from __future__ import annotations
@@ -26,49 +31,102 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TI_SKIP_VERSION_CHECK", "ON")
 
 TRAIN_SEEDS_FROM = 100000
+TASKS = ("Fireline", "DroneSurveillance")
+
+PPO_KW = {
+    # 64 steps x 32 envs = 2,048 transitions per update; a Fireline episode is 48 steps of 300 s
+    "Fireline": {"n_steps": 64, "batch_size": 128, "n_epochs": 4, "learning_rate": 3e-4, "gamma": 0.99},
+    # a DroneSurveillance episode is 240 steps of 60 s
+    "DroneSurveillance": {"n_steps": 64, "batch_size": 256, "n_epochs": 4, "learning_rate": 3e-4, "gamma": 0.98,
+                          "ent_coef": 0.01},
+}
+"""PPO settings per task (the rest SB3's defaults: MlpPolicy 64-64, GAE lambda 0.95, clip 0.2)."""
+
+
+def train(task: str, args: argparse.Namespace, out: Path) -> dict:
+    import gymnasium as gym
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    from wildfire_gym.envs.sb3 import WildfireSB3VecEnv
+
+    class Budget(BaseCallback):
+        """Stops training after ``--minutes`` and prints progress every 30 s."""
+
+        def _on_training_start(self) -> None:
+            self.t0 = self.t_print = time.perf_counter()
+
+        def _on_step(self) -> bool:
+            now = time.perf_counter()
+            if now - self.t_print >= 30.0:
+                self.t_print = now
+                buf = [e["r"] for e in self.model.ep_info_buffer]
+                mean = sum(buf) / len(buf) if buf else float("nan")
+                print(f"  {task}: {self.num_timesteps} steps, {self.num_timesteps / (now - self.t0):.0f} steps/s, "
+                      f"mean episode return {mean:.3f} (last {len(buf)})", flush=True)
+            return now - self.t0 < 60.0 * args.minutes
+
+    venv = VecMonitor(WildfireSB3VecEnv(gym.make_vec(f"WildfireGym/{task}-v0", num_envs=args.num_envs)))
+    venv.seed(TRAIN_SEEDS_FROM)
+    model = PPO("MlpPolicy", venv, seed=args.seed, device="cpu", verbose=0, **PPO_KW[task])
+    t0 = time.perf_counter()
+    model.learn(total_timesteps=args.timesteps, callback=Budget())
+    minutes = (time.perf_counter() - t0) / 60.0
+    ckpt = out / f"{task.lower()}_ppo.zip"
+    model.save(ckpt)
+    venv.close()
+    return {"checkpoint": str(ckpt), "train_timesteps": int(model.num_timesteps), "train_minutes": minutes}
+
+
+def _renamed(d: dict, checkpoint: str) -> dict:
+    return {("ppo" if k == checkpoint else k): v for k, v in d.items()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--timesteps", type=int, default=20000)
-    ap.add_argument("--num-envs", type=int, default=8)
-    ap.add_argument("--episodes", type=int, default=20)
+    ap.add_argument("--task", action="append", choices=TASKS, help="default: both")
+    ap.add_argument("--timesteps", type=int, default=300_000)
+    ap.add_argument("--minutes", type=float, default=10.0, help="training time limit per task")
+    ap.add_argument("--num-envs", type=int, default=32)
+    ap.add_argument("--episodes", type=int, default=100, help="held-out test seeds 0 .. episodes - 1")
     ap.add_argument("--out", default="out/examples/ppo")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    import gymnasium as gym
+    if args.timesteps < 1 or args.minutes <= 0 or args.num_envs < 1 or args.episodes < 2:
+        ap.error("--timesteps, --minutes and --num-envs must be positive and --episodes at least 2")
     import torch
-    from evaluate import table
-    from stable_baselines3 import PPO
+    from evaluate import load_policy, make_env, table
 
     import wildfire_gym  # noqa: F401
-    from wildfire_gym.envs.sb3 import WildfireSB3VecEnv
+    from wildfire_gym.envs.frames import write_episode_gif
 
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    venv = WildfireSB3VecEnv(gym.make_vec("WildfireGym/Fireline-v0", num_envs=args.num_envs))
-    venv.seed(TRAIN_SEEDS_FROM)
-    model = PPO("MlpPolicy", venv, n_steps=64, batch_size=128, n_epochs=4, learning_rate=3e-4, gamma=0.99,
-                seed=args.seed, device="cpu", verbose=0)
-    t0 = time.perf_counter()
-    model.learn(total_timesteps=args.timesteps)
-    train_min = (time.perf_counter() - t0) / 60.0
-    ckpt = out / "fireline_ppo.zip"
-    model.save(ckpt)
-    t0 = time.perf_counter()
-    res = table("Fireline", [str(ckpt), "heuristic", "random"], args.episodes)
-    res = {("ppo" if k == str(ckpt) else k): v for k, v in res.items()}
-    report = {"task": "Fireline", "train_timesteps": int(model.num_timesteps), "train_minutes": train_min,
-              "num_envs": args.num_envs, "train_seeds_from": TRAIN_SEEDS_FROM,
-              "test_seeds": [0, args.episodes - 1], "eval_minutes": (time.perf_counter() - t0) / 60.0,
-              "policies": res}
-    (out / "table.json").write_text(json.dumps(report, indent=1))
-    for name, rows in res.items():
-        cells = ", ".join(f"{k} {v['mean']:.3f} +- {v['std']:.3f}" for k, v in rows.items()
-                          if k in ("return", "houses_saved", "area_burned_ha"))
-        print(f"{name:9s} {cells}")
-    print(f"PPO trained {model.num_timesteps} steps in {train_min:.1f} min; table in {out / 'table.json'}")
+    for task in args.task or TASKS:
+        print(f"{task}: training PPO on {args.num_envs} envs", flush=True)
+        run = train(task, args, out)
+        t0 = time.perf_counter()
+        res = table(task, [run["checkpoint"], "heuristic", "random", "hold"], args.episodes)
+        res = _renamed(res, run["checkpoint"])
+        res["paired_vs_heuristic"] = _renamed(res["paired_vs_heuristic"], run["checkpoint"])
+        gif = write_episode_gif(make_env(task, render_mode="rgb_array")(), load_policy(run["checkpoint"], task=task),
+                                seed=0, path=out / f"{task.lower()}_ppo.gif")
+        report = {"task": task, **run, "num_envs": args.num_envs, "ppo": PPO_KW[task],
+                  "train_seeds_from": TRAIN_SEEDS_FROM, "test_seeds": [0, args.episodes - 1],
+                  "eval_minutes": (time.perf_counter() - t0) / 60.0, "animation": str(gif), "policies": res}
+        (out / f"{task.lower()}_table.json").write_text(json.dumps(report, indent=1))
+        for name, rows in res.items():
+            if name.startswith("paired_"):
+                continue
+            cells = ", ".join(f"{k} {v['mean']:.3f} +- {v['std']:.3f}" for k, v in rows.items()
+                              if k in ("return", "houses_saved", "area_burned_ha"))
+            print(f"  {name:9s} {cells}")
+        d = res["paired_vs_heuristic"]["ppo"]["return"]
+        print(f"  PPO - heuristic, return: {d['mean']:+.3f} +- {d['se']:.3f} (standard error), higher on "
+              f"{d['higher']} of {args.episodes} seeds; trained {run['train_timesteps']} steps in "
+              f"{run['train_minutes']:.1f} min; {out / (task.lower() + '_table.json')}", flush=True)
 
 
 if __name__ == "__main__":

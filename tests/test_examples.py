@@ -32,3 +32,23 @@ def test_quickstart_runs_and_writes_world_and_fire(tmp_path: Path) -> None:
     assert f"houses reached: {fire['houses_reached']}/{fire['houses_total']}" in proc.stdout
     assert 0 < fire["burned_area_ha"] < 225.0  # something burned, less than the whole 1.5 km x 1.5 km
     assert (tmp_path / "fire" / "perimeter.geojson").is_file()
+
+
+def test_train_ppo_trains_evaluates_pairs_and_animates(tmp_path: Path) -> None:
+    """A tiny run of examples/train_ppo.py end to end: checkpoint, table with paired differences
+    from the heuristic on the held-out seeds, and the agent's animation."""
+    env = {**os.environ, "TI_SKIP_VERSION_CHECK": "ON", "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, str(ROOT / "examples" / "train_ppo.py"), "--task", "Fireline", "--timesteps", "256",
+           "--num-envs", "4", "--episodes", "2", "--out", str(tmp_path)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((tmp_path / "fireline_table.json").read_text())
+    assert report["train_timesteps"] >= 256 and report["test_seeds"] == [0, 1]
+    pol = report["policies"]
+    assert set(pol) == {"ppo", "heuristic", "random", "hold", "paired_vs_heuristic"}
+    for name in ("ppo", "random", "hold"):
+        d = pol["paired_vs_heuristic"][name]["return"]
+        assert d["higher"] + d["lower"] + d["equal"] == 2
+    assert {"reward/houses", "reward/area", "reward/effort", "houses_saved"} <= set(pol["ppo"])
+    assert (tmp_path / "fireline_ppo.zip").is_file() and (tmp_path / "fireline_ppo.gif").stat().st_size > 1000
+    assert "PPO - heuristic, return:" in proc.stdout

@@ -147,6 +147,14 @@ class AerialBatch(WildfireBatch):
         treated = np.minimum(1.0, sum(self.treated.values())[slots])
         return np.concatenate([head, planes.reshape(len(slots), -1), houses, coarse, treated], axis=1).astype(np.float32)
 
+    RETARDANT_RGB = np.array([0.85, 0.2, 0.35])
+
+    def _paint_cells(self, b: int, rgb: np.ndarray) -> None:
+        wet = self.sim.added_moisture(b)
+        if wet.any():  # drops tinted by the moisture they still add (full colour at 0.2 and above)
+            a = np.minimum(1.0, wet / 0.2)[..., None]
+            rgb[:] = (1.0 - a) * rgb + a * self.RETARDANT_RGB
+
     def _reward_terms(self, new_cells: np.ndarray, new_lost: np.ndarray) -> dict[str, np.ndarray]:
         terms = super()._reward_terms(new_cells, new_lost)
         terms["cost"] = -self.drop_cost_per_kl * self.step_dropped_l / 1000.0
@@ -200,7 +208,9 @@ _DOC = """Aerial attack: air tankers and helicopters lay retardant and water lin
     ## Arguments
     ``aircraft``, ``base_distance_m``, ``dip_distance_m``, ``target_cells``, ``drop_cost_per_kl``
     and the common ``episode``, ``step_s``, ``max_episode_steps``, ``house_weight``,
-    ``area_weight_per_ha``, ``quiet_s``, ``arch``.
+    ``area_weight_per_ha``, ``quiet_s``, ``arch``,
+    ``render_mode`` (``"rgb_array"``: ``render()`` returns a top-down map frame, see
+    :mod:`wildfire_gym.envs.frames`).
 
     ## Version History
     * v0: initial version.

@@ -42,6 +42,7 @@ class _LandscapeInfo:
 
     def __init__(self, land: Any) -> None:
         self.land = land
+        self.base_rgb: np.ndarray | None = None  # the frames' background, made on first use
         ny, nx = land.shape
         cell = land.cell_m
         self.burnable = burnable_mask(land)
@@ -226,6 +227,40 @@ class WildfireBatch:
             self._start_slot(b, rng)
             self._started[b] = True
 
+    # ------------------------------------------------------------------ frames
+    def frame(self, b: int = 0, px_per_cell: int | None = None) -> np.ndarray:
+        """Top-down RGB frame of slot ``b`` (uint8 [H, W, 3], north up; see :mod:`.frames`)."""
+        from . import frames
+
+        if not (isinstance(b, (int, np.integer)) and 0 <= int(b) < self.num_envs):
+            raise ScenarioError("b", f"a slot in [0, {self.num_envs})", b)
+        if px_per_cell is None:
+            px_per_cell = frames.default_px_per_cell(self.shape)
+        elif not (isinstance(px_per_cell, (int, np.integer)) and 1 <= px_per_cell <= 64):
+            raise ScenarioError("px_per_cell", "an integer in [1, 64]", px_per_cell)
+        if self.episodes[int(b)] is None:
+            raise gym.error.ResetNeeded(f"frame: slot {int(b)} has no episode yet; call reset() first")
+        li = self.land(int(b))
+        if getattr(li, "base_rgb", None) is None:
+            li.base_rgb = frames.base_rgb(li.land)
+        rgb = li.base_rgb.copy()
+        burn = self.burn[b]
+        rgb[burn == BurnState.BURNED] = np.array(frames.BURNED_RGB) / 255.0
+        self._paint_cells(int(b), rgb)
+        rgb[burn == BurnState.BURNING] = np.array(frames.BURNING_RGB) / 255.0
+        canvas = frames.FrameCanvas(rgb, self.cell_m, int(px_per_cell))
+        r = max(1, int(px_per_cell))
+        for (hx, hy), lost in zip(li.house_xy, self.house_lost[b], strict=True):
+            canvas.dot(float(hx), float(hy), r, frames.HOUSE_LOST_RGB if lost else frames.HOUSE_RGB)
+        self._draw(int(b), canvas)
+        return canvas.img
+
+    def _paint_cells(self, b: int, rgb: np.ndarray) -> None:
+        """Task hook: colour cells of slot ``b``'s frame (float RGB [ny, nx, 3], row 0 south)."""
+
+    def _draw(self, b: int, canvas: Any) -> None:
+        """Task hook: draw slot ``b``'s agents on its frame (a :class:`.frames.FrameCanvas`)."""
+
     def land(self, b: int) -> _LandscapeInfo:
         ep = self.episodes[b]
         assert ep is not None
@@ -364,10 +399,12 @@ class WildfireVectorEnv(VectorEnv):
     ``info["_final_obs"]``) and its last info ``info["final_info"]``.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": ["rgb_array"], "render_fps": 4}
     batch_cls: type[WildfireBatch] = WildfireBatch
 
-    def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
+    def __init__(self, num_envs: int = 1, render_mode: str | None = None, **kwargs: Any) -> None:
+        _check_render_mode(render_mode)
+        self.render_mode = render_mode
         self.core = self.batch_cls(num_envs=num_envs, **kwargs)
         self.num_envs = self.core.num_envs
         self.single_action_space = self.core.single_action_space
@@ -394,6 +431,12 @@ class WildfireVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         return self.core.step(actions)
 
+    def render(self) -> tuple[np.ndarray, ...] | None:
+        """With ``render_mode="rgb_array"``: one top-down map frame per environment (:meth:`WildfireBatch.frame`)."""
+        if self.render_mode != "rgb_array":
+            return None
+        return tuple(self.core.frame(b) for b in range(self.num_envs))
+
     def close_extras(self, **kwargs: Any) -> None:
         self.core.close()
 
@@ -406,10 +449,12 @@ class WildfireEnv(gym.Env):
     truncates on its own.
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
     batch_cls: type[WildfireBatch] = WildfireBatch
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
+        _check_render_mode(render_mode)
+        self.render_mode = render_mode
         self.core = self.batch_cls(num_envs=1, **kwargs)
         self.core.max_episode_steps = 2**62  # truncation belongs to TimeLimit
         self.action_space = self.core.single_action_space
@@ -431,9 +476,21 @@ class WildfireEnv(gym.Env):
         obs, reward, terminated, _, info = self.core.step(batch, autoreset=False)
         return obs_item(obs, 0), float(reward[0]), bool(terminated[0]), False, _first(info)
 
+    def render(self) -> np.ndarray | None:
+        """With ``render_mode="rgb_array"``: the top-down map frame (:meth:`WildfireBatch.frame`):
+        fuels over the hillshade, the fire, houses and the task's agents."""
+        if self.render_mode != "rgb_array":
+            return None
+        return self.core.frame(0)
+
     def close(self) -> None:
         self.core.close()
         super().close()
+
+
+def _check_render_mode(render_mode: str | None) -> None:
+    if render_mode not in (None, "rgb_array"):
+        raise ScenarioError("render_mode", 'None or "rgb_array"', render_mode)
 
 
 def obs_item(obs: Any, i: int) -> Any:

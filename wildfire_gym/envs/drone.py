@@ -335,6 +335,14 @@ class DroneBatch(WildfireBatch):
         return np.concatenate([head, drones, self._coarse(self.belief[slots]), self._coarse(stale)],
                               axis=1).astype(np.float32)
 
+    DRONE_RGB = (255, 60, 230)
+
+    def _draw(self, b: int, canvas: Any) -> None:
+        for i in range(self.n_drones):
+            x, y = float(self.pos[b, i, 0]), float(self.pos[b, i, 1])
+            canvas.ring(x, y, self.half_width_m, self.DRONE_RGB)
+            canvas.dot(x, y, max(2, canvas.k), self.DRONE_RGB if self.airborne(b, i) else (120, 120, 120))
+
     def _info(self, terms: dict[str, np.ndarray]) -> dict[str, Any]:
         info = super()._info(terms)
         info["front_mapped"] = self.front_score.copy()
@@ -401,7 +409,9 @@ _DOC = """Drone surveillance: UAVs with limited endurance keep the fire front ma
     ``n_drones``, ``speed_m_s``, ``altitude_m``, ``sensor_fov_deg``, ``endurance_s``, ``swap_s``,
     ``fresh_s``, ``map_error_weight``, ``obs_mode``, ``map_cells``, ``resolution``,
     ``camera_pitch_deg``, ``render_config`` and the common ``episode``,
-    ``step_s``, ``max_episode_steps``, ``quiet_s``, ``arch``.
+    ``step_s``, ``max_episode_steps``, ``quiet_s``, ``arch``,
+    ``render_mode`` (``"rgb_array"``: ``render()`` returns a top-down map frame, see
+    :mod:`wildfire_gym.envs.frames`).
 
     ## Version History
     * v0: initial version.

@@ -303,6 +303,17 @@ class FirelineBatch(WildfireBatch):
                 out[r, 4, min(int(y // sx), k - 1), min(int(x // sy), k - 1)] = 1.0
         return out
 
+    # --------------------------------------------------------------- frames
+    LINE_RGB = (1.0, 0.86, 0.0)
+    CREW_RGB = {"type1_crew": (40, 90, 255), "type2_crew": (120, 150, 255), "dozer": (0, 220, 230)}
+
+    def _paint_cells(self, b: int, rgb: np.ndarray) -> None:
+        rgb[self.lines[b]] = self.LINE_RGB
+
+    def _draw(self, b: int, canvas: Any) -> None:
+        for c, res in enumerate(self.resources):
+            canvas.dot(float(self.pos[b, c, 0]), float(self.pos[b, c, 1]), max(2, canvas.k), self.CREW_RGB[res])
+
     # -------------------------------------------------------------- rewards
     def _reward_terms(self, new_cells: np.ndarray, new_lost: np.ndarray) -> dict[str, np.ndarray]:
         terms = super()._reward_terms(new_cells, new_lost)
@@ -365,7 +376,9 @@ _DOC = """Fireline construction: crews and dozers cut line to keep a wildfire fr
     (:class:`~wildfire_gym.envs.episodes.EpisodeConfig`: grid, fuels, relief, trees, houses, wind,
     ignition distance, pool size, world seed), ``step_s``, ``max_episode_steps``, ``obs_mode``
     ("state" | "map"), ``map_cells``, ``house_weight``, ``area_weight_per_ha``, ``quiet_s``,
-    ``line_cost_per_km``, ``arch``.
+    ``line_cost_per_km``, ``arch``,
+    ``render_mode`` (``"rgb_array"``: ``render()`` returns a top-down map frame, see
+    :mod:`wildfire_gym.envs.frames`).
 
     ## Version History
     * v0: initial version.

@@ -4,9 +4,18 @@
 an arc around the houses on the fire's side (radius: the houses' spread plus ``standoff_m``) and
 cuts along it from the point facing the ignition outwards, one resource per side, then holds.
 It reads the episode's ignition and houses from the environment (what an incident commander
-knows), not the observation. :func:`evaluate` runs a policy on a list of seeds, one episode per
-seed in a single environment, and returns per-episode totals (return, each reward term, houses
-saved, area burned).
+knows), not the observation.
+
+:class:`DroneHeuristic` is the scripted baseline of the DroneSurveillance task: a greedy
+revisit of the mapped fire's edge. Each UAV flies to the first report (the ignition) until its own
+map holds fire, then to the cell of the mapped perimeter seen longest ago (nearer first among
+equally stale cells), a sensor swath apart from the other UAVs' targets. It reads the UAVs' own
+map (what they have seen and when), never the true fire.
+
+:func:`evaluate` runs a policy on a list of seeds, one episode per seed in a single environment,
+and returns per-episode totals (return, each reward term, houses saved, area burned);
+:func:`summarise` their means and spreads; :func:`paired` one policy's difference from another on
+the same seeds, with its standard error.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from .drone import DroneBatch
 from .fireline import DIRECTIONS_DEG, FirelineBatch
 from .suppression import line_rate_m_s, travel_speed_m_s
 
@@ -78,10 +88,52 @@ class FirelineHeuristic:
             if self._stage[c] >= len(pts):
                 continue  # line done: hold
             dx, dy = pts[self._stage[c]] - core.pos[0, c]
-            bearing = math.degrees(math.atan2(dx, dy)) % 360.0
-            d = int(np.argmin(np.abs((DIRECTIONS_DEG[1:] - bearing + 180.0) % 360.0 - 180.0))) + 1
-            action[2 * c] = d
+            action[2 * c] = _nearest_bearing_action(float(dx), float(dy))
             action[2 * c + 1] = 1 if self._stage[c] > 0 else 0  # travel to the first point, then cut
+        return action
+
+
+def _nearest_bearing_action(dx: float, dy: float) -> int:
+    """The move action (1..8) whose compass bearing is nearest the direction ``(dx east, dy north)``."""
+    bearing = math.degrees(math.atan2(dx, dy)) % 360.0
+    return int(np.argmin(np.abs((DIRECTIONS_DEG[1:] - bearing + 180.0) % 360.0 - 180.0))) + 1
+
+
+class DroneHeuristic:
+    """Greedy revisit of the mapped fire edge (see the module docstring); ``__call__(obs, env) -> action``."""
+
+    def __call__(self, obs: Any, env: gym.Env) -> np.ndarray:
+        core = env.unwrapped.core  # type: ignore[attr-defined]
+        if not isinstance(core, DroneBatch):
+            raise TypeError("DroneHeuristic: expected a DroneSurveillance environment")
+        ep = core.episodes[0]
+        assert ep is not None
+        cell = core.cell_m
+        belief = core.belief[0]
+        action = np.zeros(core.n_drones, np.int64)
+        if belief.any():
+            # the mapped perimeter: mapped cells with an unmapped 4-neighbour (or on the map's edge)
+            pad = np.pad(belief, 1, constant_values=False)
+            inner = pad[:-2, 1:-1] & pad[2:, 1:-1] & pad[1:-1, :-2] & pad[1:-1, 2:]
+            iy, ix = np.nonzero(belief & ~inner)
+            age = float(core.sim.times_s[0]) - core.seen_s[0][iy, ix].astype(np.float64)
+            cx, cy = (ix + 0.5) * cell, (iy + 0.5) * cell
+        else:
+            cx, cy = np.array([ep.ignition_xy_m[0]]), np.array([ep.ignition_xy_m[1]])
+            age = np.zeros(1)
+        taken = np.zeros(cx.size, bool)
+        step_m = core.speed_m_s * core.step_s
+        for i in range(core.n_drones):
+            if not core.airborne(0, i):
+                continue
+            x, y = core.pos[0, i]
+            dist = np.hypot(cx - x, cy - y)
+            # staleness first (in whole steps' worth of age), then distance
+            score = np.where(taken, -np.inf, np.floor(age / core.step_s) - dist / (step_m * 1e3))
+            k = int(np.argmax(score))
+            taken |= np.hypot(cx - cx[k], cy - cy[k]) < 2.0 * core.half_width_m
+            if dist[k] > 0.5 * min(step_m, core.half_width_m):
+                action[i] = _nearest_bearing_action(cx[k] - x, cy[k] - y)
         return action
 
 
@@ -129,3 +181,24 @@ def summarise(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
         vals = [float(r[k]) for r in rows]
         res[k] = {"mean": statistics.fmean(vals), "std": statistics.pstdev(vals) if len(vals) > 1 else 0.0}
     return res
+
+
+PAIRED_KEYS = ("return", "houses_saved", "area_burned_ha")
+
+
+def paired(rows: list[dict[str, float]], base: list[dict[str, float]],
+           keys: Sequence[str] = PAIRED_KEYS) -> dict[str, dict[str, float]]:
+    """Per key, ``rows`` minus ``base`` seed by seed (the same seeds, in order): the mean
+    difference, its standard error (sample standard deviation over sqrt(n)), and the seeds where
+    ``rows`` is higher, lower and equal. Keys a task does not report are skipped."""
+    if [r["seed"] for r in rows] != [r["seed"] for r in base]:
+        raise ValueError("paired: the two evaluations must cover the same seeds in the same order")
+    out: dict[str, dict[str, float]] = {}
+    for k in keys:
+        if k not in rows[0] or k not in base[0]:
+            continue
+        d = np.array([float(a[k]) - float(b[k]) for a, b in zip(rows, base, strict=True)])
+        se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.nan
+        out[k] = {"mean": float(d.mean()), "se": se, "higher": int((d > 0).sum()), "lower": int((d < 0).sum()),
+                  "equal": int((d == 0).sum())}
+    return out
