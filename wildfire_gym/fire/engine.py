@@ -117,6 +117,24 @@ _NP_DTYPE = {ti.f32: np.float32, ti.i32: np.int32, ti.u8: np.uint8, ti.u32: np.u
 """numpy dtype of each Taichi dtype the engine's arrays use."""
 
 
+class HostArray(np.ndarray):
+    """A numpy array with the three methods of a Taichi ndarray the engine calls on its small
+    per-member arrays (``fill`` is numpy's own, ``from_numpy`` copies in, ``to_numpy`` copies
+    out). On the CPU those arrays live in host memory and go to the kernels as external arrays
+    (no copy: the CPU backend reads the pointer), so an upload or read-back of a few numbers is a
+    memcpy instead of one kernel launch each (a reset made about ten)."""
+
+    @classmethod
+    def zeros(cls, dtype: object, shape: tuple[int, ...]) -> HostArray:
+        return np.zeros(shape, _NP_DTYPE[dtype]).view(cls)
+
+    def from_numpy(self, value: np.ndarray) -> None:
+        self[...] = value
+
+    def to_numpy(self) -> np.ndarray:
+        return np.array(self.view(np.ndarray))
+
+
 def _head_rate_with_crown(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The head rate the engine spreads with (the crown rate where an active crown fire beats the
     surface rate) and where that crown fire is active, from parameter arrays of one shape."""
@@ -224,6 +242,8 @@ class FireSim:
         ny, nx = self.shape
         nb, nt = self.batch, max(self.n_trees, 1)
         grid = (nb, ny, nx)
+        # small per-member arrays: host memory on the CPU (see HostArray), device memory elsewhere
+        small = HostArray.zeros if self.arch == "cpu" else ti.ndarray
         self._tiles_shape = (nb, -(-ny // K.TILE), -(-nx // K.TILE))
 
         # state: arrival time and Huygens ray (current and next sweep)
@@ -243,14 +263,14 @@ class FireSim:
         self._reached = ti.ndarray(ti.i32, self._tiles_shape)
         self._open = ti.ndarray(ti.i32, self._tiles_shape)
         self._tiles = ti.ndarray(ti.i32, (int(np.prod(self._tiles_shape)), 3))
-        self._count = ti.ndarray(ti.i32, (1,))
-        self._per_b = ti.ndarray(ti.i32, (nb,))
-        self._n_reached = ti.ndarray(ti.i32, (nb,))
-        self._next_event = ti.ndarray(ti.f32, (nb,))
-        self._t_final = ti.ndarray(ti.f32, (nb,))
-        self._t_window = ti.ndarray(ti.f32, (nb,))
-        self._flag_a = ti.ndarray(ti.i32, (nb,))
-        self._flag_b = ti.ndarray(ti.i32, (nb,))
+        self._count = small(ti.i32, (1,))
+        self._per_b = small(ti.i32, (nb,))
+        self._n_reached = small(ti.i32, (nb,))
+        self._next_event = small(ti.f32, (nb,))
+        self._t_final = small(ti.f32, (nb,))
+        self._t_window = small(ti.f32, (nb,))
+        self._flag_a = small(ti.i32, (nb,))
+        self._flag_b = small(ti.i32, (nb,))
         n_tiles_b = self._tiles_shape[1] * self._tiles_shape[2]
         self._tile_max = ti.ndarray(ti.f32, (nb * n_tiles_b,))  # flat, as the ray arrays
         self._stale = ti.ndarray(ti.u64, (nb * n_tiles_b,))
@@ -258,16 +278,16 @@ class FireSim:
         self._band = ti.ndarray(ti.i32, (nb, n_tiles_b))
         self._relaxed = ti.ndarray(ti.i32, (nb, n_tiles_b))
         self._pending = ti.ndarray(ti.i32, (nb, n_tiles_b * K.TILE * K.TILE))
-        self._counts = ti.ndarray(ti.i32, (nb, 2))
-        self._stats = ti.ndarray(ti.i32, (nb, 2))
+        self._counts = small(ti.i32, (nb, 2))
+        self._stats = small(ti.i32, (nb, 2))
         # per-member clocks and proportional housekeeping (see kernels.members)
         self._times = np.zeros(nb, np.float64)
-        self._clock = ti.ndarray(ti.f64, (nb, 4))  # per member: start, until, window width, trees (one upload)
-        self._n_changed = ti.ndarray(ti.i32, (nb,))
-        self._t_member = ti.ndarray(ti.f32, (nb,))
+        self._clock = small(ti.f64, (nb, 4))  # per member: start, until, window width, trees (one upload)
+        self._n_changed = small(ti.i32, (nb,))
+        self._t_member = small(ti.f32, (nb,))
         self._t_member_h: np.ndarray | None = None  # what _t_member holds
         self._tile_done = ti.ndarray(ti.u8, self._tiles_shape)
-        self._touched = ti.ndarray(ti.i32, (nb,))  # counted by the kernels
+        self._touched = small(ti.i32, (nb,))  # counted by the kernels
         self._touched_host = np.zeros(nb, np.int64)  # counted here (uploads, loads)
         self._dirty = np.ones(nb, bool)  # tiles to recompute from the cells before the next window
         # parameters
@@ -280,16 +300,16 @@ class FireSim:
         self.crown_active = ti.ndarray(ti.u8, grid)
         self.spot_prob = ti.ndarray(ti.f32, grid)
         # per scenario
-        self._changed = ti.ndarray(ti.i32, (nb,))
+        self._changed = small(ti.i32, (nb,))
         # uploaded (A, Bx, By) of up to UPLOAD_CHUNK members at a time, compared with the old
         self._chunk = min(nb, UPLOAD_CHUNK)
         self._new_slow = [ti.ndarray(ti.f32, (self._chunk, ny, nx)) for _ in range(3)]
-        self._n_anchored = ti.ndarray(ti.i32, (nb,))
-        self._t_min = ti.ndarray(ti.f32, (nb,))
+        self._n_anchored = small(ti.i32, (nb,))
+        self._t_min = small(ti.f32, (nb,))
         self._t_min_h = np.full(nb, -np.inf, np.float32)
-        self._spotted = ti.ndarray(ti.i32, (nb,))
-        self._spot_par = ti.ndarray(ti.f32, (nb, _N_SPOT))
-        self._spot_seed = ti.ndarray(ti.u32, (nb,))
+        self._spotted = small(ti.i32, (nb,))
+        self._spot_par = small(ti.f32, (nb, _N_SPOT))
+        self._spot_seed = small(ti.u32, (nb,))
         # trees
         self.tree_cell = ti.ndarray(ti.i32, (nb, nt, 2))
         self.tree_xy = ti.ndarray(ti.f32, (nb, nt, 2))
@@ -1036,11 +1056,14 @@ class FireSim:
         key = (dtype, shape, tag)
         arr = self._scratch.get(key)
         if arr is None:
-            arr = self._scratch[key] = ti.ndarray(dtype, shape)
+            make = HostArray.zeros if self.arch == "cpu" else ti.ndarray
+            arr = self._scratch[key] = make(dtype, shape)
         return arr
 
     def _member_out(self, arr: object, b: int) -> np.ndarray:
         """A numpy copy of member ``b``'s slice of a batch-first ndarray (work: the slice only)."""
+        if isinstance(arr, np.ndarray):  # a HostArray
+            return np.array(arr[b].view(np.ndarray))
         shape = tuple(arr.shape[1:])  # type: ignore[attr-defined]
         out = np.empty(shape, _NP_DTYPE[arr.dtype])  # type: ignore[attr-defined]
         (KM.member_out_3 if len(shape) == 2 else KM.member_out_2)(out, arr, b)  # written in place
@@ -1050,9 +1073,13 @@ class FireSim:
         """``arr[b] = value``: the host array goes to the copy kernel as it is (read in place on
         the CPU, one transfer on a GPU), no staging copy."""
         shape = tuple(arr.shape[1:])  # type: ignore[attr-defined]
-        src = np.ascontiguousarray(value, dtype=_NP_DTYPE[arr.dtype])  # type: ignore[attr-defined]
+        dtype = arr.dtype if isinstance(arr, np.ndarray) else _NP_DTYPE[arr.dtype]  # type: ignore[attr-defined]
+        src = np.ascontiguousarray(value, dtype=dtype)
         if src.shape != shape:
             raise ValueError(f"member slice of shape {shape} expected, got {src.shape}")
+        if isinstance(arr, np.ndarray):  # a HostArray
+            arr[b] = src
+            return
         (KM.member_in_3 if len(shape) == 2 else KM.member_in_2)(arr, src, b)
 
     def _flat_out(self, arr: object, b: int, per_member: int) -> np.ndarray:
