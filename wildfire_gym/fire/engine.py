@@ -693,7 +693,8 @@ class FireSim:
                            delay_s, seed, max_distance_m)
         self._spot_par.from_numpy(self._spot_par_h)
         self._spot_seed.from_numpy(self._spot_seed_h)
-        self._member_in(self.spot_prob, b, p.astype(np.float32))
+        if self.n_trees:  # only torching trees read the cells' probabilities
+            self._member_in(self.spot_prob, b, p.astype(np.float32))
 
     def _set_spot_row(self, b: int, n_embers: int, mean: float, sd: float, direction_deg: float,
                       lateral_spread_deg: float, delay: float, seed: int, dmax: float) -> None:
@@ -737,6 +738,8 @@ class FireSim:
             prob[b] = p
         self._spot_par.from_numpy(self._spot_par_h)
         self._spot_seed.from_numpy(self._spot_seed_h)
+        if self.n_trees == 0:  # only torching trees read the cells' probabilities: none here
+            return
         sel_d = self._tmp(ti.i32, (self.batch,), "sel")
         sel_d.from_numpy(sel)
         prob_d = self._tmp(ti.f32, (self.batch,), "prob")
