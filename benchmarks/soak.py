@@ -65,7 +65,7 @@ def main() -> None:
     space = venv.single_observation_space
     obs, _ = venv.reset(seed=args.seed)
     rng = np.random.default_rng(args.seed)
-    n_vec = args.steps // args.batch
+    n_vec = -(-args.steps // args.batch)  # at least --steps
     # warm-up: 5 % of the steps and at least two episodes per slot (caches, compiled kernels and
     # the allocator settle over the first episodes and resets)
     max_steps = int(venv.core.max_episode_steps) if hasattr(venv, "core") else 48

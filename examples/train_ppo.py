@@ -4,7 +4,7 @@ scripted heuristic, random actions and doing nothing on held-out seeds.
 Usage::
 
     .venv/bin/python examples/train_ppo.py [--task Fireline] [--task DroneSurveillance]
-        [--timesteps 300000] [--minutes 10] [--num-envs 32] [--episodes 100] [--out out/examples/ppo]
+        [--timesteps 2000000] [--minutes 10] [--num-envs 32] [--episodes 100] [--out out/examples/ppo]
 
 Each task trains on the native vector env through the SB3 adapter (``WildfireSB3VecEnv``, with
 SB3's ``VecMonitor`` for episode statistics) until ``--timesteps`` or ``--minutes`` of training,
@@ -86,7 +86,7 @@ def _renamed(d: dict, checkpoint: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--task", action="append", choices=TASKS, help="default: both")
-    ap.add_argument("--timesteps", type=int, default=300_000)
+    ap.add_argument("--timesteps", type=int, default=2_000_000)
     ap.add_argument("--minutes", type=float, default=10.0, help="training time limit per task")
     ap.add_argument("--num-envs", type=int, default=32)
     ap.add_argument("--episodes", type=int, default=100, help="held-out test seeds 0 .. episodes - 1")

@@ -5,6 +5,8 @@ All moistures are fractions of oven-dry mass (0.06 = 6 %); times are seconds.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +67,11 @@ def as_fuel_moisture(moisture: FuelMoisture | Mapping[str, Any] | Any) -> FuelMo
                 values.append(getattr(moisture, k))
     out = []
     for k, v in zip(MOISTURE_FIELDS, values, strict=True):
+        if type(v) is float:  # the common scalar case, without array round trips
+            if not (math.isfinite(v) and v >= 0.0):
+                raise ScenarioError(f"moisture.{k}", "a finite fraction >= 0 (0.06 for 6 %)", v)
+            out.append(v)
+            continue
         a = np.asarray(v, dtype=np.float64)
         if not np.all(np.isfinite(a)) or np.any(a < 0.0):
             raise ScenarioError(f"moisture.{k}", "a finite fraction >= 0 (0.06 for 6 %)", v)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 import numpy as np
@@ -715,6 +715,10 @@ def _model_arrays(model: FuelModelLike) -> dict[str, np.ndarray | float | bool]:
     }
 
 
+UNIFORM_MEMO_SIZE = 16
+"""Moisture scenarios a :class:`FuelBedTable` remembers the fuel beds of (see ``uniform_beds``)."""
+
+
 @dataclass(frozen=True)
 class FuelBedTable:
     """The moisture-independent constants of a set of fuel models, one column per model (US units).
@@ -735,6 +739,22 @@ class FuelBedTable:
     heat_live_btu_lb: np.ndarray
     dynamic: np.ndarray
     burnable: np.ndarray
+    _uniform_memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """Recent :meth:`uniform_beds` results by moisture and wind limit (at most
+    :data:`UNIFORM_MEMO_SIZE`): a batch of runs on one landscape mostly repeats its moistures."""
+
+    def uniform_beds(self, moisture: FuelMoisture, wind_limit: str) -> tuple[FuelBed, SpreadCoefficients]:
+        """The fuel bed and spread coefficients of every column under scalar ``moisture``
+        (remembered: the returned arrays are shared, read them only)."""
+        key = (*(float(getattr(moisture, k)) for k in ("d1h", "d10h", "d100h", "live_herb", "live_woody")),
+               wind_limit)
+        hit = self._uniform_memo.get(key)
+        if hit is None:
+            if len(self._uniform_memo) >= UNIFORM_MEMO_SIZE:
+                self._uniform_memo.pop(next(iter(self._uniform_memo)))
+            bed = self.bed(np.arange(self.codes.size), moisture)
+            hit = self._uniform_memo[key] = (bed, spread_coefficients(bed, wind_limit))
+        return hit
 
     @classmethod
     def from_models(cls, models: Mapping[int, FuelModelLike]) -> FuelBedTable:
@@ -989,8 +1009,7 @@ def surface_fire_grid(
             )
         )
     )
-    per_model = table.bed(np.arange(table.codes.size), m) if uniform else None
-    per_model_k = spread_coefficients(per_model, wind_limit) if per_model is not None else None
+    per_model, per_model_k = table.uniform_beds(m, wind_limit) if uniform else (None, None)
 
     n = rows.size
     out: dict[str, np.ndarray] = {}
