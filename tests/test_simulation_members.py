@@ -258,3 +258,31 @@ def test_reset_many_equals_resets_one_by_one(land) -> None:
     same(many.snapshot(0), alone(land, rs[4], [900.0]))
     with pytest.raises(ScenarioError, match="members"):
         many.reset_many([(1, None, None), (1, None, None)])
+
+
+def test_a_reset_launches_a_fixed_number_of_kernels_whatever_the_batch(land, monkeypatch) -> None:
+    """Kernel launches are the fixed cost of a member reset (on the CPU each costs more than a
+    small member's cells): count them. Uploads of per-member numbers are host copies
+    (``engine.HostArray``), not launches, and the count does not grow with the batch."""
+    from taichi.lang import kernel_impl
+
+    launches = []
+    real = kernel_impl.Kernel.__call__
+
+    def counting(self, *args, **kwargs):
+        launches.append(self.func.__name__)
+        return real(self, *args, **kwargs)
+
+    counts = {}
+    for batch in (2, 12):
+        sim = FireSimulation([Member(land, r) for r in runs(land, batch)], arch="cpu")
+        sim.advance(300.0)
+        new = runs(land, batch + 1)[-1]
+        monkeypatch.setattr(kernel_impl.Kernel, "__call__", counting)
+        launches.clear()
+        sim.reset(1, new)
+        monkeypatch.setattr(kernel_impl.Kernel, "__call__", real)
+        counts[batch] = list(launches)
+    assert counts[2] == counts[12]
+    # reset, parameter grids (one launch), slowness, forgetting, burn states, ember probabilities, ignitions
+    assert len(counts[2]) <= 7, " ".join(counts[2])

@@ -621,12 +621,9 @@ class FireSim:
 
     def _upload_member_grids(self, b: int, slot: int, p: dict[str, object]) -> None:
         """Member ``b``'s per-cell parameters into the upload buffers (installed by :meth:`_set_slowness`)."""
-        vals = self._member_grid_values(b, p)
-        for dst, src in zip(self._new_slow, vals[:3], strict=True):
-            self._member_in(dst, slot, src)
-        for dst, src in zip((self.ros_head, self.intensity_per_ros, self.residence, self.crown_active), vals[3:],
-                            strict=True):
-            self._member_in(dst, b, src)
+        vals = [v[None] for v in self._member_grid_values(b, p)]  # one-row sources: one launch
+        KM.member_rows_in(b, slot, 1, np.ones(1, np.int32), *vals, *self._new_slow, self.ros_head,
+                          self.intensity_per_ros, self.residence, self.crown_active)
 
     def _upload_chunk_grids(self, b0: int, members: list[int], params: list[dict[str, object]]) -> None:
         """:meth:`_upload_member_grids` for several members of one chunk (slots ``b - b0``): each
@@ -639,7 +636,7 @@ class FireSim:
             for h, v in zip(host, self._member_grid_values(b, p), strict=True):
                 h[b - b0] = v
             sel[b - b0] = 1
-        KM.member_rows_in(b0, n, sel, *host, *self._new_slow, self.ros_head, self.intensity_per_ros, self.residence,
+        KM.member_rows_in(b0, 0, n, sel, *host, *self._new_slow, self.ros_head, self.intensity_per_ros, self.residence,
                           self.crown_active)
 
     def _set_slowness(self, b0: int, b1: int) -> None:

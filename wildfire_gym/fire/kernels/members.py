@@ -332,6 +332,7 @@ def scatter_member_cells(
 @ti.kernel
 def member_rows_in(
     b0: ti.i32,
+    slot0: ti.i32,
     n: ti.i32,
     sel: ANY,
     src_a: ANY,
@@ -349,13 +350,13 @@ def member_rows_in(
     residence: F32,
     crown_active: U8,
 ):
-    """Rows ``k < n`` with ``sel[k]`` of chunk-shaped sources (host arrays are read in place on the
-    CPU): the coefficients into staging slot ``k``, the rest into member ``b0 + k``."""
+    """Rows ``k < n`` with ``sel[k]`` of ``[n, ny, nx]`` sources (host arrays are read in place on
+    the CPU): the coefficients into staging slot ``slot0 + k``, the rest into member ``b0 + k``."""
     ny, nx = new_a.shape[1], new_a.shape[2]
     for k, iy in ti.ndrange(n, ny):  # rows in parallel, a row's cells in order
         for ix in range(nx):
             if sel[k] != 0:
-                _put_params(k, b0 + k, iy, ix, src_a[k, iy, ix], src_bx[k, iy, ix], src_by[k, iy, ix],
+                _put_params(slot0 + k, b0 + k, iy, ix, src_a[k, iy, ix], src_bx[k, iy, ix], src_by[k, iy, ix],
                             src_ros[k, iy, ix], src_hw[k, iy, ix], src_res[k, iy, ix], src_active[k, iy, ix],
                             ti.static((new_a, new_bx, new_by, ros_head, intensity_per_ros, residence, crown_active)))
 
