@@ -6,7 +6,6 @@ All moistures are fractions of oven-dry mass (0.06 = 6 %); times are seconds.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
