@@ -290,6 +290,7 @@ class FireSim:
         self._touched = small(ti.i32, (nb,))  # counted by the kernels
         self._touched_host = np.zeros(nb, np.int64)  # counted here (uploads, loads)
         self._dirty = np.ones(nb, bool)  # tiles to recompute from the cells before the next window
+        self._fresh = np.ones(nb, bool)  # reset and neither ignited, loaded nor advanced since: no arrival
         # parameters
         self.slow_a = ti.ndarray(ti.f32, grid)
         self.slow_bx = ti.ndarray(ti.f32, grid)
@@ -370,6 +371,7 @@ class FireSim:
         self._times[b0:b1] = 0.0
         self._t_min_h[b0:b1] = -np.inf
         self._t_min.from_numpy(self._t_min_h)
+        self._fresh[b0:b1] = True
         KM.reset_member(b0, b1, self.arrival, *self._ray, self.ignition, self.ros, self.intensity, self.flame,
                         self.slow_a, self.burn_state, self.tree_state, self.tree_time, self.tree_frac, self._stats,
                         self._touched)
@@ -647,8 +649,10 @@ class FireSim:
         self._upload_times()
         K.set_slowness(b0, b1, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by, self.arrival,
                        *self._ray, self._t_member, self._n_anchored, self._n_changed)
-        # provisional arrivals computed with the old coefficients go (kept while nothing changes)
-        KM.forget_member_beyond(b0, b1, self._t_member, self._n_changed, self.arrival, *self._ray, self._touched)
+        # provisional arrivals computed with the old coefficients go (kept while nothing changes);
+        # members just reset have none
+        if not self._fresh[b0:b1].all():
+            KM.forget_member_beyond(b0, b1, self._t_member, self._n_changed, self.arrival, *self._ray, self._touched)
         anchored = np.zeros(self.batch, bool)
         anchored[b0:b1] = self._n_anchored.to_numpy()[b0:b1] > 0
         if anchored.any():
@@ -877,6 +881,7 @@ class FireSim:
         mem.from_numpy(bs)
         cnt = self._tmp(ti.i32, (n,), "ign_n")
         self._upload_times()
+        self._fresh[bs] = False
         KM.apply_ignitions(ign, mem, self._t_member, self.cell_m, self.arrival, *self._ray, self.ignition,
                            self.slow_a, self.residence, self.burn_state, cnt)
         self._dirty[bs] = True
@@ -894,6 +899,7 @@ class FireSim:
     def advance(self, until_s: float | Sequence[float] | np.ndarray) -> None:
         """Advance member ``b`` to ``until_s`` (one time for all, or one per member; s, each >=
         the member's clock). Members already there are left alone, at no cost."""
+        self._fresh[:] = False  # from here on any member may hold arrivals
         if np.ndim(until_s) == 0:
             until = np.full(self.batch, float(until_s), np.float64)  # type: ignore[arg-type]
         else:
@@ -1186,6 +1192,7 @@ class FireSim:
         """Put a state from :meth:`export` (of this or another engine of the same grid, cell size
         and tree capacity) into slot ``b``; the other members are untouched."""
         b = self._check_b(b)
+        self._fresh[b] = False
         n_cells = self.shape[0] * self.shape[1]
         try:
             shape = tuple(int(v) for v in np.asarray(state["shape"]).ravel())
