@@ -66,6 +66,7 @@ class FirelineBatch(WildfireBatch):
         self.cutting = np.zeros((B, n), bool)
         self.lines = np.zeros((B, ny, nx), bool)
         self.line_blocks = np.zeros((B, self.COARSE**2))
+        self._lines_changed: set[int] = set()  # slots whose lines grew this step
         self.pending: list[list[list[tuple[float, float]]]] = [[] for _ in range(B)]
         self.open_line: list[list[int | None]] = [[None] * n for _ in range(B)]
         self.vmax = np.zeros(B)
@@ -163,6 +164,10 @@ class FirelineBatch(WildfireBatch):
             np.add.at(self.line_step_m, bs, cut_m)
         self.cutting[:] = np.where(d != 0, cut, self.cutting)
         self.line_total_m += self.line_step_m
+        if self._lines_changed:  # the observation's 8 x 8 line map, once per slot and step
+            changed = np.array(sorted(self._lines_changed))
+            self.line_blocks[changed] = self._coarse(self.lines[changed])
+            self._lines_changed.clear()
         self._flush_lines()
 
     def _walk(self, bs: np.ndarray, cs: np.ndarray, d: np.ndarray, cut: np.ndarray, x: np.ndarray, y: np.ndarray,
@@ -226,7 +231,7 @@ class FirelineBatch(WildfireBatch):
             self.pending[b].append([p0, p1])
             self.open_line[b][c] = len(self.pending[b]) - 1
         self.lines[b] |= polyline_mask([p0, p1], LINE_WIDTH_M[self.resources[c]], self.shape, self.cell_m)
-        self.line_blocks[b] = self._coarse(self.lines[b:b + 1])[0]
+        self._lines_changed.add(b)
 
     def _close_line(self, b: int, c: int) -> None:
         self.open_line[b][c] = None

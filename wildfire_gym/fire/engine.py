@@ -492,9 +492,10 @@ class FireSim:
         """:meth:`set_member_params` where only some cells of each member changed: member
         ``members[k]`` gets the grids ``params[k]`` (all of them, the same keys as there), of which
         only the flat cells ``cells[k]`` differ from what it has. The result is what
-        :meth:`set_member_params` gives, bit for bit; the values are converted for the given cells
-        only, and members close in index share one staging pass (the members in between are
-        installed unchanged). For edits of a few cells such as firelines."""
+        :meth:`set_member_params` gives, bit for bit; the values are converted and installed for the
+        given cells and their 3 x 3 neighbourhoods only (:func:`kernels.members.patch_cells`), and
+        members close in index share one launch. A member whose coefficients changed then drops its
+        provisional arrivals (one pass over its cells). For edits of a few cells such as firelines."""
         members = [self._check_b(b) for b in members]
         if not (len(members) == len(cells) == len(params)):
             raise ScenarioError("params", f"{len(members)} cell sets and parameter sets (one per member)",
@@ -544,13 +545,16 @@ class FireSim:
             slot_d.from_numpy(slot_h)
             cell_d.from_numpy(cell_h)
             vals_d.from_numpy(vals_h)
-            KM.stage_current_slowness(b0, b1 - b0, self.slow_a, self.slow_bx, self.slow_by, *self._new_slow)
-            KM.scatter_member_cells(b0, n, slot_d, cell_d, vals_d, *self._new_slow, self.ros_head,
-                                    self.intensity_per_ros, self.residence, self.crown_active)
-            self._set_slowness(b0, b1)
-            for r0, r1 in _runs_of(sorted(members[i] for i in group)):  # the members in between are unchanged
-                self._refresh_members(r0, r1)
-            self._touched_add(b0, b1, 4 * ncell)
+            # the patched cells and their 3 x 3 neighbourhoods only (the same bits as a full pass)
+            self._upload_times()
+            KM.patch_cells(b0, n, b1 - b0, slot_d, cell_d, vals_d, *self._new_slow, self.slow_a, self.slow_bx,
+                           self.slow_by, self.arrival, *self._ray, self.ros_head, self.intensity_per_ros,
+                           self.residence, self.crown_active, self.burn_state, self._t_member, self._n_anchored,
+                           self._n_changed)
+            self._after_install(b0, b1)
+            for i in group:
+                self._dirty[members[i]] = True  # tiles recomputed from the cells before the next window
+                self._touched_host[members[i]] += 9 * int(np.asarray(cells[i]).size)
             k = j
 
     def _stage_params(self, b0: int, b1: int, params: list[dict[str, object]]) -> None:
@@ -645,14 +649,24 @@ class FireSim:
         """Install the staged coefficients (``_new_slow[b - b0]``) in members ``b0..b1-1``,
         re-anchoring burning fires where they changed (:func:`kernels.set_slowness`) at each
         member's own time; a member re-anchored then gets no arrival earlier than that."""
-        t_now = self._times.astype(np.float32)
         self._upload_times()
         K.set_slowness(b0, b1, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by, self.arrival,
                        *self._ray, self._t_member, self._n_anchored, self._n_changed)
-        # provisional arrivals computed with the old coefficients go (kept while nothing changes);
-        # members just reset have none
+        self._after_install(b0, b1)
+
+    def _after_install(self, b0: int, b1: int) -> None:
+        """After new coefficients went into members ``b0..b1-1`` (``_n_changed``, ``_n_anchored``
+        set): their provisional arrivals computed with the old ones go (kept while nothing changes;
+        members just reset have none), and a re-anchored member gets no arrival before its time."""
+        t_now = self._times.astype(np.float32)
         if not self._fresh[b0:b1].all():
-            KM.forget_member_beyond(b0, b1, self._t_member, self._n_changed, self.arrival, *self._ray, self._touched)
+            if self.arch == "cpu":  # the counts are host arrays: visit only the changed members
+                runs = _runs_of([int(b) for b in np.flatnonzero(np.asarray(self._n_changed[b0:b1]) > 0) + b0])
+            else:
+                runs = [(b0, b1)]
+            for r0, r1 in runs:
+                KM.forget_member_beyond(r0, r1, self._t_member, self._n_changed, self.arrival, *self._ray,
+                                        self._touched)
         anchored = np.zeros(self.batch, bool)
         anchored[b0:b1] = self._n_anchored.to_numpy()[b0:b1] > 0
         if anchored.any():

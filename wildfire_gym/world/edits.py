@@ -44,10 +44,10 @@ def polyline_mask(points_m: Sequence[tuple[float, float]], width_m: float, shape
         y0, y1 = max(lo[1], 0), min(hi[1] + 1, ny)
         if x0 >= x1 or y0 >= y1:
             continue
-        xs = (np.arange(x0, x1) + 0.5) * cell_m
-        ys = (np.arange(y0, y1) + 0.5) * cell_m
-        px, py = np.meshgrid(xs, ys)
         if 0.5 * width_m >= 0.5 * np.sqrt(2.0) * cell_m:
+            xs = (np.arange(x0, x1) + 0.5) * cell_m
+            ys = (np.arange(y0, y1) + 0.5) * cell_m
+            px, py = np.meshgrid(xs, ys)
             near = _segment_distance(px, py, a, b) <= 0.5 * width_m
         else:
             # Thin line: the cells whose square the segment crosses (supercover via dense sampling).

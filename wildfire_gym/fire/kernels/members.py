@@ -35,6 +35,7 @@ from .common import (
     _own_ray,
     _set_ray,
 )
+from .params import _anchor_time, _burn_state_at
 
 ANY = ti.types.ndarray()
 """An ndarray of any dtype and rank (the kernel compiles once per dtype and rank)."""
@@ -481,3 +482,103 @@ def batch_out_3(dst: ANY, src: ANY):
     for b, i in ti.ndrange(src.shape[0], src.shape[1]):  # rows in parallel, a row's cells in order
         for j in range(src.shape[2]):
             dst[b, i, j] = src[b, i, j]
+
+
+@ti.kernel
+def patch_cells(
+    b0: ti.i32,
+    n: ti.i32,
+    n_members: ti.i32,
+    slot: I32,
+    cell: I32,
+    vals: F32,
+    new_a: F32,
+    new_bx: F32,
+    new_by: F32,
+    slow_a: F32,
+    slow_bx: F32,
+    slow_by: F32,
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    ros_head: F32,
+    intensity_per_ros: F32,
+    residence: F32,
+    crown_active: U8,
+    burn_state: U8,
+    t_member: F32,
+    n_anchored: I32,
+    n_changed: I32,
+):
+    """Install the parameters of the patched cells ``i < n`` (member ``b0 + slot[i]``, flat cell
+    ``cell[i]``, ``vals[i]`` as :func:`scatter_member_cells` takes them) with the work of those
+    cells and their 3 x 3 neighbourhoods only: what staging every cell of the members and
+    :func:`~wildfire_gym.fire.kernels.params.set_slowness` over them gives, bit for bit.
+
+    Phases (each loop finishes before the next starts): the neighbourhoods' installed coefficients
+    into the staging slots; the patched values over them; count the cells whose coefficients
+    change; re-anchor every burned, burnable cell next to a changed one (only a changed cell can
+    make a neighbour qualify, so visiting the changed cells' neighbourhoods finds them all; a cell
+    found twice gets the same ray twice); install the changed coefficients; the patched cells'
+    burn states. ``n_anchored[b]`` is 1 where member ``b`` re-anchored a cell (0 otherwise),
+    ``n_changed[b]`` the cells whose coefficients changed.
+    """
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    for k in range(n_members):
+        n_anchored[b0 + k] = 0
+        n_changed[b0 + k] = 0
+    for i in range(n):
+        k = slot[i]
+        iy, ix = cell[i] // nx, cell[i] % nx
+        for q in ti.static(range(9)):
+            jy = iy + q // 3 - 1
+            jx = ix + q % 3 - 1
+            if 0 <= jy < ny and 0 <= jx < nx:
+                new_a[k, jy, jx] = slow_a[b0 + k, jy, jx]
+                new_bx[k, jy, jx] = slow_bx[b0 + k, jy, jx]
+                new_by[k, jy, jx] = slow_by[b0 + k, jy, jx]
+    for i in range(n):
+        k = slot[i]
+        _put_params(k, b0 + k, cell[i] // nx, cell[i] % nx, vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3],
+                    vals[i, 4], vals[i, 5], ti.u8(vals[i, 6]),
+                    ti.static((new_a, new_bx, new_by, ros_head, intensity_per_ros, residence, crown_active)))
+    for i in range(n):
+        k = slot[i]
+        iy, ix = cell[i] // nx, cell[i] % nx
+        if (new_a[k, iy, ix] != slow_a[b0 + k, iy, ix] or new_bx[k, iy, ix] != slow_bx[b0 + k, iy, ix]
+                or new_by[k, iy, ix] != slow_by[b0 + k, iy, ix]):
+            ti.atomic_add(n_changed[b0 + k], 1)
+    for i in range(n):
+        k = slot[i]
+        b = b0 + k
+        iy, ix = cell[i] // nx, cell[i] % nx
+        if (new_a[k, iy, ix] != slow_a[b, iy, ix] or new_bx[k, iy, ix] != slow_bx[b, iy, ix]
+                or new_by[k, iy, ix] != slow_by[b, iy, ix]):
+            t_now = t_member[b]
+            for q in ti.static(range(9)):
+                cy = iy + q // 3 - 1
+                cx = ix + q % 3 - 1
+                if 0 <= cy < ny and 0 <= cx < nx:
+                    ta = arrival[b, cy, cx]
+                    if ta <= t_now and new_a[k, cy, cx] < INF:
+                        t_o = t_now
+                        if slow_a[b, cy, cx] < INF:
+                            t_o = _anchor_time(ta, t_now, slow_a[b, cy, cx], slow_bx[b, cy, cx], slow_by[b, cy, cx],
+                                               new_a[k, cy, cx], new_bx[k, cy, cx], new_by[k, cy, cx])
+                        _set_ray(b, cy, cx, _own_ray(cy, cx, ta, t_o),
+                                 ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by)))
+                        n_anchored[b] = 1
+    for i in range(n):
+        k = slot[i]
+        iy, ix = cell[i] // nx, cell[i] % nx
+        slow_a[b0 + k, iy, ix] = new_a[k, iy, ix]
+        slow_bx[b0 + k, iy, ix] = new_bx[k, iy, ix]
+        slow_by[b0 + k, iy, ix] = new_by[k, iy, ix]
+    for i in range(n):
+        k = slot[i]
+        iy, ix = cell[i] // nx, cell[i] % nx
+        burn_state[b0 + k, iy, ix] = _burn_state_at(b0 + k, iy, ix, arrival, slow_a, residence, t_member[b0 + k])

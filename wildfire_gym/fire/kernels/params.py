@@ -110,13 +110,20 @@ def update_burn_state(
     residence time (every cell of those members: after an upload, an ignition or a load)."""
     for b, iy in ti.ndrange((b0, b1), arrival.shape[1]):  # rows in parallel, a row's cells in order
         for ix in range(arrival.shape[2]):
-            t_now = t_member[b]
-            t = arrival[b, iy, ix]
-            st = _UNBURNED
-            if t <= t_now:
-                st = _BURNED
-                if t_now < t + residence[b, iy, ix]:
-                    st = _BURNING
-            elif not slow_a[b, iy, ix] < INF:
-                st = _NONBURNABLE
-            burn_state[b, iy, ix] = ti.u8(st)
+            burn_state[b, iy, ix] = _burn_state_at(b, iy, ix, arrival, slow_a, residence, t_member[b])
+
+
+@ti.func
+def _burn_state_at(b: ti.i32, iy: ti.i32, ix: ti.i32, arrival: ti.template(), slow_a: ti.template(),
+                   residence: ti.template(), t_now: ti.f32) -> ti.u8:
+    """A cell's burn state at ``t_now``: burned once reached, burning for its residence time after
+    arrival, non-burnable where no fire can enter, else unburned."""
+    t = arrival[b, iy, ix]
+    st = _UNBURNED
+    if t <= t_now:
+        st = _BURNED
+        if t_now < t + residence[b, iy, ix]:
+            st = _BURNING
+    elif not slow_a[b, iy, ix] < INF:
+        st = _NONBURNABLE
+    return ti.u8(st)
