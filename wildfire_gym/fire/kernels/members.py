@@ -285,52 +285,6 @@ def fill_member_params(
 
 
 @ti.kernel
-def stage_current_slowness(
-    b0: ti.i32,
-    n: ti.i32,
-    slow_a: F32,
-    slow_bx: F32,
-    slow_by: F32,
-    new_a: F32,
-    new_bx: F32,
-    new_by: F32,
-):
-    """Slot ``k`` of the staging buffers gets member ``b0 + k``'s installed coefficients (``k < n``),
-    so that installing them back changes nothing but the cells patched in between."""
-    ny, nx = new_a.shape[1], new_a.shape[2]
-    for k, iy in ti.ndrange(n, ny):  # rows in parallel, a row's cells in order
-        for ix in range(nx):
-            new_a[k, iy, ix] = slow_a[b0 + k, iy, ix]
-            new_bx[k, iy, ix] = slow_bx[b0 + k, iy, ix]
-            new_by[k, iy, ix] = slow_by[b0 + k, iy, ix]
-
-
-@ti.kernel
-def scatter_member_cells(
-    b0: ti.i32,
-    n: ti.i32,
-    slot: I32,
-    cell: I32,
-    vals: F32,
-    new_a: F32,
-    new_bx: F32,
-    new_by: F32,
-    ros_head: F32,
-    intensity_per_ros: F32,
-    residence: F32,
-    crown_active: U8,
-):
-    """Patched cells ``i < n``: member ``b0 + slot[i]``, flat cell ``cell[i]``, ``vals[i]`` = (A, Bx,
-    By, head rate, H w, residence, crown active); the coefficients go to the staging slot."""
-    nx = new_a.shape[2]
-    for i in range(n):
-        k = slot[i]
-        _put_params(k, b0 + k, cell[i] // nx, cell[i] % nx, vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3],
-                    vals[i, 4], vals[i, 5], ti.u8(vals[i, 6]),
-                    ti.static((new_a, new_bx, new_by, ros_head, intensity_per_ros, residence, crown_active)))
-
-
-@ti.kernel
 def member_rows_in(
     b0: ti.i32,
     slot0: ti.i32,
@@ -515,7 +469,7 @@ def patch_cells(
     n_changed: I32,
 ):
     """Install the parameters of the patched cells ``i < n`` (member ``b0 + slot[i]``, flat cell
-    ``cell[i]``, ``vals[i]`` as :func:`scatter_member_cells` takes them) with the work of those
+    ``cell[i]``, ``vals[i]`` = (A, Bx, By, head rate, H w, residence, crown active)) with the work of those
     cells and their 3 x 3 neighbourhoods only: what staging every cell of the members and
     :func:`~wildfire_gym.fire.kernels.params.set_slowness` over them gives, bit for bit.
 
