@@ -70,18 +70,10 @@ def settle_members(
                         ix = tx * TILE + c % TILE
                         if iy < ny and ix < nx:
                             n_touched += 1
-                            t = arrival[b, iy, ix]
-                            st = _UNBURNED
-                            if t <= until:
-                                st = _BURNED
-                                if until < t + residence[b, iy, ix]:
-                                    st = _BURNING
-                                    done = 0
-                            elif not slow_a[b, iy, ix] < INF:
-                                st = _NONBURNABLE
-                            else:
+                            st = _burn_state_at(b, iy, ix, arrival, slow_a, residence, until)
+                            if st == _BURNING or st == _UNBURNED:  # the tile can still change
                                 done = 0
-                            burn_state[b, iy, ix] = ti.u8(st)
+                            burn_state[b, iy, ix] = st
                     tile_done[b, ty, tx] = ti.u8(done)
             touched[b] += n_touched
 
