@@ -5,6 +5,8 @@ Usage::
     .venv/bin/python examples/evaluate.py --policy out/examples/ppo/fireline_ppo.zip   # a PPO checkpoint
     .venv/bin/python examples/evaluate.py --policy heuristic                           # the scripted baseline
     .venv/bin/python examples/evaluate.py --policy random
+    .venv/bin/python examples/evaluate.py --task DroneSurveillance \
+        --policy sampled:out/examples/ppo/dronesurveillance_ppo.zip --policy heuristic
 
 Seeds: training uses seeds from 100000 up (one stream per vector slot, see train_ppo.py); the
 held-out test seeds are 0 .. --episodes - 1, each a single-environment episode. Landscapes come
@@ -26,6 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TI_SKIP_VERSION_CHECK", "ON")
 
 TEST_SEEDS_FROM = 0
+SAMPLED = "sampled:"
+"""Prefix of a checkpoint whose actions are drawn from the policy (``sampled:PATH``); a bare
+path takes the most likely action (deterministic)."""
 
 
 def make_env(task: str, **kwargs):
@@ -49,10 +54,14 @@ def load_policy(name: str, seed: int = 0, task: str = "Fireline"):
         return random_policy(seed)
     if name == "hold":
         return lambda obs, env: 0 * env.action_space.nvec
+    import torch
     from stable_baselines3 import PPO
 
-    model = PPO.load(name, device="cpu")
-    return lambda obs, env: model.predict(obs, deterministic=True)[0]
+    sampled = name.startswith(SAMPLED)
+    model = PPO.load(name[len(SAMPLED):] if sampled else name, device="cpu")
+    if sampled:  # actions drawn from the policy's distribution, from a seeded stream
+        torch.manual_seed(seed)
+    return lambda obs, env: model.predict(obs, deterministic=not sampled)[0]
 
 
 def table(task: str, policies: list[str], episodes: int, against: str | None = "heuristic") -> dict:
@@ -71,7 +80,8 @@ def table(task: str, policies: list[str], episodes: int, against: str | None = "
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--task", default="Fireline", choices=["Fireline", "DroneSurveillance", "AerialAttack"])
-    ap.add_argument("--policy", action="append", help="heuristic | random | hold | path to an SB3 PPO .zip")
+    ap.add_argument("--policy", action="append",
+                    help="heuristic | random | hold | PATH of an SB3 PPO .zip (most likely action) | sampled:PATH")
     ap.add_argument("--episodes", type=int, default=100)
     args = ap.parse_args()
     import torch

@@ -12,7 +12,8 @@ whichever comes first; a line of progress (steps, steps/s, mean episode return) 
 Vector slot ``i`` is seeded with ``100000 + i`` (each slot then continues its own stream), so the
 training episodes and the held-out test seeds 0 .. --episodes - 1 of examples/evaluate.py are
 disjoint. Writes per task ``<task>_ppo.zip``, ``<task>_table.json`` (mean +- std of return, houses
-saved, area burned and each reward term for PPO, the heuristic, random and hold; each policy's
+saved, area burned and each reward term for PPO (most likely action: ``ppo``; actions drawn from
+the policy, seeded: ``ppo_sampled``), the heuristic, random and hold; each policy's
 paired difference from the heuristic with its standard error; training steps and minutes) and
 ``<task>_ppo.gif`` (the trained agent on test seed 0, top-down map frames), and prints the table.
 """
@@ -80,7 +81,8 @@ def train(task: str, args: argparse.Namespace, out: Path) -> dict:
 
 
 def _renamed(d: dict, checkpoint: str) -> dict:
-    return {("ppo" if k == checkpoint else k): v for k, v in d.items()}
+    names = {checkpoint: "ppo", "sampled:" + checkpoint: "ppo_sampled"}
+    return {names.get(k, k): v for k, v in d.items()}
 
 
 def main() -> None:
@@ -96,7 +98,7 @@ def main() -> None:
     if args.timesteps < 1 or args.minutes <= 0 or args.num_envs < 1 or args.episodes < 2:
         ap.error("--timesteps, --minutes and --num-envs must be positive and --episodes at least 2")
     import torch
-    from evaluate import load_policy, make_env, table
+    from evaluate import SAMPLED, load_policy, make_env, table
 
     import wildfire_gym  # noqa: F401
     from wildfire_gym.envs.frames import write_episode_gif
@@ -108,9 +110,10 @@ def main() -> None:
         print(f"{task}: training PPO on {args.num_envs} envs", flush=True)
         run = train(task, args, out)
         t0 = time.perf_counter()
-        res = table(task, [run["checkpoint"], "heuristic", "random", "hold"], args.episodes)
-        res = _renamed(res, run["checkpoint"])
-        res["paired_vs_heuristic"] = _renamed(res["paired_vs_heuristic"], run["checkpoint"])
+        ckpt = run["checkpoint"]
+        res = table(task, [ckpt, SAMPLED + ckpt, "heuristic", "random", "hold"], args.episodes)
+        res = _renamed(res, ckpt)
+        res["paired_vs_heuristic"] = _renamed(res["paired_vs_heuristic"], ckpt)
         gif = write_episode_gif(make_env(task, render_mode="rgb_array")(), load_policy(run["checkpoint"], task=task),
                                 seed=0, path=out / f"{task.lower()}_ppo.gif")
         report = {"task": task, **run, "num_envs": args.num_envs, "ppo": PPO_KW[task],
@@ -123,10 +126,12 @@ def main() -> None:
             cells = ", ".join(f"{k} {v['mean']:.3f} +- {v['std']:.3f}" for k, v in rows.items()
                               if k in ("return", "houses_saved", "area_burned_ha"))
             print(f"  {name:9s} {cells}")
-        d = res["paired_vs_heuristic"]["ppo"]["return"]
-        print(f"  PPO - heuristic, return: {d['mean']:+.3f} +- {d['se']:.3f} (standard error), higher on "
-              f"{d['higher']} of {args.episodes} seeds; trained {run['train_timesteps']} steps in "
-              f"{run['train_minutes']:.1f} min; {out / (task.lower() + '_table.json')}", flush=True)
+        for name in ("ppo", "ppo_sampled"):
+            d = res["paired_vs_heuristic"][name]["return"]
+            print(f"  {name} - heuristic, return: {d['mean']:+.3f} +- {d['se']:.3f} (standard error), higher "
+                  f"on {d['higher']} of {args.episodes} seeds", flush=True)
+        print(f"  trained {run['train_timesteps']} steps in {run['train_minutes']:.1f} min; "
+              f"{out / (task.lower() + '_table.json')}", flush=True)
 
 
 if __name__ == "__main__":

@@ -45,10 +45,10 @@ def test_train_ppo_trains_evaluates_pairs_and_animates(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "fireline_table.json").read_text())
     assert report["train_timesteps"] >= 256 and report["test_seeds"] == [0, 1]
     pol = report["policies"]
-    assert set(pol) == {"ppo", "heuristic", "random", "hold", "paired_vs_heuristic"}
-    for name in ("ppo", "random", "hold"):
+    assert set(pol) == {"ppo", "ppo_sampled", "heuristic", "random", "hold", "paired_vs_heuristic"}
+    for name in ("ppo", "ppo_sampled", "random", "hold"):
         d = pol["paired_vs_heuristic"][name]["return"]
         assert d["higher"] + d["lower"] + d["equal"] == 2
     assert {"reward/houses", "reward/area", "reward/effort", "houses_saved"} <= set(pol["ppo"])
     assert (tmp_path / "fireline_ppo.zip").is_file() and (tmp_path / "fireline_ppo.gif").stat().st_size > 1000
-    assert "PPO - heuristic, return:" in proc.stdout
+    assert "ppo_sampled - heuristic, return:" in proc.stdout
