@@ -483,8 +483,13 @@ class FireSim:
             for c0 in range(b0, b1, self._chunk):
                 c1 = min(b1, c0 + self._chunk)
                 self._stage_params(c0, c1, [by_member[b] for b in range(c0, c1)])
-                self._set_slowness(c0, c1)
-                self._refresh_members(c0, c1)
+                if self._fresh[c0:c1].all():  # just reset: no fire to re-anchor or forget, one launch
+                    KM.install_fresh(c0, c1, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by,
+                                     self.burn_state, self._n_anchored, self._n_changed)
+                    self._dirty[c0:c1] = True
+                else:
+                    self._set_slowness(c0, c1)
+                    self._refresh_members(c0, c1)
                 self._touched_add(c0, c1, 8 * self.shape[0] * self.shape[1])
 
     def patch_member_cells(self, members: Sequence[int], cells: Sequence[np.ndarray],

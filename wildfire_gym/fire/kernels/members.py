@@ -528,3 +528,41 @@ def patch_cells(
         k = slot[i]
         iy, ix = cell[i] // nx, cell[i] % nx
         burn_state[b0 + k, iy, ix] = _burn_state_at(b0 + k, iy, ix, arrival, slow_a, residence, t_member[b0 + k])
+
+
+@ti.kernel
+def install_fresh(
+    b0: ti.i32,
+    b1: ti.i32,
+    new_a: F32,
+    new_bx: F32,
+    new_by: F32,
+    slow_a: F32,
+    slow_bx: F32,
+    slow_by: F32,
+    burn_state: U8,
+    n_anchored: I32,
+    n_changed: I32,
+):
+    """What :func:`~wildfire_gym.fire.kernels.params.set_slowness` and then
+    :func:`~wildfire_gym.fire.kernels.params.update_burn_state` give members ``b0 <= b < b1``
+    that were just reset (no arrival anywhere, so nothing to re-anchor), in one pass: the staged
+    coefficients installed, ``n_changed[b]`` the cells whose coefficients changed, no cell
+    anchored, and every cell UNBURNED, or NONBURNABLE where no fire can enter."""
+    ny, nx = slow_a.shape[1], slow_a.shape[2]
+    for b in range(b0, b1):
+        n_anchored[b] = 0
+        n_changed[b] = 0
+    for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
+        for ix in range(nx):
+            a = new_a[b - b0, iy, ix]
+            if (a != slow_a[b, iy, ix] or new_bx[b - b0, iy, ix] != slow_bx[b, iy, ix]
+                    or new_by[b - b0, iy, ix] != slow_by[b, iy, ix]):
+                ti.atomic_add(n_changed[b], 1)
+            slow_a[b, iy, ix] = a
+            slow_bx[b, iy, ix] = new_bx[b - b0, iy, ix]
+            slow_by[b, iy, ix] = new_by[b - b0, iy, ix]
+            st = _UNBURNED
+            if not a < INF:
+                st = _NONBURNABLE
+            burn_state[b, iy, ix] = ti.u8(st)
