@@ -485,7 +485,7 @@ class FireSim:
                 self._stage_params(c0, c1, [by_member[b] for b in range(c0, c1)])
                 if self._fresh[c0:c1].all():  # just reset: no fire to re-anchor or forget, one launch
                     KM.install_fresh(c0, c1, *self._new_slow, self.slow_a, self.slow_bx, self.slow_by,
-                                     self.burn_state, self._n_anchored, self._n_changed)
+                                     self.arrival, self.residence, self.burn_state)
                     self._dirty[c0:c1] = True
                 else:
                     self._set_slowness(c0, c1)

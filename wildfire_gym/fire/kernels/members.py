@@ -35,7 +35,7 @@ from .common import (
     _own_ray,
     _set_ray,
 )
-from .params import _anchor_time, _burn_state_at
+from .params import _anchor_time, _burn_state_at, _coeffs_differ, _install_coeffs
 
 ANY = ti.types.ndarray()
 """An ndarray of any dtype and rank (the kernel compiles once per dtype and rank)."""
@@ -474,6 +474,7 @@ def patch_cells(
     ``n_changed[b]`` the cells whose coefficients changed.
     """
     ny, nx = arrival.shape[1], arrival.shape[2]
+    coeffs = ti.static((new_a, new_bx, new_by, slow_a, slow_bx, slow_by))
     for k in range(n_members):
         n_anchored[b0 + k] = 0
         n_changed[b0 + k] = 0
@@ -483,7 +484,7 @@ def patch_cells(
         for q in ti.static(range(9)):
             jy = iy + q // 3 - 1
             jx = ix + q % 3 - 1
-            if 0 <= jy < ny and 0 <= jx < nx:
+            if 0 <= jy < ny and 0 <= jx < nx:  # staged = installed around the patch
                 new_a[k, jy, jx] = slow_a[b0 + k, jy, jx]
                 new_bx[k, jy, jx] = slow_bx[b0 + k, jy, jx]
                 new_by[k, jy, jx] = slow_by[b0 + k, jy, jx]
@@ -492,18 +493,12 @@ def patch_cells(
         _put_params(k, b0 + k, cell[i] // nx, cell[i] % nx, vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3],
                     vals[i, 4], vals[i, 5], ti.u8(vals[i, 6]),
                     ti.static((new_a, new_bx, new_by, ros_head, intensity_per_ros, residence, crown_active)))
-    for i in range(n):
-        k = slot[i]
-        iy, ix = cell[i] // nx, cell[i] % nx
-        if (new_a[k, iy, ix] != slow_a[b0 + k, iy, ix] or new_bx[k, iy, ix] != slow_bx[b0 + k, iy, ix]
-                or new_by[k, iy, ix] != slow_by[b0 + k, iy, ix]):
-            ti.atomic_add(n_changed[b0 + k], 1)
-    for i in range(n):
+    for i in range(n):  # count the changed cells and re-anchor the burned cells around them
         k = slot[i]
         b = b0 + k
         iy, ix = cell[i] // nx, cell[i] % nx
-        if (new_a[k, iy, ix] != slow_a[b, iy, ix] or new_bx[k, iy, ix] != slow_bx[b, iy, ix]
-                or new_by[k, iy, ix] != slow_by[b, iy, ix]):
+        if _coeffs_differ(k, b, iy, ix, coeffs):
+            ti.atomic_add(n_changed[b], 1)
             t_now = t_member[b]
             for q in ti.static(range(9)):
                 cy = iy + q // 3 - 1
@@ -521,9 +516,7 @@ def patch_cells(
     for i in range(n):
         k = slot[i]
         iy, ix = cell[i] // nx, cell[i] % nx
-        slow_a[b0 + k, iy, ix] = new_a[k, iy, ix]
-        slow_bx[b0 + k, iy, ix] = new_bx[k, iy, ix]
-        slow_by[b0 + k, iy, ix] = new_by[k, iy, ix]
+        _install_coeffs(k, b0 + k, iy, ix, coeffs)
     for i in range(n):
         k = slot[i]
         iy, ix = cell[i] // nx, cell[i] % nx
@@ -540,29 +533,16 @@ def install_fresh(
     slow_a: F32,
     slow_bx: F32,
     slow_by: F32,
+    arrival: F32,
+    residence: F32,
     burn_state: U8,
-    n_anchored: I32,
-    n_changed: I32,
 ):
     """What :func:`~wildfire_gym.fire.kernels.params.set_slowness` and then
     :func:`~wildfire_gym.fire.kernels.params.update_burn_state` give members ``b0 <= b < b1``
-    that were just reset (no arrival anywhere, so nothing to re-anchor), in one pass: the staged
-    coefficients installed, ``n_changed[b]`` the cells whose coefficients changed, no cell
-    anchored, and every cell UNBURNED, or NONBURNABLE where no fire can enter."""
-    ny, nx = slow_a.shape[1], slow_a.shape[2]
-    for b in range(b0, b1):
-        n_anchored[b] = 0
-        n_changed[b] = 0
-    for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
-        for ix in range(nx):
-            a = new_a[b - b0, iy, ix]
-            if (a != slow_a[b, iy, ix] or new_bx[b - b0, iy, ix] != slow_bx[b, iy, ix]
-                    or new_by[b - b0, iy, ix] != slow_by[b, iy, ix]):
-                ti.atomic_add(n_changed[b], 1)
-            slow_a[b, iy, ix] = a
-            slow_bx[b, iy, ix] = new_bx[b - b0, iy, ix]
-            slow_by[b, iy, ix] = new_by[b - b0, iy, ix]
-            st = _UNBURNED
-            if not a < INF:
-                st = _NONBURNABLE
-            burn_state[b, iy, ix] = ti.u8(st)
+    that were just reset (no arrival anywhere, so nothing to re-anchor or forget; clock 0), in
+    one pass: the staged coefficients installed and the burn states taken from them."""
+    coeffs = ti.static((new_a, new_bx, new_by, slow_a, slow_bx, slow_by))
+    for b, iy in ti.ndrange((b0, b1), slow_a.shape[1]):  # rows in parallel, a row's cells in order
+        for ix in range(slow_a.shape[2]):
+            _install_coeffs(b - b0, b, iy, ix, coeffs)
+            burn_state[b, iy, ix] = _burn_state_at(b, iy, ix, arrival, slow_a, residence, 0.0)

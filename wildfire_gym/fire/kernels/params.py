@@ -68,13 +68,13 @@ def set_slowness(
     the cells whose coefficients changed.
     """
     ny, nx = arrival.shape[1], arrival.shape[2]
+    coeffs = ti.static((new_a, new_bx, new_by, slow_a, slow_bx, slow_by))
     for b in range(b0, b1):
         n_anchored[b] = 0
         n_changed[b] = 0
     for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
         for ix in range(nx):
-            if (new_a[b - b0, iy, ix] != slow_a[b, iy, ix] or new_bx[b - b0, iy, ix] != slow_bx[b, iy, ix]
-                    or new_by[b - b0, iy, ix] != slow_by[b, iy, ix]):
+            if _coeffs_differ(b - b0, b, iy, ix, coeffs):
                 ti.atomic_add(n_changed[b], 1)
     for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
         for ix in range(nx):
@@ -86,8 +86,7 @@ def set_slowness(
                     jy = iy + k // 3 - 1
                     jx = ix + k % 3 - 1
                     if 0 <= jy < ny and 0 <= jx < nx:
-                        if (new_a[b - b0, jy, jx] != slow_a[b, jy, jx] or new_bx[b - b0, jy, jx] != slow_bx[b, jy, jx]
-                                or new_by[b - b0, jy, jx] != slow_by[b, jy, jx]):
+                        if _coeffs_differ(b - b0, b, jy, jx, coeffs):
                             changed = 1
                 if changed != 0:
                     t_o = t_now
@@ -98,9 +97,26 @@ def set_slowness(
                     ti.atomic_add(n_anchored[b], 1)
     for b, iy in ti.ndrange((b0, b1), ny):  # rows in parallel, a row's cells in order
         for ix in range(nx):
-            slow_a[b, iy, ix] = new_a[b - b0, iy, ix]
-            slow_bx[b, iy, ix] = new_bx[b - b0, iy, ix]
-            slow_by[b, iy, ix] = new_by[b - b0, iy, ix]
+            _install_coeffs(b - b0, b, iy, ix, coeffs)
+
+
+@ti.func
+def _coeffs_differ(k: ti.i32, b: ti.i32, iy: ti.i32, ix: ti.i32, coeffs: ti.template()) -> ti.i32:
+    """Whether cell ``(iy, ix)``'s staged coefficients (slot ``k``) differ from member ``b``'s
+    installed ones; ``coeffs`` is the static tuple ``(new_a, new_bx, new_by, slow_a, slow_bx, slow_by)``."""
+    new_a, new_bx, new_by, slow_a, slow_bx, slow_by = ti.static(coeffs)
+    return ti.i32(new_a[k, iy, ix] != slow_a[b, iy, ix] or new_bx[k, iy, ix] != slow_bx[b, iy, ix]
+                  or new_by[k, iy, ix] != slow_by[b, iy, ix])
+
+
+@ti.func
+def _install_coeffs(k: ti.i32, b: ti.i32, iy: ti.i32, ix: ti.i32, coeffs: ti.template()):
+    """Cell ``(iy, ix)``'s staged coefficients (slot ``k``) into member ``b`` (``coeffs`` as
+    :func:`_coeffs_differ` takes it)."""
+    new_a, new_bx, new_by, slow_a, slow_bx, slow_by = ti.static(coeffs)
+    slow_a[b, iy, ix] = new_a[k, iy, ix]
+    slow_bx[b, iy, ix] = new_bx[k, iy, ix]
+    slow_by[b, iy, ix] = new_by[k, iy, ix]
 
 @ti.kernel
 def update_burn_state(
