@@ -242,7 +242,9 @@ class WildfireBatch:
             raise gym.error.ResetNeeded(f"frame: slot {int(b)} has no episode yet; call reset() first")
         li = self.land(int(b))
         if getattr(li, "base_rgb", None) is None:
-            li.base_rgb = frames.base_rgb(li.land)
+            from ..world.preview import shaded_fuel_rgb
+
+            li.base_rgb = shaded_fuel_rgb(li.land)
         rgb = li.base_rgb.copy()
         burn = self.burn[b]
         rgb[burn == BurnState.BURNED] = np.array(frames.BURNED_RGB) / 255.0

@@ -20,15 +20,6 @@ HOUSE_RGB = (250, 250, 250)
 HOUSE_LOST_RGB = (220, 30, 30)
 
 
-def base_rgb(landscape) -> np.ndarray:
-    """Float RGB [ny, nx, 3] in [0, 1], row 0 south: fuel colours shaded by the hillshade."""
-    from ..world.preview import fuel_rgb
-    from ..world.terrain import hillshade
-
-    shade = hillshade(landscape.elevation_m, landscape.cell_m)
-    return fuel_rgb(landscape.fuel_code) * (0.35 + 0.65 * shade[..., None])
-
-
 class FrameCanvas:
     """An RGB frame being drawn, with world-to-pixel mapping (x east, y north, metres)."""
 

@@ -154,11 +154,9 @@ def _arrival_rgb(landscape: Landscape, arrival: np.ndarray, t_s: float, t_max: f
     """uint8 image (north up) of the fire at ``t_s`` over the hillshade."""
     import matplotlib
 
-    from ..world.preview import fuel_rgb
-    from ..world.terrain import hillshade
+    from ..world.preview import shaded_fuel_rgb
 
-    shade = hillshade(landscape.elevation_m, landscape.cell_m)
-    base = fuel_rgb(landscape.fuel_code) * (0.35 + 0.65 * shade[..., None])
+    base = shaded_fuel_rgb(landscape)
     img = base.copy()
     burned = arrival <= t_s
     if burned.any():

@@ -65,6 +65,19 @@ def fuel_rgb(fuel_code: np.ndarray) -> np.ndarray:
     return out
 
 
+SHADE_FLOOR = 0.35
+"""Brightness of a fully shaded slope in the shaded fuel maps (1 on a fully lit one)."""
+
+
+def shaded_fuel_rgb(landscape: Landscape) -> np.ndarray:
+    """``[ny, nx, 3]`` float colours (row 0 south) of the fuels, darkened by the hillshade: the
+    background of the world preview, the fire animation and the environments' map frames."""
+    from .terrain import hillshade
+
+    shade = hillshade(landscape.elevation_m, landscape.cell_m)
+    return fuel_rgb(landscape.fuel_code) * (SHADE_FLOOR + (1.0 - SHADE_FLOOR) * shade[..., None])
+
+
 def render_preview(landscape: Landscape, path: str | Path, dpi: int = 110) -> Path:
     """Write a PNG map (hillshade x fuel colours, tree crowns, houses) atomically."""
     import matplotlib
@@ -74,10 +87,8 @@ def render_preview(landscape: Landscape, path: str | Path, dpi: int = 110) -> Pa
     from matplotlib.patches import Patch
 
     from ..io.atomic import atomic_write
-    from .terrain import hillshade
 
-    shade = hillshade(landscape.elevation_m, landscape.cell_m)
-    rgb = fuel_rgb(landscape.fuel_code) * (0.35 + 0.65 * shade[..., None])
+    rgb = shaded_fuel_rgb(landscape)
     w, h = landscape.size_m
     x0, y0 = 0.0, 0.0
     fig, ax = plt.subplots(figsize=(8.2, 7.0), dpi=dpi)
