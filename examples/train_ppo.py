@@ -86,7 +86,9 @@ def train(task: str, args: argparse.Namespace, out: Path) -> dict:
 
 
 def _renamed(d: dict, checkpoint: str) -> dict:
-    names = {checkpoint: "ppo", "sampled:" + checkpoint: "ppo_sampled"}
+    from evaluate import SAMPLED
+
+    names = {checkpoint: "ppo", SAMPLED + checkpoint: "ppo_sampled"}
     return {names.get(k, k): v for k, v in d.items()}
 
 

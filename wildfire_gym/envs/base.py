@@ -241,7 +241,7 @@ class WildfireBatch:
         if self.episodes[int(b)] is None:
             raise gym.error.ResetNeeded(f"frame: slot {int(b)} has no episode yet; call reset() first")
         li = self.land(int(b))
-        if getattr(li, "base_rgb", None) is None:
+        if li.base_rgb is None:
             from ..world.preview import shaded_fuel_rgb
 
             li.base_rgb = shaded_fuel_rgb(li.land)
@@ -251,7 +251,7 @@ class WildfireBatch:
         self._paint_cells(int(b), rgb)
         rgb[burn == BurnState.BURNING] = np.array(frames.BURNING_RGB) / 255.0
         canvas = frames.FrameCanvas(rgb, self.cell_m, int(px_per_cell))
-        r = max(1, int(px_per_cell))
+        r = int(px_per_cell)
         for (hx, hy), lost in zip(li.house_xy, self.house_lost[b], strict=True):
             canvas.dot(float(hx), float(hy), r, frames.HOUSE_LOST_RGB if lost else frames.HOUSE_RGB)
         self._draw(int(b), canvas)
