@@ -243,7 +243,7 @@ class FireSim:
         nb, nt = self.batch, max(self.n_trees, 1)
         grid = (nb, ny, nx)
         # small per-member arrays: host memory on the CPU (see HostArray), device memory elsewhere
-        small = HostArray.zeros if self.arch == "cpu" else ti.ndarray
+        small = self._small = HostArray.zeros if self.arch == "cpu" else ti.ndarray
         self._tiles_shape = (nb, -(-ny // K.TILE), -(-nx // K.TILE))
 
         # state: arrival time and Huygens ray (current and next sweep)
@@ -1081,8 +1081,7 @@ class FireSim:
         key = (dtype, shape, tag)
         arr = self._scratch.get(key)
         if arr is None:
-            make = HostArray.zeros if self.arch == "cpu" else ti.ndarray
-            arr = self._scratch[key] = make(dtype, shape)
+            arr = self._scratch[key] = self._small(dtype, shape)
         return arr
 
     def _member_out(self, arr: object, b: int) -> np.ndarray:
