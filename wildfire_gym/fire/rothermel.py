@@ -51,7 +51,7 @@ from ..constants import (
     WIND_LIMIT_REVISED_COEFF,
 )
 from ..errors import RasterError, ScenarioError
-from .moisture import FuelMoisture, as_fuel_moisture
+from .moisture import MOISTURE_FIELDS, FuelMoisture, as_fuel_moisture
 from .shape import backing_ros, flanking_ros, length_to_breadth
 
 log = logging.getLogger(__name__)
@@ -746,8 +746,7 @@ class FuelBedTable:
     def uniform_beds(self, moisture: FuelMoisture, wind_limit: str) -> tuple[FuelBed, SpreadCoefficients]:
         """The fuel bed and spread coefficients of every column under scalar ``moisture``
         (remembered: the returned arrays are shared, read them only)."""
-        key = (*(float(getattr(moisture, k)) for k in ("d1h", "d10h", "d100h", "live_herb", "live_woody")),
-               wind_limit)
+        key = (*(float(getattr(moisture, k)) for k in MOISTURE_FIELDS), wind_limit)
         hit = self._uniform_memo.get(key)
         if hit is None:
             if len(self._uniform_memo) >= UNIFORM_MEMO_SIZE:
