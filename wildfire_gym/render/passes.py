@@ -407,12 +407,23 @@ uniform float u_near, u_far, u_scale, u_time, u_ext, u_noise;
 uniform int u_ortho;
 layout(location = 0) out vec4 o_smoke;  // premultiplied in-scattered light (linear rgb), visible tau
 layout(location = 1) out vec4 o_full;   // tau ignoring the scene
-float hash3(vec3 i) { i = mod(i, 289.0); return fract(sin(dot(i, vec3(127.1, 311.7, 74.7))) * 43758.5453); }
+// Value noise on an integer lattice hash (exact uint arithmetic: the same on every GL; a
+// sin-based hash costs a CPU rasteriser twice as much per sample).
+uint lattice_hash(ivec3 c) {
+    uvec3 i = uvec3(c);
+    uint x = (i.x * 73856093u) ^ (i.y * 19349663u) ^ (i.z * 83492791u);
+    x ^= x >> 13; x *= 0x5bd1e995u; x ^= x >> 15;
+    return x;
+}
+float lattice_value(ivec3 c) { return float(lattice_hash(c) >> 8) * (1.0 / 16777215.0); }
 float noise3(vec3 x) {
-    vec3 i = floor(x), f = fract(x);
+    vec3 fl = floor(x), f = x - fl;
+    ivec3 i = ivec3(fl);
     vec3 u = f * f * (3.0 - 2.0 * f);
-    float a = mix(mix(hash3(i), hash3(i + vec3(1, 0, 0)), u.x), mix(hash3(i + vec3(0, 1, 0)), hash3(i + vec3(1, 1, 0)), u.x), u.y);
-    float b = mix(mix(hash3(i + vec3(0, 0, 1)), hash3(i + vec3(1, 0, 1)), u.x), mix(hash3(i + vec3(0, 1, 1)), hash3(i + vec3(1, 1, 1)), u.x), u.y);
+    float a = mix(mix(lattice_value(i), lattice_value(i + ivec3(1, 0, 0)), u.x),
+                  mix(lattice_value(i + ivec3(0, 1, 0)), lattice_value(i + ivec3(1, 1, 0)), u.x), u.y);
+    float b = mix(mix(lattice_value(i + ivec3(0, 0, 1)), lattice_value(i + ivec3(1, 0, 1)), u.x),
+                  mix(lattice_value(i + ivec3(0, 1, 1)), lattice_value(i + ivec3(1, 1, 1)), u.x), u.y);
     return mix(a, b, u.z);
 }
 float density(int k, vec3 p, out float sz_out) {
