@@ -213,3 +213,18 @@ def test_tree_template_is_public_cached_and_checks_its_arguments() -> None:
                         ((name, 0, 7), "lod")):
         with pytest.raises(ScenarioError, match=field):
             tree_template(*args)
+
+
+@pytest.mark.parametrize("species", sorted(species_table()))
+def test_every_crown_part_is_a_closed_solid_wound_outward(species: str) -> None:
+    """Each crown lobe or tier is watertight, consistently wound and of positive volume, so a
+    renderer may draw its front faces only (render.instancing culls back faces of such crowns)."""
+    for variant in range(3):
+        for lod in (0, 1, 2):
+            tp = tree_template(species, variant, lod)
+            m = trimesh.Trimesh(tp.crown_u.astype(np.float64), tp.crown_faces, process=True)
+            parts = m.split(only_watertight=False)
+            assert len(parts) >= 2
+            for part in parts:
+                assert part.is_watertight and part.is_winding_consistent, (species, variant, lod)
+                assert part.volume > 0.0, (species, variant, lod)

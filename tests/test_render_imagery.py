@@ -13,6 +13,7 @@ import pytest
 from test_render import CELL, NAME_TO_ID, Z0, N, no_fire, small_landscape, with_fire
 
 from wildfire_gym.errors import ScenarioError
+from wildfire_gym.render import camera as cm
 from wildfire_gym.render import platforms as pf
 from wildfire_gym.render import thermal as th
 
@@ -434,6 +435,52 @@ def test_instanced_trees_render_the_same_labels_as_merged_meshes() -> None:
     for cls in ("vegetation_live", "vegetation_burnt", "flame"):
         na, nb = (a.semantic == NAME_TO_ID[cls]).sum(), (b.semantic == NAME_TO_ID[cls]).sum()
         assert na == pytest.approx(nb, rel=0.05, abs=5), cls
+
+
+def test_closed_outward_meshes_are_told_apart() -> None:
+    import trimesh
+
+    from wildfire_gym.render.instancing import closed_outward
+
+    box = trimesh.creation.box()
+    assert closed_outward(box.vertices, box.faces)
+    assert not closed_outward(box.vertices, box.faces[:, ::-1])  # wound inward
+    assert not closed_outward(box.vertices, box.faces[:-1])  # one face missing: open
+    flipped = box.faces.copy()
+    flipped[0] = flipped[0, ::-1]
+    assert not closed_outward(box.vertices, flipped)  # inconsistent winding
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("species", ["oak", "pine"])
+def test_front_faces_only_for_closed_crowns_changes_no_label(species: str) -> None:
+    """Closed crowns are drawn with back faces culled; from above, from the side and from
+    below the crowns the frame's labels and colours equal drawing every face."""
+    import dataclasses
+
+    pytest.importorskip("OpenGL")
+    from wildfire_gym.render import RenderConfig, Renderer
+
+    land = small_landscape(200)
+    land = dataclasses.replace(land, trees=dataclasses.replace(land.trees, species_names=(species,)))
+    snap = with_fire(land)
+    cams = [pf.camera_for(land, pf.CameraSpec("uav", x_m=200.0, y_m=60.0, altitude_agl_m=30.0, yaw_deg=0.0,
+                                              pitch_deg=18.0, fov_y_deg=70.0, aim="none", width=128, height=128)),
+            cm.uav_camera(land, 150.0, 150.0, 3.0, 45.0, -30.0, width=128, height=128)]  # looking up into crowns
+    with Renderer(land, RenderConfig(tree_lod=0, max_plumes=0)) as r:
+        inst = r._gpu.instances  # noqa: SLF001 (the templates drawn)
+        closed = {k: t.crown_closed for k, t in inst.templates.items()}
+        if species == "oak":
+            assert all(closed.values())
+        culled = [r.render(snap, c, seed=0) for c in cams]
+        for k, t in list(inst.templates.items()):
+            inst.templates[k] = dataclasses.replace(t, crown_closed=False)
+        both = [r.render(snap, c, seed=0) for c in cams]
+    for a, b in zip(culled, both):
+        assert ((b.semantic == NAME_TO_ID["vegetation_live"]) | (b.semantic == NAME_TO_ID["vegetation_burnt"])).sum() > 500
+        np.testing.assert_array_equal(a.semantic, b.semantic)
+        np.testing.assert_array_equal(a.instance, b.instance)
+        assert np.abs(a.rgb.astype(np.int16) - b.rgb).max() <= 1
 
 
 # ------------------------------------------------------------------ sensor effects

@@ -44,7 +44,9 @@ class Template:
     """One unit-frame tree mesh."""
 
     vertices: np.ndarray  # float32 [V, TEMPLATE_FLOATS]
-    indices: np.ndarray  # uint32 [3F]
+    indices: np.ndarray  # uint32 [3F]: the crown's faces first, then the wood's
+    n_crown_indices: int = 0  # indices[:n_crown_indices] are the crown
+    crown_closed: bool = False  # the crown is closed and wound outward: its back faces never show
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,17 @@ def _unit_normals(u: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return np.asarray(m.vertex_normals, np.float32)
 
 
+def closed_outward(u: np.ndarray, faces: np.ndarray) -> bool:
+    """True when the mesh is watertight, consistently wound and encloses a positive volume
+    (counter-clockwise seen from outside): drawing only its front faces then changes no pixel."""
+    import trimesh
+
+    if faces.size == 0:
+        return False
+    m = trimesh.Trimesh(np.asarray(u, np.float64), np.asarray(faces), process=True, validate=False)
+    return bool(m.is_watertight and m.is_winding_consistent and m.volume > 0.0)
+
+
 def _template_mesh(tp: wg.TreeTemplate | None, lod_kind: int) -> Template:
     """Unit-frame crown + wood of a world template (impostor: the 8-triangle double cone)."""
     if lod_kind == LOD_FAR:
@@ -84,7 +97,7 @@ def _template_mesh(tp: wg.TreeTemplate | None, lod_kind: int) -> Template:
         v[:, 3:6] = _unit_normals(u, f)
         v[:, 6] = 0.9 ** 2.2  # impostors are drawn 10 % darker (scene.impostor_crowns)
         v[:, 8:10] = 1.0
-        return Template(v, f.astype(np.uint32).ravel())
+        return Template(v, f.astype(np.uint32).ravel(), f.size, closed_outward(u, f))
     vc = tp.crown_u.shape[0]
     vw = tp.wood_u.shape[0]
     v = np.zeros((vc + vw, TEMPLATE_FLOATS), np.float32)
@@ -100,7 +113,7 @@ def _template_mesh(tp: wg.TreeTemplate | None, lod_kind: int) -> Template:
         v[vc + a:vc + b, 8] = float(xy_crown)
         v[vc + a:vc + b, 9] = float(z_crown)
     f = np.concatenate([tp.crown_faces, tp.wood_faces + vc])
-    return Template(v, f.astype(np.uint32).ravel())
+    return Template(v, f.astype(np.uint32).ravel(), int(tp.crown_faces.size), closed_outward(tp.crown_u, tp.crown_faces))
 
 
 def tree_instances(trees: Trees, tree_lod: int, mid_lod: int) -> TreeInstances:

@@ -600,6 +600,9 @@ class GpuScene:
 
         self.geom = geom
         self.cull = cull_back_faces
+        version = (int(GL.glGetIntegerv(GL.GL_MAJOR_VERSION)), int(GL.glGetIntegerv(GL.GL_MINOR_VERSION)))
+        self.base_instance = version >= (4, 2)
+        """Instanced draws name their first instance (GL 4.2) instead of re-pointing six attributes per bucket."""
         self.shadows = bool(shadows)
         self.smoke_downsample = int(smoke_downsample)
         self.sky = Program(_SKY_VS, _SKY_FS.replace("MIN_COS_ZENITH", repr(float(th.MIN_COS_ZENITH))))
@@ -1072,14 +1075,31 @@ class GpuScene:
         GL.glBufferData(GL.GL_ARRAY_BUFFER, data.nbytes, data, GL.GL_STREAM_DRAW)
         off = 0
         stride = INSTANCE_VEC4S * 16
-        for (k, t, kind), b in buckets:
-            vao, _, _, n_idx = self.tmpl[(k, t, kind)]
+        for key, b in buckets:
+            vao, _, _, n_idx = self.tmpl[key]
+            tp = inst.templates[key]
             GL.glBindVertexArray(vao)
-            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
-            for j in range(INSTANCE_VEC4S):
-                GL.glVertexAttribPointer(3 + j, 4, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(off * stride + 16 * j))
-            (prog or self.tree_prog).set_vec("u_bark", inst.bark_linear[k])
-            GL.glDrawElementsInstanced(GL.GL_TRIANGLES, n_idx, GL.GL_UNSIGNED_INT, None, int(b.size))
+            if not self.base_instance:  # GL < 4.2: point the instance attributes at this bucket
+                GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
+                for j in range(INSTANCE_VEC4S):
+                    GL.glVertexAttribPointer(3 + j, 4, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(off * stride + 16 * j))
+            (prog or self.tree_prog).set_vec("u_bark", inst.bark_linear[key[0]])
+            # A closed crown is drawn front faces only (a CPU rasteriser pays for every fragment
+            # of the back faces the depth test would hide); the open wood stays two-sided.
+            parts = ([(0, tp.n_crown_indices, True), (tp.n_crown_indices, n_idx - tp.n_crown_indices, False)]
+                     if tp.crown_closed else [(0, n_idx, False)])
+            for start, count, cull in parts:
+                if count <= 0:
+                    continue
+                if cull and not self.cull:
+                    GL.glEnable(GL.GL_CULL_FACE)
+                ptr = ctypes.c_void_p(start * 4)
+                if self.base_instance:
+                    GL.glDrawElementsInstancedBaseInstance(GL.GL_TRIANGLES, count, GL.GL_UNSIGNED_INT, ptr, int(b.size), off)
+                else:
+                    GL.glDrawElementsInstanced(GL.GL_TRIANGLES, count, GL.GL_UNSIGNED_INT, ptr, int(b.size))
+                if cull and not self.cull:
+                    GL.glDisable(GL.GL_CULL_FACE)
             off += b.size
         GL.glBindVertexArray(0)
         return int(ids.size)

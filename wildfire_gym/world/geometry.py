@@ -133,6 +133,11 @@ def _orient_outward(verts: np.ndarray, faces: np.ndarray, centre: np.ndarray) ->
     return out
 
 
+HUB_CAP_RISE = 0.1
+"""Height of a conifer tier's underside cap centre above the tier's base (crown-length units):
+the underside rises from the drooping rim to the stem (the hub ring sits at 0.06)."""
+
+
 def _conifer_crown(sp: Species, rng: np.random.Generator, p: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """Stacked drooping cones (tiers) following the species' crown profile."""
     tiers, m = p["tiers"], p["cone_sections"]
@@ -145,18 +150,22 @@ def _conifer_crown(sp: Species, rng: np.random.Generator, p: dict[str, int]) -> 
         rb = max(float(crown_profile(sp.crown_shape, zb)), 0.12) * rng.uniform(1.0, 1.2)
         lump = rng.uniform(0.8, 1.15, m)
         droop = rng.uniform(-0.05, 0.0, m)
-        rim = _ring(m, rb * lump, zb + droop, phase=rng.uniform(0, 2 * np.pi))
-        hub = _ring(m, 0.2 * rb, zb + 0.06, phase=0.0)  # concave underside: branches hang from the stem
+        phase = rng.uniform(0, 2 * np.pi)
+        rim = _ring(m, rb * lump, zb + droop, phase=phase)
+        hub = _ring(m, 0.2 * rb, zb + 0.06, phase=phase)  # concave underside: branches hang from the stem
         lean = rng.normal(0.0, 0.04, 2) * (k < tiers - 1)
         apex = np.array([[lean[0], lean[1], top]])
-        # rim -> apex as the outer cone; rim -> hub as the underside
-        v = np.concatenate([rim, hub, apex])
+        cap = np.array([[0.0, 0.0, zb + HUB_CAP_RISE]])
+        # rim -> apex as the outer cone; rim -> hub as the underside, the hub closed by a cap:
+        # each tier is a closed solid, every face wound counter-clockwise seen from outside
+        # (the rings run counter-clockwise seen from above), so back faces can be culled
+        v = np.concatenate([rim, hub, apex, cap])
         i = np.arange(m)
         j = (i + 1) % m
         outer = np.column_stack([i, j, np.full(m, 2 * m)])
         under = np.concatenate([np.column_stack([i, m + j, j]), np.column_stack([i, m + i, m + j])])
-        cone_faces = _orient_outward(v, np.concatenate([outer, under]), np.array([0.0, 0.0, 0.5 * (zb + top)]))
-        faces.append(cone_faces + sum(x.shape[0] for x in verts))
+        hub_cap = np.column_stack([m + i, np.full(m, 2 * m + 1), m + j])
+        faces.append(np.concatenate([outer, under, hub_cap]) + sum(x.shape[0] for x in verts))
         verts.append(v)
     return np.concatenate(verts), np.concatenate(faces)
 
