@@ -577,3 +577,58 @@ def test_sun_casts_a_tree_shadow_of_the_right_length_and_direction() -> None:
     beyond = 14.0 / math.tan(el) + 6.0
     assert at(mid, away) < 0.7 * at(mid, -away)  # shaded behind the tree, sunlit in front
     assert at(beyond, away) == pytest.approx(at(beyond, -away), rel=0.08)  # the shadow ends after h / tan(el)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_extend_fills_the_ring_around_a_region_from_its_nearest_cells(seed: int) -> None:
+    """Cells within EXTEND_RING_CELLS of the region take the value of a nearest region cell
+    (ties: any of them), whether the region is the small side or its complement is."""
+    from scipy import ndimage
+
+    from wildfire_gym.render.scene import EXTEND_RING_CELLS, _extend
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    yy, xx = np.mgrid[0:n, 0:n]
+    blob = np.hypot(yy - rng.uniform(15, 45), xx - rng.uniform(15, 45)) < rng.uniform(4, 12)
+    blob |= rng.random((n, n)) < 0.002  # stray cells
+    ids = np.arange(n * n, dtype=np.int64).reshape(n, n)  # a value naming its cell
+    for have in (blob, ~blob):
+        out = _extend(ids, have)
+        dist = ndimage.distance_transform_edt(~have)
+        ring = ~have & (dist <= EXTEND_RING_CELLS)
+        assert ring.sum() > 20
+        src_y, src_x = np.divmod(out[ring], n)
+        assert have[src_y, src_x].all()
+        d = np.hypot(src_y - yy[ring], src_x - xx[ring])
+        np.testing.assert_allclose(d, dist[ring], atol=1e-9)
+        np.testing.assert_array_equal(out[have], ids[have])  # the region itself is untouched
+
+
+def test_block_culling_selects_the_same_trees_as_testing_every_tree() -> None:
+    """Blocks wholly outside, inside or too far decide for their trees; the buckets equal a
+    per-tree test (one block holding every tree) for views from above, the side and afar."""
+    from wildfire_gym.render import instancing as ri
+    from wildfire_gym.render.passes import IMPOSTOR_SWITCH_PX, LOD_REFERENCE_SIZE_M, LOD_SWITCH_PX
+
+    land = small_landscape(3000)
+    inst = ri.tree_instances(land.trees, 1, 0)
+    t = land.trees
+    centres = np.column_stack([t.x_m, t.y_m, t.z_m + t.crown_base_m + 0.5 * (t.height_m - t.crown_base_m)])
+    blocks = ri.tree_blocks(inst, centres, 40.0)
+    one = ri.tree_blocks(inst, centres, 1e9)
+    assert blocks.start.size - 1 >= 50 and one.start.size == 2
+    cams = [cm.uav_camera(land, 200.0, 200.0, 60.0, 30.0, 35.0, width=256, height=256),
+            cm.uav_camera(land, 20.0, 200.0, 5.0, 90.0, 2.0, width=256, height=256),
+            cm.uav_camera(land, 390.0, 10.0, 400.0, 300.0, 60.0, fov_y_deg=20.0, width=128, height=96),
+            cm.nadir_camera(land, width=128, height=128)]
+    n_drawn = []
+    for cam in cams:
+        VP = cam.projection_matrix_gl() @ cam.view_matrix_gl()
+        args = (inst, centres, cam, VP, LOD_SWITCH_PX, IMPOSTOR_SWITCH_PX, LOD_REFERENCE_SIZE_M)
+        a, b = ri.select_instances(*args, blocks), ri.select_instances(*args, one)
+        assert [k for k, _ in a] == [k for k, _ in b]
+        for (_, ia), (_, ib) in zip(a, b):
+            np.testing.assert_array_equal(np.sort(ia), np.sort(ib))
+        n_drawn.append(sum(x.size for _, x in a))
+    assert 0 < min(n_drawn[:3]) and max(n_drawn[:3]) < 3000  # views that cull some trees and keep others

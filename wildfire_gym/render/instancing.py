@@ -162,30 +162,108 @@ def frustum_planes(VP: np.ndarray) -> np.ndarray:
     return planes / np.linalg.norm(planes[:, :3], axis=1, keepdims=True)
 
 
+TREE_BLOCK_M = 64.0
+"""m; side of the square blocks trees are grouped in for frustum culling (a block wholly outside
+the view skips its trees, one wholly inside keeps them without a test per tree)."""
+
+
+@dataclass(frozen=True)
+class TreeBlocks:
+    """Trees grouped by square ground blocks, with each block's bounding sphere."""
+
+    order: np.ndarray  # int64 [N]: tree indices, block by block
+    start: np.ndarray  # int64 [B + 1]: block b holds order[start[b]:start[b + 1]]
+    centre_m: np.ndarray  # float64 [B, 3]
+    radius_m: np.ndarray  # float64 [B]: encloses every tree's bounding sphere in the block
+    tree_group: np.ndarray  # int64 [N]: position of the tree's (species, template) in group_trees
+    n_groups: int
+
+
+def tree_blocks(inst: TreeInstances, centres_m: np.ndarray, block_m: float = TREE_BLOCK_M) -> TreeBlocks:
+    """Group the trees of ``inst`` (crown centres ``centres_m``) into blocks of ``block_m``."""
+    c = np.asarray(centres_m, np.float64).reshape(-1, 3)
+    n = c.shape[0]
+    group = np.zeros(n, np.int64)
+    for g, idx in enumerate(inst.group_trees.values()):
+        group[idx] = g
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return TreeBlocks(z, np.zeros(1, np.int64), np.zeros((0, 3)), np.zeros(0), group, len(inst.group_trees))
+    bx = np.floor((c[:, 0] - c[:, 0].min()) / block_m).astype(np.int64)
+    by = np.floor((c[:, 1] - c[:, 1].min()) / block_m).astype(np.int64)
+    key = by * (int(bx.max()) + 1) + bx
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    cut = np.flatnonzero(np.diff(ks)) + 1
+    start = np.concatenate([[0], cut, [n]]).astype(np.int64)
+    lo = np.minimum.reduceat(c[order], start[:-1], axis=0)
+    hi = np.maximum.reduceat(c[order], start[:-1], axis=0)
+    centre = 0.5 * (lo + hi)
+    block_of = np.repeat(np.arange(start.size - 1), np.diff(start))
+    reach = np.linalg.norm(c[order] - centre[block_of], axis=1) + inst.bound_radius_m[order]
+    radius = np.maximum.reduceat(reach, start[:-1])
+    return TreeBlocks(order, start, centre, radius, group, len(inst.group_trees))
+
+
 def select_instances(inst: TreeInstances, centres_m: np.ndarray, cam: Camera, VP: np.ndarray,
-                     lod_switch_px: float, impostor_px: float, reference_m: float) -> list[tuple[tuple[int, int, int], np.ndarray]]:
-    """Visible trees per (species, template, level of detail), as uint32 tree-index arrays."""
+                     lod_switch_px: float, impostor_px: float, reference_m: float,
+                     blocks: TreeBlocks | None = None) -> list[tuple[tuple[int, int, int], np.ndarray]]:
+    """Visible trees per (species, template, level of detail), as uint32 tree-index arrays.
+
+    A tree is drawn when its bounding sphere is not wholly outside a clip plane and its
+    reference crown spans at least :data:`MIN_TREE_PX`; blocks (``blocks``, built here when not
+    given) decide for all their trees at once where their own sphere is wholly outside, wholly
+    inside or too far, with the same result as testing every tree."""
     if centres_m.shape[0] == 0:
         return []
+    if blocks is None:
+        blocks = tree_blocks(inst, centres_m)
     planes = frustum_planes(VP)
-    c = centres_m.astype(np.float64)
-    dist_planes = c @ planes[:, :3].T + planes[:, 3]
-    visible = np.all(dist_planes >= -inst.bound_radius_m[:, None], axis=1)
+    bd = blocks.centre_m @ planes[:, :3].T + planes[:, 3]
+    b_out = np.any(bd < -blocks.radius_m[:, None], axis=1)
+    if cam.projection == "perspective":  # every tree of the block spans fewer than MIN_TREE_PX
+        near = np.linalg.norm(blocks.centre_m - cam.position_m[None], axis=1) - blocks.radius_m
+        b_out |= cam.K[1, 1] * reference_m / np.maximum(near, 1e-3) < MIN_TREE_PX
+    b_in = np.all(bd >= blocks.radius_m[:, None], axis=1)
+
+    def trees_of(mask: np.ndarray) -> np.ndarray:
+        b = np.flatnonzero(mask)
+        if b.size == 0:
+            return np.zeros(0, np.int64)
+        lens = blocks.start[b + 1] - blocks.start[b]
+        first = np.repeat(blocks.start[b] - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+        return blocks.order[first + np.arange(int(lens.sum()))]
+
+    inside = trees_of(b_in)
+    edge = trees_of(~b_out & ~b_in)
+    if edge.size:
+        ce = np.asarray(centres_m[edge], np.float64)
+        keep = np.all(ce @ planes[:, :3].T + planes[:, 3] >= -inst.bound_radius_m[edge, None], axis=1)
+        edge = edge[keep]
+    vis = np.concatenate([inside, edge])
+    if vis.size == 0:
+        return []
+    c = np.asarray(centres_m[vis], np.float64)
     if cam.projection == "perspective":
-        d = np.linalg.norm(c - cam.position_m[None], axis=1) - inst.bound_radius_m
+        d = np.linalg.norm(c - cam.position_m[None], axis=1) - inst.bound_radius_m[vis]
         px = cam.K[1, 1] * reference_m / np.maximum(d, 1e-3)
     else:
-        px = np.full(c.shape[0], cam.K[1, 1] * reference_m)
+        px = np.full(vis.size, cam.K[1, 1] * reference_m)
     lod = np.where(px > lod_switch_px, LOD_NEAR, np.where(px > impostor_px, LOD_MID, LOD_FAR))
-    visible &= px >= MIN_TREE_PX
+    ok = px >= MIN_TREE_PX
+    vis, px, lod = vis[ok], px[ok], lod[ok]
+    if vis.size == 0:
+        return []
     # Near detail first, impostors last, each bucket nearest first: the depth test then rejects
     # hidden fragments before they are shaded (a CPU rasteriser pays per fragment).
+    key = lod * blocks.n_groups + blocks.tree_group[vis]
+    order = np.lexsort((-px, key))
+    vis, key = vis[order], key[order]
+    cut = np.flatnonzero(np.diff(key)) + 1
+    groups = list(inst.group_trees)
     out = []
-    for kind in (LOD_NEAR, LOD_MID, LOD_FAR):
-        for (k, t), idx in inst.group_trees.items():
-            sel = idx[visible[idx] & (lod[idx] == kind)]
-            if sel.size:
-                if kind != LOD_FAR:
-                    sel = sel[np.argsort(px[sel])[::-1]]
-                out.append(((k, t, kind), sel.astype(np.uint32)))
+    for a, b in zip(np.concatenate([[0], cut]), np.concatenate([cut, [vis.size]])):
+        kind, g = divmod(int(key[a]), blocks.n_groups)
+        k, t = groups[g]
+        out.append(((k, t, kind), vis[a:b].astype(np.uint32)))
     return out

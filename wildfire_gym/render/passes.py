@@ -38,7 +38,7 @@ from . import _gl  # noqa: F401  (numpy shim + platform default before OpenGL is
 from . import thermal as th
 from ._gl import MeshBuffer, Program, make_texture_2d
 from .camera import Camera
-from .instancing import TEMPLATE_FLOATS, TreeInstances, select_instances
+from .instancing import TEMPLATE_FLOATS, TreeInstances, select_instances, tree_blocks
 from .scene import (
     FLAME_FLOATS,
     G_FAR,
@@ -1051,6 +1051,7 @@ class GpuScene:
             GL.glBindVertexArray(0)
             self.tmpl[key] = (int(vao), int(vbo), int(ebo), int(idx.size))
         n = inst.inst0.shape[0]
+        self.tree_blocks = tree_blocks(inst, self.geom.crown_centre_m)
         self.inst_static = np.zeros((n, INSTANCE_VEC4S, 4), np.float32)
         self.inst_static[:, 0] = inst.inst0
         self.inst_static[:, 1] = inst.inst1
@@ -1066,7 +1067,8 @@ class GpuScene:
         inst = self.instances
         assert inst is not None
         lod_px, imp_px = (np.inf, np.inf) if impostors_only else (LOD_SWITCH_PX, IMPOSTOR_SWITCH_PX)
-        buckets = select_instances(inst, self.geom.crown_centre_m, cam, VP, lod_px, imp_px, LOD_REFERENCE_SIZE_M)
+        buckets = select_instances(inst, self.geom.crown_centre_m, cam, VP, lod_px, imp_px, LOD_REFERENCE_SIZE_M,
+                                   self.tree_blocks)
         if not buckets:
             return 0
         ids = np.concatenate([b for _, b in buckets])

@@ -544,15 +544,30 @@ AGE_FAR_S = 1.0e4
 """s; the time-since-arrival written where the fire neither is nor is predicted to arrive."""
 
 
+EXTEND_RING_CELLS = 2
+"""Cells outside a region that bilinear sampling across its edge can reach (1) plus the sub-cell
+isochrone's reach beyond the cell centres (1): :func:`_extend` fills at least this far."""
+
+
 def _extend(values: np.ndarray, have: np.ndarray) -> np.ndarray:
-    """``values`` with cells outside ``have`` set from their nearest cell inside it (within the
-    bounding box of ``have`` grown by 2 cells; farther cells keep their values)."""
-    if not have.any() or have.all():
+    """``values`` with the cells outside ``have`` near it set from their nearest cell inside it.
+
+    Filled: every cell outside ``have`` within :data:`EXTEND_RING_CELLS` of it, from its
+    nearest cell in ``have`` (exactly; that is all a bilinear texture lookup across the edge
+    reaches). The work is confined to the bounding box, grown by that ring, of the smaller of
+    ``have`` and its complement -- for a fire in a large landscape, the fire's box, not the
+    landscape -- so cells farther out may keep their values or take a nearer cell's."""
+    n_have = int(np.count_nonzero(have))
+    if n_have == 0 or n_have == have.size:
         return values
-    iy, ix = np.nonzero(have)
-    y0, y1 = max(iy.min() - 2, 0), min(iy.max() + 3, have.shape[0])
-    x0, x1 = max(ix.min() - 2, 0), min(ix.max() + 3, have.shape[1])
+    small = have if 2 * n_have <= have.size else ~have
+    iy, ix = np.nonzero(small)
+    g = EXTEND_RING_CELLS
+    y0, y1 = max(iy.min() - g, 0), min(iy.max() + g + 1, have.shape[0])
+    x0, x1 = max(ix.min() - g, 0), min(ix.max() + g + 1, have.shape[1])
     sub = have[y0:y1, x0:x1]
+    if sub.all():
+        return values
     _, (ny_, nx_) = ndimage.distance_transform_edt(~sub, return_indices=True)
     out = values.copy()
     out[y0:y1, x0:x1] = values[y0:y1, x0:x1][ny_, nx_]
