@@ -641,8 +641,14 @@ def tree_states(geom: StaticGeometry, landscape: Landscape, snap: FireSnapshot, 
     t_crown[burnt] = th.cooling_temperature_k(t_since[burnt], air)
     t_wood = t_crown.copy()
     t_wood[burning] = th.BURNOUT_TEMPERATURE_K
-    s1[:, 2] = th.surface_radiance(t_crown, th.EMISSIVITY["vegetation"], l_down, table)
-    s1[:, 3] = th.surface_radiance(t_wood, th.EMISSIVITY["char"], l_down, table)
+    # Trees neither burning nor burnt share one temperature: their radiance is evaluated once.
+    changed = burning | burnt
+    idle, ch = np.flatnonzero(~changed), np.flatnonzero(changed)
+    for col, t, eps in ((2, t_crown, th.EMISSIVITY["vegetation"]), (3, t_wood, th.EMISSIVITY["char"])):
+        if idle.size:
+            s1[:, col] = th.surface_radiance(t[idle[:1]], eps, l_down, table)[0]
+        if ch.size:
+            s1[ch, col] = th.surface_radiance(t[ch], eps, l_down, table)
     return s0, s1
 
 
