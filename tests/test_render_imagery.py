@@ -356,6 +356,33 @@ def test_tower_sees_the_column_above_the_horizon(smoky) -> None:
     assert smoke[above].sum() > 20
 
 
+@pytest.mark.render
+def test_smoke_texture_moves_with_its_plume() -> None:
+    """The billowing noise lives in the plume's own frame: the same fire moved 160 m east,
+    seen by a camera moved with it, gives the same smoke opacity (in world coordinates, a noise
+    scale that grows downwind sheared the texture into streaks far from the origin)."""
+    import dataclasses
+
+    pytest.importorskip("OpenGL")
+    from wildfire_gym.render import RenderConfig, Renderer
+
+    land = small_landscape(0)
+    alphas = []
+    with Renderer(land, RenderConfig(smoke_downsample=1)) as r:
+        assert r.config.smoke_noise > 0
+        for dx in (0.0, 160.0):
+            snap = _radial_fire(land, 150.0, 0.5, centre=(120.0 + dx, 200.0), fl_m=4.0)
+            snap = dataclasses.replace(snap, fireline_intensity_kw_m=np.where(np.isfinite(snap.arrival_time_s), 8000.0,
+                                                                              0.0).astype(np.float32))
+            cam = pf.camera_for(land, pf.CameraSpec("nadir", x_m=700.0 + dx, y_m=200.0, gsd_m=5.0, width=96, height=96))
+            alphas.append(r.render(snap, cam, seed=0).smoke_alpha)
+    a, b = alphas
+    smoky_px = (a > 0.05) | (b > 0.05)
+    assert smoky_px.sum() > 2000
+    assert np.std(a[smoky_px]) > 0.05  # textured, not a smooth Gaussian
+    np.testing.assert_allclose(a, b, atol=0.01)
+
+
 # ------------------------------------------------------------------ thermal sky and ground
 def test_clear_sky_window_emissivity_and_brightness() -> None:
     table = th.band_table((8.0, 14.0))

@@ -474,7 +474,7 @@ void main() {
             float c = density(k, p, sz);
             if (c <= 0.0) continue;
             float scale = 0.6 * sz + 12.0;
-            vec3 q = (p - drift) / scale;
+            vec3 q = (p - A.xyz - drift) / scale;  // plume-relative: a scale varying downwind must not shear world coordinates
             float n = 0.6 * noise3(q) + 0.4 * noise3(q * 2.3 + 5.0);
             c *= mix(1.0, 2.2 * n * n, u_noise);
             float dtau = u_ext * c * dt;
