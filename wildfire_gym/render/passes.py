@@ -92,6 +92,8 @@ INSTANCE_VEC4S = 6
 """Per-instance attributes of a drawn tree: placement (3 vec4), crown centre + index, state (2)."""
 SMOKE_STEPS = 40
 """Ray-march samples per plume and pixel (quadratically spaced along the ray's plume box)."""
+FOLIAGE_DETAIL_FADE_M = 250.0
+"""m; procedural foliage clumps (0.25-0.6 m grain on the crown's colour) fade out by this distance."""
 GROUND_DETAIL_FADE_M = 600.0
 """m; procedural ground detail (1-2 m grain on the albedo) fades out by this distance."""
 EMBER_GLOW_RGB = (1.2, 0.3, 0.05)
@@ -114,6 +116,25 @@ float value_noise(vec2 x) {
     vec4 h = fract(sin(vec4(dot(i, vec2(127.1, 311.7)), dot(i + vec2(1, 0), vec2(127.1, 311.7)),
                             dot(i + vec2(0, 1), vec2(127.1, 311.7)), dot(i + vec2(1, 1), vec2(127.1, 311.7)))) * 43758.5453);
     return mix(mix(h.x, h.y, u.x), mix(h.z, h.w, u.x), u.y);
+}
+// Value noise on an integer lattice hash (exact uint arithmetic: the same on every GL; a
+// sin-based hash costs a CPU rasteriser twice as much per sample).
+uint lattice_hash(ivec3 c) {
+    uvec3 i = uvec3(c);
+    uint x = (i.x * 73856093u) ^ (i.y * 19349663u) ^ (i.z * 83492791u);
+    x ^= x >> 13; x *= 0x5bd1e995u; x ^= x >> 15;
+    return x;
+}
+float lattice_value(ivec3 c) { return float(lattice_hash(c) >> 8) * (1.0 / 16777215.0); }
+float noise3(vec3 x) {
+    vec3 fl = floor(x), f = x - fl;
+    ivec3 i = ivec3(fl);
+    vec3 u = f * f * (3.0 - 2.0 * f);
+    float a = mix(mix(lattice_value(i), lattice_value(i + ivec3(1, 0, 0)), u.x),
+                  mix(lattice_value(i + ivec3(0, 1, 0)), lattice_value(i + ivec3(1, 1, 0)), u.x), u.y);
+    float b = mix(mix(lattice_value(i + ivec3(0, 0, 1)), lattice_value(i + ivec3(1, 0, 1)), u.x),
+                  mix(lattice_value(i + ivec3(0, 1, 1)), lattice_value(i + ivec3(1, 1, 1)), u.x), u.y);
+    return mix(a, b, u.z);
 }
 vec3 tonemap(vec3 c, float exposure) {
     return sqrt(clamp(c * exposure, 0.0, 1.0));  // display gamma 2.0 (cheap on a CPU rasteriser)
@@ -325,6 +346,14 @@ void main() {
         vec2 r2 = texture(u_terrain_rad, uv).rg;
         rad = burnt ? r2.g : r2.r;
     }
+    if (v_kind == 1) {
+        // foliage clumps at the camera's scale: lit and shaded tufts of needles or leaves
+        float fade = clamp(1.0 - distance(v_wpos, u_cam_pos) / FOLIAGE_DETAIL_FADE_M, 0.0, 1.0);
+        if (fade > 0.0) {
+            float nz = 0.55 * noise3(v_wpos * 1.6) + 0.45 * noise3(v_wpos * 4.1 + 3.7);
+            c *= mix(1.0, 0.45 + 1.1 * nz, fade);
+        }
+    }
     float haze = v_haze;
     if (v_kind == 4) {  // far ground: triangles km across, so haze and texture per fragment
         haze = haze_amount(v_wpos, u_cam_pos, u_haze_per_m, u_haze_base_z, u_haze_h);
@@ -407,25 +436,6 @@ uniform float u_near, u_far, u_scale, u_time, u_ext, u_noise;
 uniform int u_ortho;
 layout(location = 0) out vec4 o_smoke;  // premultiplied in-scattered light (linear rgb), visible tau
 layout(location = 1) out vec4 o_full;   // tau ignoring the scene
-// Value noise on an integer lattice hash (exact uint arithmetic: the same on every GL; a
-// sin-based hash costs a CPU rasteriser twice as much per sample).
-uint lattice_hash(ivec3 c) {
-    uvec3 i = uvec3(c);
-    uint x = (i.x * 73856093u) ^ (i.y * 19349663u) ^ (i.z * 83492791u);
-    x ^= x >> 13; x *= 0x5bd1e995u; x ^= x >> 15;
-    return x;
-}
-float lattice_value(ivec3 c) { return float(lattice_hash(c) >> 8) * (1.0 / 16777215.0); }
-float noise3(vec3 x) {
-    vec3 fl = floor(x), f = x - fl;
-    ivec3 i = ivec3(fl);
-    vec3 u = f * f * (3.0 - 2.0 * f);
-    float a = mix(mix(lattice_value(i), lattice_value(i + ivec3(1, 0, 0)), u.x),
-                  mix(lattice_value(i + ivec3(0, 1, 0)), lattice_value(i + ivec3(1, 1, 0)), u.x), u.y);
-    float b = mix(mix(lattice_value(i + ivec3(0, 0, 1)), lattice_value(i + ivec3(1, 0, 1)), u.x),
-                  mix(lattice_value(i + ivec3(0, 1, 1)), lattice_value(i + ivec3(1, 1, 1)), u.x), u.y);
-    return mix(a, b, u.z);
-}
 float density(int k, vec3 p, out float sz_out) {
     vec4 A = u_plume[6 * k], B = u_plume[6 * k + 1], C = u_plume[6 * k + 2];
     vec3 r = p - A.xyz;
@@ -606,7 +616,7 @@ class GpuScene:
         self.shadows = bool(shadows)
         self.smoke_downsample = int(smoke_downsample)
         self.sky = Program(_SKY_VS, _SKY_FS.replace("MIN_COS_ZENITH", repr(float(th.MIN_COS_ZENITH))))
-        self.world = Program(_WORLD_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)))
+        self.world = Program(_WORLD_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)).replace("FOLIAGE_DETAIL_FADE_M", repr(FOLIAGE_DETAIL_FADE_M)))
         self.world_depth = Program(_WORLD_VS, _DEPTH_FS)
         self._shadow_setup()
         self.flame = Program(_FLAME_VS, _FLAME_FS)
@@ -1023,7 +1033,7 @@ class GpuScene:
         per-tree placement textures."""
         from OpenGL import GL
 
-        self.tree_prog = Program(_TREE_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)))
+        self.tree_prog = Program(_TREE_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)).replace("FOLIAGE_DETAIL_FADE_M", repr(FOLIAGE_DETAIL_FADE_M)))
         self.tree_depth = Program(_TREE_VS, _DEPTH_FS)
         self.inst_vbo = GL.glGenBuffers(1)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
