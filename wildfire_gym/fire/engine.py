@@ -81,7 +81,7 @@ from wildfire_gym.errors import ScenarioError
 
 from . import kernels as K
 from .kernels import members as KM
-from .spread_ref import MAX_GRID_SIDE, slowness_coefficients
+from .spread_ref import MAX_GRID_SIDE, flame_length_byram, slowness_coefficients
 from .state import BurnState, FireSnapshot, TreeState
 
 logger = logging.getLogger(__name__)
@@ -177,7 +177,8 @@ class FireSim:
 
     State arrays (Taichi ndarrays, batch first): ``arrival`` [B, ny, nx] s (+inf not
     reached), ``ignition`` (pending and past ignition times, +inf none), ``burn_state``
-    uint8, ``ros`` m/s, ``intensity`` kW/m, ``flame`` m (front values at arrival); trees
+    uint8, ``ros`` m/s, ``intensity`` kW/m (front values at arrival; the flame length is
+    Byram's of the intensity, derived where it is read, not stored); trees
     [B, N]: ``tree_state`` uint8, ``tree_time`` s, ``tree_frac`` (foliage left). The
     Huygens ray of each cell (origin, origin time, path sums) is private.
 
@@ -257,7 +258,6 @@ class FireSim:
         self.burn_state = ti.ndarray(ti.u8, grid)
         self.ros = ti.ndarray(ti.f32, grid)
         self.intensity = ti.ndarray(ti.f32, grid)
-        self.flame = ti.ndarray(ti.f32, grid)
         # active band
         self._tile_min = ti.ndarray(ti.f32, self._tiles_shape)
         self._reached = ti.ndarray(ti.i32, self._tiles_shape)
@@ -372,7 +372,7 @@ class FireSim:
         self._t_min_h[b0:b1] = -np.inf
         self._t_min.from_numpy(self._t_min_h)
         self._fresh[b0:b1] = True
-        KM.reset_member(b0, b1, self.arrival, *self._ray, self.ignition, self.ros, self.intensity, self.flame,
+        KM.reset_member(b0, b1, self.arrival, *self._ray, self.ignition, self.ros, self.intensity,
                         self.slow_a, self.burn_state, self.tree_state, self.tree_time, self.tree_frac, self._stats,
                         self._touched)
         self._dirty[b0:b1] = True
@@ -974,7 +974,7 @@ class FireSim:
         """All windows of all members in one launch (:func:`kernels.run_windows_serial`)."""
         K.run_windows_serial(
             self.arrival, *self._ray, *self._next, self.ignition, self.slow_a, self.slow_bx, self.slow_by,
-            self.ros_head, self.intensity_per_ros, self.ros, self.intensity, self.flame, self.crown_active,
+            self.ros_head, self.intensity_per_ros, self.ros, self.intensity, self.crown_active,
             self.spot_prob, self.tree_cell, self.tree_xy, self.tree_cbh, self.tree_i0, self.tree_state,
             self.tree_time, self._tile_tree_start, self._tile_trees, self._spot_par, self._spot_seed,
             self._tile_min, self._tile_max, self._reached,
@@ -1053,12 +1053,12 @@ class FireSim:
             self._flag_a.from_numpy(fin.astype(np.int32))
             if n_tiles:
                 K.finalize_cells(self._tiles, n_tiles, self.arrival, self.ros_head, self.intensity_per_ros,
-                                 self.ros, self.intensity, self.flame, self._flag_a, self._t_final,
+                                 self.ros, self.intensity, self._flag_a, self._t_final,
                                  self._t_window, self.cell_m)
             spotted = np.zeros(nb, bool)
             if self.n_trees:
                 self._spotted.fill(0)
-                K.resolve_trees(self.arrival, self.ignition, self.slow_a, self.intensity, self.flame,
+                K.resolve_trees(self.arrival, self.ignition, self.slow_a, self.intensity,
                                 self.crown_active, self.spot_prob, self.tree_cell, self.tree_xy,
                                 self.tree_cbh, self.tree_i0, self.tree_state, self.tree_time,
                                 self._spot_par, self._spot_seed, self._spotted, self._tile_min, self._stale, self._dirs, self._flag_a,
@@ -1138,13 +1138,14 @@ class FireSim:
         arrival = self._member_out(self.arrival, b)
         # provisional arrivals beyond the member's clock are private (kept for the next advance)
         arrival = np.where(arrival <= np.float32(self._times[b]), arrival, np.float32(np.inf))
+        fireline_intensity = self._member_out(self.intensity, b)
         return FireSnapshot(
             time_s=float(self._times[b]),
             arrival_time_s=arrival,
             burn_state=self._member_out(self.burn_state, b),
             ros_m_per_s=self._member_out(self.ros, b),
-            fireline_intensity_kw_m=self._member_out(self.intensity, b),
-            flame_length_m=self._member_out(self.flame, b),
+            fireline_intensity_kw_m=fireline_intensity,
+            flame_length_m=flame_length_byram(fireline_intensity),
             tree_state=tree_state,
             tree_state_time_s=tree_time,
             tree_foliage_frac=tree_frac,
@@ -1162,7 +1163,7 @@ class FireSim:
         """Batch-first ``[B, ny, nx]`` state and parameter arrays, by name."""
         return {
             "arrival": self.arrival, "ignition": self.ignition, "burn_state": self.burn_state,
-            "ros": self.ros, "intensity": self.intensity, "flame": self.flame,
+            "ros": self.ros, "intensity": self.intensity,
             "slow_a": self.slow_a, "slow_bx": self.slow_bx, "slow_by": self.slow_by,
             "ros_head": self.ros_head, "intensity_per_ros": self.intensity_per_ros,
             "residence": self.residence, "crown_active": self.crown_active, "spot_prob": self.spot_prob,

@@ -24,11 +24,10 @@ def _finalize_cell(
     intensity_per_ros: ti.template(),
     ros: ti.template(),
     intensity: ti.template(),
-    flame: ti.template(),
     tw: ti.f32,
     cell_m: ti.f32,
 ):
-    """Front rate, Byram intensity and flame length of cell ``(b, iy, ix)`` if it arrived by
+    """Front rate and Byram intensity (the flame length follows from it: :func:`_flame_length`) of cell ``(b, iy, ix)`` if it arrived by
     ``tw`` and is not done yet (``ros == 0``)."""
     ny, nx = arrival.shape[1], arrival.shape[2]
     t = arrival[b, iy, ix]
@@ -51,7 +50,6 @@ def _finalize_cell(
         ros[b, iy, ix] = r
         inten = intensity_per_ros[b, iy, ix] * r
         intensity[b, iy, ix] = inten
-        flame[b, iy, ix] = _flame_length(inten)
 
 @ti.kernel
 def finalize_cells(
@@ -62,7 +60,6 @@ def finalize_cells(
     intensity_per_ros: F32,
     ros: F32,
     intensity: F32,
-    flame: F32,
     fin: I32,
     t_final: F32,
     t_window: F32,
@@ -75,5 +72,4 @@ def finalize_cells(
         iy = tiles[q, 1] * TILE + c // TILE
         ix = tiles[q, 2] * TILE + c % TILE
         if iy < ny and ix < nx and fin[b] != 0:
-            _finalize_cell(b, iy, ix, arrival, ros_head, intensity_per_ros, ros, intensity, flame,
-                           t_window[b], cell_m)
+            _finalize_cell(b, iy, ix, arrival, ros_head, intensity_per_ros, ros, intensity, t_window[b], cell_m)

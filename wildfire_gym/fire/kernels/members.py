@@ -199,7 +199,6 @@ def reset_member(
     ignition: F32,
     ros: F32,
     intensity: F32,
-    flame: F32,
     slow_a: F32,
     burn_state: U8,
     tree_state: U8,
@@ -223,7 +222,6 @@ def reset_member(
             ignition[b, iy, ix] = INF
             ros[b, iy, ix] = 0.0
             intensity[b, iy, ix] = 0.0
-            flame[b, iy, ix] = 0.0
     for b, i in ti.ndrange((b0, b1), tree_state.shape[1]):
         tree_state[b, i] = ti.u8(_T_UNBURNT)
         tree_time[b, i] = INF

@@ -34,7 +34,6 @@ def run_windows_serial(
     intensity_per_ros: F32,
     ros: F32,
     intensity: F32,
-    flame: F32,
     crown_active: U8,
     spot_prob: F32,
     tree_cell: I32,
@@ -127,7 +126,7 @@ def run_windows_serial(
                             ix = (t % tnx) * TILE + c % TILE
                             if iy < ny and ix < nx:
                                 _finalize_cell(b, iy, ix, arrival, ros_head, intensity_per_ros, ros,
-                                               intensity, flame, tw, cell_m)
+                                               intensity, tw, cell_m)
                         spot = 0
                         if with_trees != 0:
                             spotted[b] = 0
@@ -137,7 +136,7 @@ def run_windows_serial(
                                 t = band[b, q]
                                 for k in range(tile_tree_start[b, t], tile_tree_start[b, t + 1]):
                                     _resolve_tree(b, tile_trees[b, k], arrival, ignition, slow_a, intensity,
-                                                  flame, crown_active, spot_prob, tree_cell, tree_xy, tree_cbh,
+                                                  crown_active, spot_prob, tree_cell, tree_xy, tree_cbh,
                                                   tree_i0, tree_state, tree_time, spot_par, spot_seed, spotted,
                                                   tile_min, stale, dirs, tw, cell_m, scorch_fraction)
                             spot = spotted[b]

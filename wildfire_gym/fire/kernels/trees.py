@@ -3,6 +3,7 @@ counter-based random numbers (the sampler of :mod:`wildfire_gym.fire.spotting`).
 
 from wildfire_gym._taichi import ti
 
+from .front import _flame_length
 from .common import (
     _T_CROWN,
     _T_SCORCHED,
@@ -52,7 +53,6 @@ def _resolve_tree(
     ignition: ti.template(),
     slow_a: ti.template(),
     intensity: ti.template(),
-    flame: ti.template(),
     crown_active: ti.template(),
     spot_prob: ti.template(),
     tree_cell: ti.template(),
@@ -122,7 +122,7 @@ def _resolve_tree(
                                 dirs[(b * ny + jy) * nx + jx] |= IGNITION_MASK
                                 if t_land <= tw:
                                     spotted[b] = 1
-            elif flame[b, cy, cx] >= scorch_fraction * tree_cbh[b, n]:
+            elif _flame_length(intensity[b, cy, cx]) >= scorch_fraction * tree_cbh[b, n]:
                 tree_state[b, n] = ti.u8(_T_SCORCHED)
                 tree_time[b, n] = t_cell
 
@@ -132,7 +132,6 @@ def resolve_trees(
     ignition: F32,
     slow_a: F32,
     intensity: F32,
-    flame: F32,
     crown_active: U8,
     spot_prob: F32,
     tree_cell: I32,
@@ -156,7 +155,7 @@ def resolve_trees(
     nb, nt = tree_state.shape[0], tree_state.shape[1]
     for b, n in ti.ndrange(nb, nt):
         if fin[b] != 0:
-            _resolve_tree(b, n, arrival, ignition, slow_a, intensity, flame, crown_active, spot_prob,
+            _resolve_tree(b, n, arrival, ignition, slow_a, intensity, crown_active, spot_prob,
                           tree_cell, tree_xy, tree_cbh, tree_i0, tree_state, tree_time, spot_par,
                           spot_seed, spotted, tile_min, stale, dirs, t_window[b], cell_m, scorch_fraction)
 
