@@ -3,7 +3,6 @@ counter-based random numbers (the sampler of :mod:`wildfire_gym.fire.spotting`).
 
 from wildfire_gym._taichi import ti
 
-from .front import _flame_length
 from .common import (
     _T_CROWN,
     _T_SCORCHED,
@@ -19,6 +18,7 @@ from .common import (
     U64,
     _mark_stale,
 )
+from .front import _flame_length
 
 
 @ti.func
