@@ -528,6 +528,11 @@ void main() {
 """
 
 
+def _world_fragment_source() -> str:
+    """The terrain / tree / house fragment shader with its constants filled in."""
+    return _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)).replace("FOLIAGE_DETAIL_FADE_M", repr(FOLIAGE_DETAIL_FADE_M))
+
+
 def _pack_rows(a: np.ndarray, width: int) -> np.ndarray:
     n = a.shape[0]
     rows = max(1, -(-n // width))
@@ -616,7 +621,7 @@ class GpuScene:
         self.shadows = bool(shadows)
         self.smoke_downsample = int(smoke_downsample)
         self.sky = Program(_SKY_VS, _SKY_FS.replace("MIN_COS_ZENITH", repr(float(th.MIN_COS_ZENITH))))
-        self.world = Program(_WORLD_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)).replace("FOLIAGE_DETAIL_FADE_M", repr(FOLIAGE_DETAIL_FADE_M)))
+        self.world = Program(_WORLD_VS, _world_fragment_source())
         self.world_depth = Program(_WORLD_VS, _DEPTH_FS)
         self._shadow_setup()
         self.flame = Program(_FLAME_VS, _FLAME_FS)
@@ -1033,7 +1038,7 @@ class GpuScene:
         per-tree placement textures."""
         from OpenGL import GL
 
-        self.tree_prog = Program(_TREE_VS, _WORLD_FS.replace("SHADOW_BIAS", repr(SHADOW_BIAS)).replace("FOLIAGE_DETAIL_FADE_M", repr(FOLIAGE_DETAIL_FADE_M)))
+        self.tree_prog = Program(_TREE_VS, _world_fragment_source())
         self.tree_depth = Program(_TREE_VS, _DEPTH_FS)
         self.inst_vbo = GL.glGenBuffers(1)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.inst_vbo)
