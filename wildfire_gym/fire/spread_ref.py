@@ -245,8 +245,11 @@ def reanchor(
 
 def flame_length_byram(intensity_kw_m: np.ndarray) -> np.ndarray:
     """Flame length (m) from Byram fireline intensity (kW/m): ``0.0775 I^0.46`` (Byram 1959)."""
-    i = np.maximum(np.asarray(intensity_kw_m, np.float32), np.float32(0.0))
-    return (np.float32(BYRAM_FLAME_COEFF) * i ** np.float32(BYRAM_FLAME_EXP)).astype(np.float32)
+    i = np.asarray(intensity_kw_m, np.float32)
+    out = np.zeros(i.shape, np.float32)
+    lit = i > 0.0  # only the cells a front has passed (a snapshot's grid is mostly zero)
+    out[lit] = np.float32(BYRAM_FLAME_COEFF) * i[lit] ** np.float32(BYRAM_FLAME_EXP)
+    return out
 
 
 def _shift(arr: np.ndarray, ox: int, oy: int, fill: float) -> np.ndarray:
