@@ -102,6 +102,30 @@ def test_load_refuses_a_state_of_another_grid() -> None:
         a.load(0, {"nothing": np.zeros(1)})
 
 
+def test_engines_with_and_without_trees_exchange_treeless_members() -> None:
+    """An engine without trees keeps no per-cell ember probabilities (nothing reads them), yet a
+    treeless member moves between it and an engine with one tree slot bit for bit; a member
+    with a tree is refused by the engine without trees."""
+    bare = FireSim((N, N), CELL, batch=2, n_trees=0)
+    one = FireSim((N, N), CELL, batch=2, n_trees=1)
+    assert bare.spot_prob.shape == (2, 1, 1) and one.spot_prob.shape == (2, N, N)
+    for sim in (bare, one):
+        setup(sim, 0, seed=5, trees=False)
+    bare.advance(60.0)
+    one.advance(60.0)
+    state = bare.export(0)
+    assert state["spot_prob"].shape == (N, N) and not state["spot_prob"].any()
+    one.load(1, state)
+    bare.load(1, one.export(0))
+    bare.advance(150.0)
+    one.advance(150.0)
+    for b in range(2):
+        _same(fields(bare.snapshot(b)), fields(one.snapshot(0)))
+    one.set_trees(1, [CELL * 4.5], [CELL * 4.5], [2.0], [100.0])
+    with pytest.raises(ScenarioError, match="n_trees=0"):
+        bare.load(0, one.export(1))
+
+
 def test_costs_of_one_member_do_not_grow_with_the_batch() -> None:
     """Reset, upload, ignite, load and advance of one member visit the same number of cells
     whether the batch holds 2 or 16 members."""

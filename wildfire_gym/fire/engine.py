@@ -113,7 +113,7 @@ SCHEDULES = ("serial", "batched")
 
 
 _NP_DTYPE = {ti.f32: np.float32, ti.i32: np.int32, ti.u8: np.uint8, ti.u32: np.uint32, ti.f64: np.float64,
-             ti.u64: np.uint64}
+             ti.u64: np.uint64, ti.u16: np.uint16}
 """numpy dtype of each Taichi dtype the engine's arrays use."""
 
 
@@ -274,10 +274,10 @@ class FireSim:
         n_tiles_b = self._tiles_shape[1] * self._tiles_shape[2]
         self._tile_max = ti.ndarray(ti.f32, (nb * n_tiles_b,))  # flat, as the ray arrays
         self._stale = ti.ndarray(ti.u64, (nb * n_tiles_b,))
-        self._dirs = ti.ndarray(ti.i32, flat)
+        self._dirs = ti.ndarray(ti.u16, flat)  # 9 bits per cell (kernels.IGNITION_BIT)
         self._band = ti.ndarray(ti.i32, (nb, n_tiles_b))
         self._relaxed = ti.ndarray(ti.i32, (nb, n_tiles_b))
-        self._pending = ti.ndarray(ti.i32, (nb, n_tiles_b * K.TILE * K.TILE))
+        self._changed_mask = ti.ndarray(ti.u64, (nb * n_tiles_b,))  # a bit per cell (serial sweeps)
         self._counts = small(ti.i32, (nb, 2))
         self._stats = small(ti.i32, (nb, 2))
         # per-member clocks and proportional housekeeping (see kernels.members)
@@ -299,7 +299,9 @@ class FireSim:
         self.intensity_per_ros = ti.ndarray(ti.f32, grid)
         self.residence = ti.ndarray(ti.f32, grid)
         self.crown_active = ti.ndarray(ti.u8, grid)
-        self.spot_prob = ti.ndarray(ti.f32, grid)
+        # embers' ignition probability per cell: read only where trees torch, so an engine without
+        # trees keeps one value per member instead of a grid (4 bytes a cell)
+        self.spot_prob = ti.ndarray(ti.f32, grid if self.n_trees else (nb, 1, 1))
         # per scenario
         self._changed = small(ti.i32, (nb,))
         # uploaded (A, Bx, By) of up to UPLOAD_CHUNK members at a time, compared with the old
@@ -713,7 +715,7 @@ class FireSim:
                            delay_s, seed, max_distance_m)
         self._spot_par.from_numpy(self._spot_par_h)
         self._spot_seed.from_numpy(self._spot_seed_h)
-        if self.n_trees:  # only torching trees read the cells' probabilities
+        if self.n_trees:  # only torching trees read the cells' probabilities (no grid without trees)
             self._member_in(self.spot_prob, b, p.astype(np.float32))
 
     def _set_spot_row(self, b: int, n_embers: int, mean: float, sd: float, direction_deg: float,
@@ -978,7 +980,7 @@ class FireSim:
             self.spot_prob, self.tree_cell, self.tree_xy, self.tree_cbh, self.tree_i0, self.tree_state,
             self.tree_time, self._tile_tree_start, self._tile_trees, self._spot_par, self._spot_seed,
             self._tile_min, self._tile_max, self._reached,
-            self._stale, self._dirs, self._band, self._relaxed, self._pending, self._counts, self._next_event, self._spotted,
+            self._stale, self._dirs, self._band, self._relaxed, self._changed_mask, self._counts, self._next_event, self._spotted,
             self._stats, self._clock, self._t_min, self.cell_m, self.scorch_fraction,
             int(self.n_trees > 0), MAX_SWEEPS_PER_WINDOW)
 
@@ -1200,7 +1202,10 @@ class FireSim:
             "stats": self._member_out(self._stats, b),
         }
         for name, arr in self._grid_fields().items():
-            out[name] = self._member_out(arr, b)
+            if name == "spot_prob" and not self.n_trees:  # never filled without trees: zero everywhere
+                out[name] = np.zeros(self.shape, np.float32)
+            else:
+                out[name] = self._member_out(arr, b)
         for name, arr in self._flat_fields().items():
             out[name] = self._flat_out(arr, b, n_cells)
         for name, arr in self._tree_fields().items():
@@ -1211,18 +1216,23 @@ class FireSim:
         """Put a state from :meth:`export` (of this or another engine of the same grid, cell size
         and tree capacity) into slot ``b``; the other members are untouched."""
         b = self._check_b(b)
-        self._fresh[b] = False
         n_cells = self.shape[0] * self.shape[1]
         try:
             shape = tuple(int(v) for v in np.asarray(state["shape"]).ravel())
             cell = float(state["cell_m"])
             slots = int(state["n_tree_slots"])
+            n_trees = int(state["tree_count"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ScenarioError("state", "a member state from FireSim.export", type(state).__name__) from exc
         if shape != self.shape or cell != self.cell_m or slots != max(self.n_trees, 1):
             raise ScenarioError("state", f"a state of a {self.shape} grid at {self.cell_m} m with "
                                 f"{max(self.n_trees, 1)} tree slots", (shape, cell, slots))
+        if n_trees > self.n_trees:  # an engine without trees has one empty slot
+            raise ScenarioError("state", f"a member with at most n_trees={self.n_trees} trees", n_trees)
+        self._fresh[b] = False
         for name, arr in {**self._grid_fields(), **self._tree_fields()}.items():
+            if name == "spot_prob" and not self.n_trees:
+                continue  # no trees, so nothing reads it (and the engine keeps no grid of it)
             self._member_in(arr, b, np.asarray(state[name]))
         for name, arr in self._flat_fields().items():
             self._flat_in(arr, b, n_cells, np.asarray(state[name]))

@@ -233,7 +233,8 @@ class FireSimulation:
         self.crown_fire = crown_fire
         self._tables: dict[tuple, FuelBedTable] = {}
         self._static_cache: dict[tuple, dict] = {}
-        self.n_tree_slots = max(1, max(len(m.landscape.trees) for m in items))
+        # tree capacity: the most trees of a member (0 without trees: no per-cell ember grid)
+        self.n_tree_slots = max(len(m.landscape.trees) for m in items)
         self._members: list[_MemberState] = [self._new_state(m.landscape, m.resolved_run(), i)
                                              for i, m in enumerate(items)]
         self.engine = FireSim(shape, cell, batch=self.batch, n_trees=self.n_tree_slots, arch=arch)

@@ -129,7 +129,7 @@ def run_members(members: Sequence[MemberJob | tuple[Landscape, Scenario]], on_me
         shape, cell = chunk[0].landscape.shape, chunk[0].landscape.cell_m
         reusable = (sim is not None and sim.batch == len(chunk) and sim.shape == shape and sim.cell_m == cell
                     and all(len(m.landscape.trees) <= sim.n_tree_slots for m in chunk)
-                    and (not branched or sim.n_tree_slots == max(1, len(chunk[0].landscape.trees))))
+                    and (not branched or max(1, sim.n_tree_slots) == max(1, len(chunk[0].landscape.trees))))
         if reusable:
             assert sim is not None
             sim.reset_many([(b, m.run, m.landscape) for b, m in enumerate(chunk)])

@@ -18,6 +18,9 @@ I32 = ti.types.ndarray(dtype=ti.i32)
 
 U8 = ti.types.ndarray(dtype=ti.u8)
 
+U16 = ti.types.ndarray(dtype=ti.u16)
+"""The cells' ``dirs`` masks (9 bits: see :data:`IGNITION_BIT`)."""
+
 U32 = ti.types.ndarray(dtype=ti.u32)
 
 U64 = ti.types.ndarray(dtype=ti.u64)

@@ -31,6 +31,7 @@ from .common import (
     INF,
     TILE,
     U8,
+    U16,
     U64,
     _own_ray,
     _set_ray,
@@ -120,7 +121,7 @@ def refresh_member_tiles(
     tile_max: F32,
     tile_done: U8,
     stale: U64,
-    dirs: I32,
+    dirs: U16,
     touched: I32,
 ):
     """Tiles of the members ``b0 <= b < b1`` with ``sel[b]`` recomputed from their cells: ``tile_min`` (earliest
@@ -139,7 +140,7 @@ def refresh_member_tiles(
                 iy = ty * TILE + c // TILE
                 ix = tx * TILE + c % TILE
                 if iy < ny and ix < nx:
-                    dirs[(b * ny + iy) * nx + ix] = ALL_DIRS
+                    dirs[(b * ny + iy) * nx + ix] = ti.u16(ALL_DIRS)
                     t = arrival[b, iy, ix]
                     lo = ti.min(lo, ti.min(t, ignition[b, iy, ix]))
                     if slow_a[b, iy, ix] < INF:

@@ -4,7 +4,7 @@ thread (:func:`run_windows_serial`)."""
 from wildfire_gym._taichi import ti
 
 from .band import _mark_band
-from .common import F32, F64, I32, INF, TILE, U8, U32, U64
+from .common import F32, F64, I32, INF, TILE, U8, U16, U32, U64
 from .front import _finalize_cell
 from .spread import _sweep
 from .trees import _resolve_tree, _unresolve_tree
@@ -50,10 +50,10 @@ def run_windows_serial(
     tile_max: F32,
     reached: I32,
     stale: U64,
-    dirs: I32,
+    dirs: U16,
     band: I32,
     relaxed: I32,
-    pending: I32,
+    changed_mask: U64,
     counts: I32,
     next_event: F32,
     spotted: I32,
@@ -112,7 +112,7 @@ def run_windows_serial(
                 tf = ti.f32(t_final)
                 tw = ti.f32(t_window)
                 changed = _sweep(b, n_band, ray, nxt, ignition, slow_a, slow_bx, slow_by, tile_min, tile_max, stale,
-                                 dirs, band, relaxed, pending, stats, tf, tw, t_min[b], cell_m)
+                                 dirs, band, relaxed, changed_mask, stats, tf, tw, t_min[b], cell_m)
                 sweeps += 1
                 stats[b, 0] += 1
                 if changed == 0:
@@ -138,7 +138,7 @@ def run_windows_serial(
                                     _resolve_tree(b, tile_trees[b, k], arrival, ignition, slow_a, intensity,
                                                   crown_active, spot_prob, tree_cell, tree_xy, tree_cbh,
                                                   tree_i0, tree_state, tree_time, spot_par, spot_seed, spotted,
-                                                  tile_min, stale, dirs, tw, cell_m, scorch_fraction)
+                                                  tile_min, stale, dirs, tw, cell_m, scorch_fraction, True)
                             spot = spotted[b]
                             if spot != 0:
                                 for q in range(n_band):

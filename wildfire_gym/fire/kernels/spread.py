@@ -312,7 +312,7 @@ def _sweep(
     dirs: ti.template(),
     band: ti.template(),
     changed_tiles: ti.template(),
-    pending: ti.template(),
+    changed_mask: ti.template(),
     stats: ti.template(),
     tf: ti.f32,
     tw: ti.f32,
@@ -331,16 +331,16 @@ def _sweep(
     since it was last relaxed: only their candidates are evaluated (see :func:`_best_ray`).
 
     Jacobi: first every stale cell's next state is computed from the current states (the
-    ones that differ are written to the ``*_n`` arrays and listed in ``pending[b]``, their
-    tiles in ``changed_tiles[b]``), then the listed cells take their next state and mark
-    their neighbours stale. Returns 1 when a cell changed with an old or new arrival at most
+    ones that differ are written to the ``*_n`` arrays, their tiles listed in
+    ``changed_tiles[b]`` and their bits set in the tile's ``changed_mask``: a bit per cell, not
+    a list of cells), then the cells of those masks take their next state and mark their
+    neighbours stale. Returns 1 when a cell changed with an old or new arrival at most
     ``tw`` (see :func:`commit`). ``ray``, ``nxt``: the current and next state arrays (see
     :func:`_ray_at`, :func:`_next_at`).
     """
     arrival = ti.static(ray[0])
     ny, nx = arrival.shape[1], arrival.shape[2]
     tny, tnx = tile_min.shape[1], tile_min.shape[2]
-    n_pend = 0
     n_ct = 0
     n_cells = 0
     changed = 0
@@ -348,43 +348,50 @@ def _sweep(
         t = band[b, q]
         ty = t // tnx
         tx = t % tnx
-        mask = stale[(b * tny + ty) * tnx + tx]
+        tile = (b * tny + ty) * tnx + tx
+        mask = stale[tile]
         if mask != 0:
-            stale[(b * tny + ty) * tnx + tx] = ti.u64(0)
-            first = n_pend
+            stale[tile] = ti.u64(0)
+            moved = ti.u64(0)
             for c in range(TILE * TILE):
                 iy = ty * TILE + c // TILE
                 ix = tx * TILE + c % TILE
                 if iy < ny and ix < nx and (mask >> ti.u64(c)) & ti.u64(1) != 0:
                     n_cells += 1
                     d = dirs[(b * ny + iy) * nx + ix]
-                    dirs[(b * ny + iy) * nx + ix] = 0
-                    r = _best_ray(b, iy, ix, ray, ignition, slow_a, slow_bx, slow_by, tf, t_min, cell_m, d)
+                    dirs[(b * ny + iy) * nx + ix] = ti.u16(0)
+                    r = _best_ray(b, iy, ix, ray, ignition, slow_a, slow_bx, slow_by, tf, t_min, cell_m, ti.i32(d))
                     cur = _ray_at(b, iy, ix, ray)
                     if _differs(r, cur):
                         if ti.min(r.t, cur.t) <= tw:
                             changed = 1
                         _set_next((b * ny + iy) * nx + ix, r, nxt)
-                        pending[b, n_pend] = (iy << ORIGIN_SHIFT) | ix
-                        n_pend += 1
-            if n_pend > first:
+                        moved |= ti.u64(1) << ti.u64(c)
+            if moved != 0:
                 changed_tiles[b, n_ct] = t
+                changed_mask[tile] = moved
                 n_ct += 1
     stats[b, 1] += n_cells
-    for q in range(n_pend):
-        p = pending[b, q]
-        iy = p >> ORIGIN_SHIFT
-        ix = p & ORIGIN_MASK
-        r = _next_at((b * ny + iy) * nx + ix, nxt)
-        tile_min[b, iy // TILE, ix // TILE] = ti.min(tile_min[b, iy // TILE, ix // TILE], r.t)
-        _set_ray(b, iy, ix, r, ray)
-        for k in ti.static(range(8)):
-            # the cell x with this cell as its neighbour k: x + NEIGHBOURS[k] = here
-            kx = ix - ti.static(_NB[k][0])
-            ky = iy - ti.static(_NB[k][1])
-            if 0 <= kx < nx and 0 <= ky < ny:
-                _mark_stale(b, ky, kx, stale, tny, tnx)
-                dirs[(b * ny + ky) * nx + kx] |= ti.static(1 << k)
+    for q in range(n_ct):
+        t = changed_tiles[b, q]
+        ty = t // tnx
+        tx = t % tnx
+        moved = changed_mask[(b * tny + ty) * tnx + tx]
+        for c in range(TILE * TILE):
+            if (moved >> ti.u64(c)) & ti.u64(1) != 0:
+                iy = ty * TILE + c // TILE
+                ix = tx * TILE + c % TILE
+                r = _next_at((b * ny + iy) * nx + ix, nxt)
+                tile_min[b, ty, tx] = ti.min(tile_min[b, ty, tx], r.t)
+                _set_ray(b, iy, ix, r, ray)
+                for k in ti.static(range(8)):
+                    # the cell x with this cell as its neighbour k: x + NEIGHBOURS[k] = here
+                    kx = ix - ti.static(_NB[k][0])
+                    ky = iy - ti.static(_NB[k][1])
+                    if 0 <= kx < nx and 0 <= ky < ny:
+                        _mark_stale(b, ky, kx, stale, tny, tnx)
+                        # one member per thread: a plain read-modify-write (no 16-bit atomics)
+                        dirs[(b * ny + ky) * nx + kx] = dirs[(b * ny + ky) * nx + kx] | ti.u16(1 << k)
     for q in range(n_ct):
         t = changed_tiles[b, q]
         ty = t // tnx

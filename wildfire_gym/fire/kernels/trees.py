@@ -14,6 +14,7 @@ from .common import (
     INF,
     TILE,
     U8,
+    U16,
     U32,
     U64,
     _mark_stale,
@@ -70,6 +71,7 @@ def _resolve_tree(
     tw: ti.f32,
     cell_m: ti.f32,
     scorch_fraction: ti.f32,
+    mark_dirs: ti.template(),
 ):
     """Crown state of tree ``n`` whose cell burned by ``t_window``; embers from the ones that torch.
 
@@ -81,7 +83,10 @@ def _resolve_tree(
     (:func:`~wildfire_gym.fire.spotting.ember_ignites`; the draws depend only on the member's seed,
     the tree id and the ember index). ``spotted[b]`` is set when an ember
     lowered an ignition time to at most ``tw`` (the window must then be relaxed again);
-    ``stale`` marks the landing cell's tile for relaxation.
+    ``stale`` marks the landing cell's tile for relaxation; with ``mark_dirs`` (the serial
+    schedule, one member per thread: a plain read-modify-write of the 16-bit mask) the landing
+    cell's ``dirs`` asks for its ignition candidate (the batched schedule relaxes every
+    candidate and leaves ``dirs`` alone).
     """
     ny, nx = arrival.shape[1], arrival.shape[2]
     tny, tnx = tile_min.shape[1], tile_min.shape[2]
@@ -119,7 +124,8 @@ def _resolve_tree(
                                 ti.atomic_min(ignition[b, jy, jx], t_land)
                                 ti.atomic_min(tile_min[b, jy // TILE, jx // TILE], t_land)
                                 _mark_stale(b, jy, jx, stale, tny, tnx)
-                                dirs[(b * ny + jy) * nx + jx] |= IGNITION_MASK
+                                if ti.static(mark_dirs):
+                                    dirs[(b * ny + jy) * nx + jx] = dirs[(b * ny + jy) * nx + jx] | ti.u16(IGNITION_MASK)
                                 if t_land <= tw:
                                     spotted[b] = 1
             elif _flame_length(intensity[b, cy, cx]) >= scorch_fraction * tree_cbh[b, n]:
@@ -145,7 +151,7 @@ def resolve_trees(
     spotted: I32,
     tile_min: F32,
     stale: U64,
-    dirs: I32,
+    dirs: U16,
     fin: I32,
     t_window: F32,
     cell_m: ti.f32,
@@ -157,7 +163,7 @@ def resolve_trees(
         if fin[b] != 0:
             _resolve_tree(b, n, arrival, ignition, slow_a, intensity, crown_active, spot_prob,
                           tree_cell, tree_xy, tree_cbh, tree_i0, tree_state, tree_time, spot_par,
-                          spot_seed, spotted, tile_min, stale, dirs, t_window[b], cell_m, scorch_fraction)
+                          spot_seed, spotted, tile_min, stale, dirs, t_window[b], cell_m, scorch_fraction, False)
 
 @ti.kernel
 def unresolve_trees(tree_state: U8, tree_time: F32, redo: I32, t_final: F32):
