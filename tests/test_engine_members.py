@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_engine import CELL, N, fields, setup
+from test_engine import CELL, N, fields, ignition_cells, random_params, setup
 
 from wildfire_gym.errors import ScenarioError
 from wildfire_gym.fire.engine import FireSim
@@ -157,3 +157,91 @@ def test_band_housekeeping_visits_the_front_not_the_grid() -> None:
         sim.advance(1.0 + 6.0 * k)
     per_step = (int(sim.cells_touched()[0]) - t0) / 10
     assert 0 < per_step < 0.05 * n * n
+
+
+def _param_dict(seed: int, uniform: bool) -> dict[str, object]:
+    p = random_params(seed)
+    if uniform:
+        return {"ros_head_m_s": 0.35, "head_dir_deg": 30.0 + seed, "lb": 1.8, "intensity_per_ros_kj_m2": 1500.0,
+                "residence_s": 45.0}
+    return {"ros_head_m_s": p["ros"], "head_dir_deg": p["head"], "lb": p["lb"], "intensity_per_ros_kj_m2": p["hw"],
+            "residence_s": np.full((N, N), 45.0)}
+
+
+def _ignitions(members: list[int]) -> tuple[list[int], list[float], list[float], list[float | None], list[float]]:
+    rows = [(b, (iy + 0.5) * CELL, (ix + 0.5) * CELL, t, r) for b in members
+            for (iy, ix, t), r in zip(ignition_cells(b), (0.0, 2.5 * CELL), strict=True)]
+    return tuple(list(col) for col in zip(*rows, strict=True))  # type: ignore[return-value]
+
+
+def _start_step_by_step(sim: FireSim, members: list[int], params: list[dict], probs: list[float]) -> np.ndarray:
+    sim.reset_members(members)
+    sim.set_member_params(members, params)
+    k = len(members)
+    sim.set_spotting_many(members, [20] * k, [40.0] * k, [20.0] * k, [90.0] * k, [15.0] * k, [10.0] * k,
+                          [7] * k, probs, [500.0] * k)
+    return sim.ignite_many(*_ignitions(members))
+
+
+@pytest.mark.parametrize("batch", [6, 20])
+def test_restart_in_one_launch_equals_the_steps_it_fuses(batch: int) -> None:
+    """``restart_members`` (reset, parameters, ember probabilities and ignitions in one launch) gives
+    the same bytes as the calls it replaces, for uniform and per-cell parameters mixed in one call
+    (in a batch of 20, more members with grids than one staging chunk holds), here and after an
+    advance; only the restarted members' cells are visited."""
+    members = list(range(1, batch))
+    params = [_param_dict(b, uniform=b % 3 == 0) for b in members]
+    probs = [0.25 + 0.5 * (b % 2) for b in members]
+    sims = [FireSim((N, N), CELL, batch=batch, n_trees=16) for _ in range(2)]
+    for sim in sims:
+        for b in range(batch):
+            setup(sim, b, seed=200 + b, trees=True)
+            sim.set_spotting(b, n_embers=20, distance_mean_m=40.0, distance_sd_m=20.0, direction_deg=90.0,
+                             lateral_spread_deg=15.0, delay_s=10.0, seed=7, ignition_prob=0.5,
+                             max_distance_m=500.0)
+        sim.advance(50.0)
+    a, b_ = sims
+    steps = _start_step_by_step(a, members, params, probs)
+    before = b_.cells_touched()
+    fused = b_.restart_members(members, params, ignition_prob=probs, ignitions=_ignitions(members))
+    touched = b_.cells_touched() - before
+    assert touched[0] == 0 and (touched[1:] == N * N).all()
+    np.testing.assert_array_equal(fused, steps)
+    assert (fused > 0).all() and fused.max() > 1  # the radius ignitions cover several cells
+    for t in (None, 140.0):
+        if t is not None:
+            a.advance(t)
+            b_.advance(t)
+        for b in range(batch):
+            sa, sb = a.export(b), b_.export(b)
+            assert sa.keys() == sb.keys()
+            for key in sa:
+                assert np.asarray(sa[key]).tobytes() == np.asarray(sb[key]).tobytes(), (b, key, t)
+    assert np.isfinite(a.snapshot(1).arrival_time_s).sum() > 20
+
+
+def test_restart_checks_everything_before_changing_anything() -> None:
+    sim = FireSim((N, N), CELL, batch=3, n_trees=16)
+    for b in range(3):
+        setup(sim, b, seed=300 + b, trees=True)
+    sim.advance(60.0)
+    before = [sim.export(b) for b in range(3)]
+    good = [_param_dict(1, uniform=True), _param_dict(2, uniform=False)]
+    bad_calls = [
+        (dict(ignitions=([0], [10.0], [10.0], [None], [0.0])), "ignitions"),  # member 0 is not restarted
+        (dict(ignitions=([1], [N * CELL + 1.0], [10.0], [None], [0.0])), "x_m"),
+        (dict(ignitions=([1], [10.0], [10.0], [-5.0], [0.0])), "t_s"),
+        (dict(ignition_prob=[0.5, 1.5]), "ignition_prob"),
+    ]
+    for kwargs, field in bad_calls:
+        with pytest.raises(ScenarioError, match=field):
+            sim.restart_members([1, 2], good, **kwargs)
+    with pytest.raises(ScenarioError, match="lb"):
+        sim.restart_members([1, 2], [good[0], {**good[1], "lb": np.full((N, N), 0.5)}])
+    with pytest.raises(ScenarioError, match="distinct"):
+        sim.restart_members([1, 1], good)
+    for b in range(3):
+        after = sim.export(b)
+        for key in after:
+            assert np.asarray(after[key]).tobytes() == np.asarray(before[b][key]).tobytes(), (b, key)
+    assert sim.times_s.tolist() == [60.0, 60.0, 60.0]

@@ -393,6 +393,114 @@ class FireSim:
         for b0, b1 in _runs_of(members):
             self._reset_range(b0, b1)
 
+    def restart_members(self, members: Sequence[int], params: Sequence[dict[str, object]],
+                        ignition_prob: Sequence[float] | None = None,
+                        ignitions: tuple[Sequence[int], Sequence[float], Sequence[float],
+                                         Sequence[float | None] | None, Sequence[float] | None] | None = None,
+                        ) -> np.ndarray:
+        """Members ``members`` started afresh in one kernel launch
+        (:func:`kernels.members.restart_members`): back to time 0 with no fire (as
+        :meth:`reset_members`), the spread parameters ``params[k]`` (as :meth:`set_member_params`),
+        the ember ignition probability ``ignition_prob[k]`` on their burnable cells (as
+        :meth:`set_spotting_many` sets it; ``None``: left as it is) and the ignitions
+        ``ignitions = (member, x_m, y_m, t_s, radius_m)`` of those members (as :meth:`ignite_many`,
+        ``t_s`` from 0). The same bytes as those calls one after the other, for a fixed cost of one
+        launch instead of five (a reset in an environment or an ensemble). Everything is checked
+        before anything changes. Returns the cells each ignition covers. Work: the members' cells
+        and trees, and the ignitions' boxes."""
+        bs = [self._check_b(b) for b in members]
+        n = len(bs)
+        if len(params) != n:
+            raise ScenarioError("params", f"{n} parameter sets (one per member)", len(params))
+        if len(set(bs)) != n:
+            raise ScenarioError("members", "distinct member indices", bs)
+        if n == 0:
+            return np.zeros(0, np.int64)
+        scalar = [all(np.ndim(p.get(k, 0.0)) == 0 for k in self._PARAM_KEYS) for p in params]
+        if n > self._chunk and not all(scalar):  # per-cell grids: staged a chunk of members at a time
+            return self._restart_chunked(bs, params, ignition_prob, ignitions)
+        pos = {b: k for k, b in enumerate(bs)}
+        if ignitions is not None:
+            ig_b, x_m, y_m, t_s, radius_m = ignitions
+            for b in ig_b:
+                if int(b) not in pos:
+                    raise ScenarioError("ignitions", f"ignitions of the members restarted {bs}", int(b))
+            ig_b, table = self._ignition_table(ig_b, x_m, y_m, t_s, radius_m, np.zeros(self.batch))
+        else:
+            ig_b, table = np.zeros(0, np.int32), np.zeros((0, 4), np.float32)
+        n_ign = int(ig_b.size)
+        m = max(n, n_ign)
+        ints = np.zeros((m, 4), np.int32)  # member, mode, an ignition's member row, cells it covers
+        reals = np.zeros((m, KM.RESTART_REALS), np.float32)
+        ints[:n, 0] = bs
+        ints[:n, 1] = np.where(scalar, 1, 2)
+        ints[:n_ign, 2] = [pos[int(b)] for b in ig_b]
+        reals[:n_ign, 8:12] = table
+        vmax = np.zeros(n, np.float64)
+        uni = [k for k in range(n) if scalar[k]]
+        if uni:
+            rows, v = self._uniform_rows([params[k] for k in uni])
+            reals[uni, :7], vmax[uni] = rows, v
+        ny, nx = self.shape
+        grid_k = [k for k in range(n) if not scalar[k]]
+        shape = (n, ny, nx) if grid_k else (1, 1, 1)  # kernels take arrays with elements
+        src = np.zeros((shape[0], 6, *shape[1:]), np.float32)
+        src_active = np.zeros(shape, np.uint8)
+        kept = self._vmax.copy()
+        try:
+            for k in grid_k:
+                *grids, active = self._member_grid_values(bs[k], params[k])
+                src[k] = grids
+                src_active[k] = active
+                vmax[k] = self._vmax[bs[k]]
+        finally:
+            self._vmax[:] = kept  # set below, once everything is checked
+        with_spot = int(ignition_prob is not None and self.n_trees > 0)  # no trees: no per-cell grid
+        if ignition_prob is not None:
+            p = np.asarray(ignition_prob, np.float64).ravel()
+            if p.size != n or not np.all((p >= 0) & (p <= 1)):
+                raise ScenarioError("ignition_prob", f"{n} probabilities in [0, 1] (one per member)", p.tolist())
+            reals[:n, 7] = p
+        sel = np.asarray(bs)
+        self._times[sel] = 0.0
+        self._t_min_h[sel] = -np.inf
+        self._t_min.from_numpy(self._t_min_h)
+        self._vmax[sel] = vmax
+        self._fresh[sel] = True
+        self._fresh[np.asarray(ig_b, np.int64)] = False
+        self._dirty[sel] = True
+        KM.restart_members(n, n_ign, with_spot, self.cell_m, ints, reals, src, src_active, self.spot_prob,
+                           self.arrival, *self._ray, self.ignition, self.ros, self.intensity, self.burn_state,
+                           self.slow_a, self.slow_bx, self.slow_by, self.ros_head, self.intensity_per_ros,
+                           self.residence, self.crown_active, self.tree_state, self.tree_time, self.tree_frac,
+                           self._stats, self._touched)
+        return ints[:n_ign, 3].astype(np.int64)
+
+    def _restart_chunked(self, bs: list[int], params: Sequence[dict[str, object]],
+                         ignition_prob: Sequence[float] | None, ignitions: tuple | None) -> np.ndarray:
+        """:meth:`restart_members` of ``UPLOAD_CHUNK`` members at a time, so that the staged grids
+        stay one chunk's size; ignitions and probabilities are checked for all of them first."""
+        n = len(bs)
+        if ignition_prob is not None and len(ignition_prob) != n:
+            raise ScenarioError("ignition_prob", f"{n} probabilities in [0, 1] (one per member)", len(ignition_prob))
+        ig = ([], [], [], None, None) if ignitions is None else ignitions
+        ig_b = [int(b) for b in ig[0]]
+        members = set(bs)
+        for b in ig_b:
+            if b not in members:
+                raise ScenarioError("ignitions", f"ignitions of the members restarted {bs}", b)
+        self._ignition_table(ig_b, ig[1], ig[2], ig[3], ig[4], np.zeros(self.batch))
+        counts = np.zeros(len(ig_b), np.int64)
+        for c0 in range(0, n, self._chunk):
+            chunk = bs[c0:c0 + self._chunk]
+            inside = set(chunk)
+            rows = [j for j, b in enumerate(ig_b) if b in inside]
+            sub = tuple([seq[j] for j in rows] if seq is not None else None for seq in ig)
+            counts[rows] = self.restart_members(
+                chunk, params[c0:c0 + self._chunk],
+                None if ignition_prob is None else ignition_prob[c0:c0 + self._chunk], sub)
+        return counts
+
     def _refresh_members(self, b0: int, b1: int) -> None:
         """Burn states and tiles of members ``b0..b1-1`` recomputed from their cells (after an
         upload, an ignition, a reset or a load: anything outside the windows)."""
@@ -576,8 +684,24 @@ class FireSim:
         uni = [(b, p) for b, p, s in zip(range(b0, b1), params, scalar, strict=True) if s]
         if not uni:
             return
-        col = {k: np.array([float(p.get(k, 0.0)) for _, p in uni]) for k in self._PARAM_KEYS[:6]}
-        col["crown_active_ros_m_s"] = np.array([float(p.get("crown_active_ros_m_s", np.inf)) for _, p in uni])
+        n = b1 - b0
+        vals = np.zeros((self._chunk, 7), np.float32)
+        sel = np.zeros(self._chunk, np.int32)
+        idx = np.array([b - b0 for b, _ in uni])
+        vals[idx], self._vmax[idx + b0] = self._uniform_rows([p for _, p in uni])
+        sel[idx] = 1
+        vals_d = self._tmp(ti.f32, (self._chunk, 7), "vals")
+        sel_d = self._tmp(ti.i32, (self._chunk,), "chunk_sel")
+        vals_d.from_numpy(vals)
+        sel_d.from_numpy(sel)
+        KM.fill_member_params(b0, n, sel_d, vals_d, *self._new_slow, self.ros_head, self.intensity_per_ros,
+                              self.residence, self.crown_active)
+
+    def _uniform_rows(self, params: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray]:
+        """Spatially uniform parameter sets as the engine stores them: rows (A, Bx, By, head rate,
+        H w, residence, crown active), float64 [n, 7], and the head rates [n] (``_vmax``)."""
+        col = {k: np.array([float(p.get(k, 0.0)) for p in params]) for k in self._PARAM_KEYS[:6]}
+        col["crown_active_ros_m_s"] = np.array([float(p.get("crown_active_ros_m_s", np.inf)) for p in params])
         for k in self._PARAM_KEYS:
             if not np.all(np.isfinite(col[k]) | (k == "crown_active_ros_m_s")):
                 raise ScenarioError(k, "finite values", "NaN or inf")
@@ -587,20 +711,10 @@ class FireSim:
         active = (cr >= col["crown_active_ros_m_s"]) & (cr > 0.0) & (v > 0.0)
         v = np.where(active, np.maximum(v, cr), v)
         a, bx, by = slowness_coefficients(v, col["head_dir_deg"], col["lb"])
-        n = b1 - b0
-        vals = np.zeros((self._chunk, 7), np.float32)
-        sel = np.zeros(self._chunk, np.int32)
-        idx = np.array([b - b0 for b, _ in uni])
-        vals[idx] = np.stack([a, bx, by, np.where(v > 0, v, 0.0), col["intensity_per_ros_kj_m2"],
-                              col["residence_s"], active.astype(np.float64)], axis=1)
-        sel[idx] = 1
-        self._vmax[idx + b0] = np.where(v > 0, v, 0.0)
-        vals_d = self._tmp(ti.f32, (self._chunk, 7), "vals")
-        sel_d = self._tmp(ti.i32, (self._chunk,), "chunk_sel")
-        vals_d.from_numpy(vals)
-        sel_d.from_numpy(sel)
-        KM.fill_member_params(b0, n, sel_d, vals_d, *self._new_slow, self.ros_head, self.intensity_per_ros,
-                              self.residence, self.crown_active)
+        v = np.where(v > 0, v, 0.0)
+        rows = np.stack([a, bx, by, v, col["intensity_per_ros_kj_m2"], col["residence_s"],
+                         active.astype(np.float64)], axis=1)
+        return rows, v
 
     @staticmethod
     def _check_params(lbv: np.ndarray, hw: np.ndarray, res: np.ndarray) -> None:
@@ -741,9 +855,11 @@ class FireSim:
     def set_spotting_many(self, members: Sequence[int], n_embers: Sequence[int], distance_mean_m: Sequence[float],
                           distance_sd_m: Sequence[float], direction_deg: Sequence[float],
                           lateral_spread_deg: Sequence[float], delay_s: Sequence[float], seed: Sequence[int],
-                          ignition_prob: Sequence[float], max_distance_m: Sequence[float]) -> None:
+                          ignition_prob: Sequence[float], max_distance_m: Sequence[float],
+                          cells: bool = True) -> None:
         """:meth:`set_spotting` for several members (one probability per member, on its burnable
-        cells), with one upload for all of them."""
+        cells), with one upload for all of them; with ``cells=False`` the probabilities are checked
+        but left for :meth:`restart_members` to put on the cells."""
         bs = [self._check_b(b) for b in members]
         if not bs:
             return
@@ -760,7 +876,7 @@ class FireSim:
             prob[b] = p
         self._spot_par.from_numpy(self._spot_par_h)
         self._spot_seed.from_numpy(self._spot_seed_h)
-        if self.n_trees == 0:  # only torching trees read the cells' probabilities: none here
+        if self.n_trees == 0 or not cells:  # only torching trees read the cells' probabilities
             return
         sel_d = self._tmp(ti.i32, (self.batch,), "sel")
         sel_d.from_numpy(sel)
@@ -875,29 +991,12 @@ class FireSim:
         """Several ignitions in one launch: ignition ``k`` of member ``members[k]`` at ``(x_m[k], y_m[k])``
         (m), at ``t_s[k]`` (default: the member's clock), of radius ``radius_m[k]`` (default 0).
         Work: the cells each ignition covers. Returns the cells ignited by each."""
-        bs = np.asarray([self._check_b(b) for b in members], np.int32)
+        bs, table = self._ignition_table(members, x_m, y_m, t_s, radius_m, self._times)
         n = bs.size
-        xs, ys = np.asarray(x_m, np.float64).ravel(), np.asarray(y_m, np.float64).ravel()
-        ts = np.array([self._times[b] if t_s is None or t_s[k] is None else float(t_s[k])  # type: ignore[index]
-                       for k, b in enumerate(bs)], np.float64)
-        rs = np.zeros(n) if radius_m is None else np.asarray(radius_m, np.float64).ravel()
-        if not (xs.size == ys.size == ts.size == rs.size == n):
-            raise ScenarioError("ignitions", f"{n} x, y, t and radius values (one per ignition)",
-                                (xs.size, ys.size, ts.size, rs.size))
-        ny, nx = self.shape
-        w, h = nx * self.cell_m, ny * self.cell_m
-        for k in range(n):
-            now = float(self._times[bs[k]])
-            if not (ts[k] >= now and math.isfinite(ts[k])):
-                raise ScenarioError("t_s", f"an ignition time >= the member's current time {now} s", ts[k])
-            if not (0 <= xs[k] < w and 0 <= ys[k] < h):
-                raise ScenarioError("x_m, y_m", f"a point inside [0, {w}) x [0, {h}) m", (xs[k], ys[k]))
-            if not (rs[k] >= 0 and math.isfinite(rs[k])):
-                raise ScenarioError("radius_m", "a finite radius >= 0 in metres", rs[k])
         if n == 0:
             return np.zeros(0, np.int64)
         ign = self._tmp(ti.f32, (n, 4), "ign")
-        ign.from_numpy(np.stack([xs, ys, ts, rs], axis=1).astype(np.float32))
+        ign.from_numpy(table)
         mem = self._tmp(ti.i32, (n,), "ign_b")
         mem.from_numpy(bs)
         cnt = self._tmp(ti.i32, (n,), "ign_n")
@@ -907,6 +1006,32 @@ class FireSim:
                            self.slow_a, self.residence, self.burn_state, cnt)
         self._dirty[bs] = True
         return cnt.to_numpy().astype(np.int64)
+
+    def _ignition_table(self, members: Sequence[int], x_m: Sequence[float], y_m: Sequence[float],
+                        t_s: Sequence[float | None] | None, radius_m: Sequence[float] | None,
+                        clocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Checked ignitions: member indices int32 [n] and rows (x_m, y_m, t_s, radius_m) float32
+        [n, 4], a missing time being the member's clock ``clocks[b]`` (no time before it)."""
+        bs = np.asarray([self._check_b(b) for b in members], np.int32)
+        n = bs.size
+        xs, ys = np.asarray(x_m, np.float64).ravel(), np.asarray(y_m, np.float64).ravel()
+        ts = np.array([clocks[b] if t_s is None or t_s[k] is None else float(t_s[k])  # type: ignore[index]
+                       for k, b in enumerate(bs)], np.float64)
+        rs = np.zeros(n) if radius_m is None else np.asarray(radius_m, np.float64).ravel()
+        if not (xs.size == ys.size == ts.size == rs.size == n):
+            raise ScenarioError("ignitions", f"{n} x, y, t and radius values (one per ignition)",
+                                (xs.size, ys.size, ts.size, rs.size))
+        ny, nx = self.shape
+        w, h = nx * self.cell_m, ny * self.cell_m
+        for k in range(n):
+            now = float(clocks[bs[k]])
+            if not (ts[k] >= now and math.isfinite(ts[k])):
+                raise ScenarioError("t_s", f"an ignition time >= the member's current time {now} s", ts[k])
+            if not (0 <= xs[k] < w and 0 <= ys[k] < h):
+                raise ScenarioError("x_m, y_m", f"a point inside [0, {w}) x [0, {h}) m", (xs[k], ys[k]))
+            if not (rs[k] >= 0 and math.isfinite(rs[k])):
+                raise ScenarioError("radius_m", "a finite radius >= 0 in metres", rs[k])
+        return bs, np.stack([xs, ys, ts, rs], axis=1).astype(np.float32).reshape(n, 4)
 
     # ---------------------------------------------------------------- stepping
     def step(self, dt_s: float | Sequence[float] | np.ndarray) -> None:

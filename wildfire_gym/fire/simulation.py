@@ -274,18 +274,19 @@ class FireSimulation:
                             weather_table=WeatherTable.from_run(run))
 
     def _start_all(self, members: Sequence[int] | range) -> None:
-        """Lines laid at t = 0, parameters, trees, spotting and ignitions of fresh members."""
+        """Members starting afresh at time 0: lines laid at t = 0, parameters, trees, spotting and
+        ignitions, their engine state replaced in one launch (:meth:`FireSim.restart_members`)."""
         members = list(members)
         for b in members:
             m = self._members[b]
             for iv in m.run.interventions:
                 if iv.t_s <= 0 and iv.kind in ("fireline", "wetline", "retardant"):
-                    self._edit(b, iv, upload=False)
-        self._refresh(members, trees=True)
+                    self._edit(b, iv, upload=False, now_s=0.0)
+        params, probs = self._refresh(members, trees=True, restart=True)
         igs = [(b, ig) for b in members for ig in self._members[b].run.ignitions]
-        if igs:
-            self.engine.ignite_many([b for b, _ in igs], [ig.x_m for _, ig in igs], [ig.y_m for _, ig in igs],
-                                    [ig.t_s for _, ig in igs], [ig.radius_m for _, ig in igs])
+        self.engine.restart_members(members, params, ignition_prob=probs, ignitions=(
+            [b for b, _ in igs], [ig.x_m for _, ig in igs], [ig.y_m for _, ig in igs], [ig.t_s for _, ig in igs],
+            [ig.radius_m for _, ig in igs]))
         for b in members:
             self._update_next_event(b)
 
@@ -542,15 +543,21 @@ class FireSimulation:
         m.params_t = now
         return idx, grids
 
-    def _refresh(self, members: Sequence[int], trees: bool = False) -> None:
+    def _refresh(self, members: Sequence[int], trees: bool = False, restart: bool = False,
+                 ) -> tuple[list[dict[str, np.ndarray]], list[float]]:
         """Recompute and upload the parameters (and spotting; trees with ``trees``) of ``members``,
-        each at its own clock, from one vectorised pass."""
+        each at its own clock, from one vectorised pass. With ``restart`` the members start afresh at
+        time 0 and their parameters and ember probabilities are returned for
+        :meth:`FireSim.restart_members` instead of uploaded (the flight parameters are set)."""
         members = list(members)
         if not members:
-            return
+            return [], []
         times = self.engine.times_s
+        if restart:
+            times[members] = 0.0
         params = self._evaluate([self._member_inputs(b, float(times[b])) for b in members], scalars=True)
-        self.engine.set_member_params(members, params)
+        if not restart:
+            self.engine.set_member_params(members, params)
         whole = len(members) == self.batch  # one transfer for the batch, else member rows only
         for b, p in zip(members, params, strict=True):
             if trees:
@@ -559,7 +566,7 @@ class FireSimulation:
             self._members[b].params = {k: p[k] for k in self._KEPT_FIELDS if k in p}
         if trees and whole:
             self.engine.upload_trees()
-        self._upload_spotting(members)
+        return params, self._upload_spotting(members, times, cells=not restart)
 
     def _upload_trees(self, b: int, upload: bool = True) -> None:
         m = self._members[b]
@@ -591,13 +598,17 @@ class FireSimulation:
             m.torch = (ALBINI_SPECIES.get(dominant, "ponderosa_pine"), dbh_m, height, cover_h)
         return m.torch
 
-    def _upload_spotting(self, members: Sequence[int]) -> None:
-        """Ember flight and ignition probability of ``members`` from their weather (one upload)."""
+    def _upload_spotting(self, members: Sequence[int], times: np.ndarray | None = None,
+                         cells: bool = True) -> list[float]:
+        """Ember flight and ignition probability of ``members`` from their weather at ``times[b]``
+        (default: their clocks), one upload; the probabilities go to the cells with ``cells``.
+        Returns the probabilities."""
         rows = []
+        times = self.engine.times_s if times is None else times
         for b in members:
             m = self._members[b]
             cfg = m.run.spotting
-            weather = m.weather or m.weather_table.at(float(self.engine.times_s[b]))
+            weather = m.weather or m.weather_table.at(float(times[b]))
             t = m.land.trees
             on = self.spotting and cfg.enabled and self.crown_fire and len(t) > 0
             n_embers = cfg.embers_per_tree if on else 0
@@ -623,7 +634,8 @@ class FireSimulation:
                          cfg.delay_s, m.run.seed, prob, dmax))
         if rows:
             cols = list(zip(*rows, strict=True))
-            self.engine.set_spotting_many(*cols)
+            self.engine.set_spotting_many(*cols, cells=cells)
+        return [row[8] for row in rows]
 
     def _drift_step_s(self, b: int) -> float | None:
         """Longest interval between parameter updates of member ``b`` while its moisture drifts, s."""
@@ -722,12 +734,13 @@ class FireSimulation:
         """A new codes array for every edit: derived rasters are cached by the array's identity."""
         m.codes = m.codes.copy()
 
-    def _edit(self, b: int, iv: Intervention, upload: bool) -> np.ndarray:
-        """The state change of an intervention on member ``b`` (uploaded to the engine with ``upload``)."""
+    def _edit(self, b: int, iv: Intervention, upload: bool, now_s: float | None = None) -> np.ndarray:
+        """The state change of an intervention on member ``b`` at ``now_s`` (default: its clock),
+        uploaded to the engine with ``upload``."""
         m = self._members[b]
         m.torch = None
         land = m.land
-        iv = dataclasses.replace(iv, t_s=float(self.engine.times_s[b]))
+        iv = dataclasses.replace(iv, t_s=float(self.engine.times_s[b]) if now_s is None else float(now_s))
         trees_changed = False
         mask = np.zeros(self.shape, bool)
         if iv.kind == "thinning":
@@ -849,7 +862,6 @@ class FireSimulation:
             raise ScenarioError("landscape", f"a landscape of the batch's grid {self.shape} at {self.cell_m} m",
                                 (land.shape, land.cell_m))
         self._members[b] = self._new_state(land, run if run is not None else m.run, b)
-        self.engine.reset_member(b)
         self._start_all([b])
 
     def reset_many(self, items: Sequence[tuple[int, Run | None, Landscape | None]]) -> None:
@@ -873,7 +885,6 @@ class FireSimulation:
         for b, land, run in fresh:
             self._members[b] = self._new_state(land, run, b)
         members = [b for b, _, _ in fresh]
-        self.engine.reset_members(members)
         self._start_all(members)
 
     def export(self, b: int) -> MemberState:

@@ -352,6 +352,42 @@ def range_in(dst: ANY, src: ANY, start: ti.i32):
         dst[start + i] = src[i]
 
 
+@ti.func
+def _ignite(k: ti.i32, ign: ti.template(), c0: ti.template(), b: ti.i32, now: ti.f32, cell_m: ti.f32,
+            ray: ti.template(), ignition: ti.template(), slow_a: ti.template(), residence: ti.template(),
+            burn_state: ti.template()) -> ti.i32:
+    """Ignition ``ign[k, c0:c0 + 4] = (x_m, y_m, t_s, radius_m)`` of member ``b`` whose clock is ``now``: the
+    burnable cell holding the point and every burnable cell whose centre lies within the radius,
+    at ``t_s`` (at once, with its burn state, if ``t_s`` is not after ``now``). Work: the cells of
+    its bounding box. Returns the cells it covers."""
+    arrival = ti.static(ray[0])
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    x, y, t, r = ign[k, c0], ign[k, c0 + 1], ign[k, c0 + 2], ign[k, c0 + 3]
+    px = ti.min(ti.max(ti.i32(ti.floor(x / cell_m)), 0), nx - 1)
+    py = ti.min(ti.max(ti.i32(ti.floor(y / cell_m)), 0), ny - 1)
+    x0 = ti.max(ti.i32(ti.floor((x - r) / cell_m)), 0)
+    x1 = ti.min(ti.i32(ti.floor((x + r) / cell_m)), nx - 1)
+    y0 = ti.max(ti.i32(ti.floor((y - r) / cell_m)), 0)
+    y1 = ti.min(ti.i32(ti.floor((y + r) / cell_m)), ny - 1)
+    n = 0
+    for iy in range(ti.min(y0, py), ti.max(y1, py) + 1):
+        for ix in range(ti.min(x0, px), ti.max(x1, px) + 1):
+            dx = (ix + 0.5) * cell_m - x
+            dy = (iy + 0.5) * cell_m - y
+            inside = (dx * dx + dy * dy <= r * r) or (ix == px and iy == py)
+            if inside and slow_a[b, iy, ix] < INF:
+                n += 1
+                if t < ignition[b, iy, ix]:
+                    ignition[b, iy, ix] = t
+                if t <= now and t < arrival[b, iy, ix]:
+                    _set_ray(b, iy, ix, _own_ray(iy, ix, t, t), ray)
+                    st = _BURNED
+                    if now < t + residence[b, iy, ix]:
+                        st = _BURNING
+                    burn_state[b, iy, ix] = ti.u8(st)
+    return n
+
+
 @ti.kernel
 def apply_ignitions(
     ign: F32,
@@ -371,40 +407,107 @@ def apply_ignitions(
     burn_state: U8,
     count: I32,
 ):
-    """Ignitions ``ign[k] = (x_m, y_m, t_s, radius_m)`` of members ``member[k]``: the burnable cell
-    holding the point and every burnable cell whose centre lies within the radius, at ``t_s`` (at
-    once, with its burn state, if ``t_s`` is not after the member's clock). Work: the cells of each
-    ignition's bounding box. Serial, so overlapping ignitions apply in order."""
+    """Ignitions ``ign[k]`` of members ``member[k]`` at their clocks ``t_member`` (see
+    :func:`_ignite`). Serial, so overlapping ignitions apply in order."""
     ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
-    ny, nx = arrival.shape[1], arrival.shape[2]
     ti.loop_config(serialize=True)
     for k in range(member.shape[0]):
         b = member[k]
-        x, y, t, r = ign[k, 0], ign[k, 1], ign[k, 2], ign[k, 3]
-        now = t_member[b]
-        px = ti.min(ti.max(ti.i32(ti.floor(x / cell_m)), 0), nx - 1)
-        py = ti.min(ti.max(ti.i32(ti.floor(y / cell_m)), 0), ny - 1)
-        x0 = ti.max(ti.i32(ti.floor((x - r) / cell_m)), 0)
-        x1 = ti.min(ti.i32(ti.floor((x + r) / cell_m)), nx - 1)
-        y0 = ti.max(ti.i32(ti.floor((y - r) / cell_m)), 0)
-        y1 = ti.min(ti.i32(ti.floor((y + r) / cell_m)), ny - 1)
-        n = 0
-        for iy in range(ti.min(y0, py), ti.max(y1, py) + 1):
-            for ix in range(ti.min(x0, px), ti.max(x1, px) + 1):
-                dx = (ix + 0.5) * cell_m - x
-                dy = (iy + 0.5) * cell_m - y
-                inside = (dx * dx + dy * dy <= r * r) or (ix == px and iy == py)
-                if inside and slow_a[b, iy, ix] < INF:
-                    n += 1
-                    if t < ignition[b, iy, ix]:
-                        ignition[b, iy, ix] = t
-                    if t <= now and t < arrival[b, iy, ix]:
-                        _set_ray(b, iy, ix, _own_ray(iy, ix, t, t), ray)
-                        st = _BURNED
-                        if now < t + residence[b, iy, ix]:
-                            st = _BURNING
-                        burn_state[b, iy, ix] = ti.u8(st)
-        count[k] = n
+        count[k] = _ignite(k, ign, 0, b, t_member[b], cell_m, ray, ignition, slow_a, residence, burn_state)
+
+
+RESTART_REALS = 12
+"""Columns of :func:`restart_members`' ``reals`` table: the member's parameter row (A, Bx, By,
+head rate, H w, residence, crown active), its ember probability, an ignition (x_m, y_m, t_s,
+radius_m)."""
+
+
+@ti.kernel
+def restart_members(
+    n: ti.i32,
+    n_ign: ti.i32,
+    with_spot: ti.i32,
+    cell_m: ti.f32,
+    ints: I32,
+    reals: F32,
+    src: F32,
+    src_active: U8,
+    spot_prob: F32,
+    arrival: F32,
+    origin: I32,
+    t_origin: F32,
+    s_l: F32,
+    s_a: F32,
+    s_bx: F32,
+    s_by: F32,
+    ignition: F32,
+    ros: F32,
+    intensity: F32,
+    burn_state: U8,
+    slow_a: F32,
+    slow_bx: F32,
+    slow_by: F32,
+    ros_head: F32,
+    intensity_per_ros: F32,
+    residence: F32,
+    crown_active: U8,
+    tree_state: U8,
+    tree_time: F32,
+    tree_frac: F32,
+    stats: I32,
+    touched: I32,
+):
+    """Members ``ints[k, 0]`` (``k < n``) started afresh in one launch, the same bytes as
+    :func:`reset_member`, :func:`fill_member_params` or :func:`member_rows_in`,
+    :func:`install_fresh`, :func:`fill_spot_prob` and :func:`apply_ignitions` one after the other:
+    no fire, every ray its own cell, every tree unburnt; the parameter row ``reals[k, 0:7]`` in
+    every cell where ``ints[k, 1] == 1``, or the grids ``src[k, 0:6]`` and ``src_active[k]`` where
+    it is 2, installed at once (nothing burns, so nothing to re-anchor); burn states from them at
+    time 0; with ``with_spot`` the ember probability ``reals[k, 7]`` on the burnable cells; then the
+    ignitions ``reals[j, 8:12]`` (``j < n_ign``) of member ``ints[ints[j, 2], 0]`` in order
+    (:func:`_ignite` at time 0), ``ints[j, 3]`` the cells each covers. Few arguments, because
+    Taichi's launch costs about 10 microseconds per argument. Work: the members' cells and trees,
+    and the ignitions' boxes."""
+    ray = ti.static((arrival, origin, t_origin, s_l, s_a, s_bx, s_by))
+    ny, nx = arrival.shape[1], arrival.shape[2]
+    for k, iy, ix in ti.ndrange(n, ny, nx):
+        b = ints[k, 0]
+        a, bx, by = reals[k, 0], reals[k, 1], reals[k, 2]
+        v, hw, res, act = reals[k, 3], reals[k, 4], reals[k, 5], ti.u8(reals[k, 6])
+        if ints[k, 1] == 2:
+            a, bx, by = src[k, 0, iy, ix], src[k, 1, iy, ix], src[k, 2, iy, ix]
+            v, hw, res, act = src[k, 3, iy, ix], src[k, 4, iy, ix], src[k, 5, iy, ix], src_active[k, iy, ix]
+        _set_ray(b, iy, ix, _own_ray(iy, ix, INF, INF), ray)
+        ignition[b, iy, ix] = INF
+        ros[b, iy, ix] = 0.0
+        intensity[b, iy, ix] = 0.0
+        slow_a[b, iy, ix] = a
+        slow_bx[b, iy, ix] = bx
+        slow_by[b, iy, ix] = by
+        ros_head[b, iy, ix] = v
+        intensity_per_ros[b, iy, ix] = hw
+        residence[b, iy, ix] = res
+        crown_active[b, iy, ix] = act
+        burn_state[b, iy, ix] = _burn_state_at(b, iy, ix, arrival, slow_a, residence, 0.0)
+        if with_spot != 0:
+            p = 0.0
+            if a < INF:
+                p = reals[k, 7]
+            spot_prob[b, iy, ix] = p
+    for k, i in ti.ndrange(n, tree_state.shape[1]):
+        b = ints[k, 0]
+        tree_state[b, i] = ti.u8(_T_UNBURNT)
+        tree_time[b, i] = INF
+        tree_frac[b, i] = 1.0
+    for k in range(n):
+        b = ints[k, 0]
+        for j in range(stats.shape[1]):
+            stats[b, j] = 0
+        touched[b] += ny * nx
+    ti.loop_config(serialize=True)
+    for j in range(n_ign):
+        ints[j, 3] = _ignite(j, reals, 8, ints[ints[j, 2], 0], 0.0, cell_m, ray, ignition, slow_a, residence,
+                             burn_state)
 
 
 @ti.kernel
