@@ -16,7 +16,10 @@ kernels across processes, so a later process compiles less). Reported per batch 
 
 * ``setup_s``: ``FireSimulation(members)`` from a built landscape (parameters, trees, ignitions);
 * ``member_steps_per_s``: ``B * steps / wall time`` of the stepping loop (median of repeats);
-* ``reset_one_ms``: ``sim.reset(b, run)`` of one member (median over members);
+* ``reset_one_ms``: ``sim.reset(b, run)`` of one member (median over members), a new run each
+  time (its parameters evaluated, its engine state replaced in one launch);
+* ``reset_fixed_ms``: the same on a batch of 16^2 members (256 cells each: the cost that does not
+  grow with the member's cells), and ``reset_per_cell_ns``, the difference over the cells;
 * ``bytes_per_cell``: peak RSS growth from before the simulation was made, over ``B * cells``;
 * cells burned per second of the stepping loop, and the load average.
 
@@ -112,6 +115,16 @@ def one(batch: int, args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.perf_counter()
         sim.reset(i % batch, r)
         resets.append(time.perf_counter() - t0)
+    small_grid = 16
+    small_land = _landscape(small_grid, args.cell)
+    small = FireSimulation([Member(small_land, r) for r in _runs(small_land, batch, 3, small_grid, args.cell)],
+                           arch=args.arch)
+    fixed = []
+    for i, r in enumerate(_runs(small_land, 48, 5, small_grid, args.cell)):
+        t0 = time.perf_counter()
+        small.reset(i % batch, r)
+        fixed.append(time.perf_counter() - t0)
+    fixed = fixed[8:]  # after the first few (caches)
     cells = batch * args.grid * args.grid
     loop = statistics.median(loops)
     return {
@@ -125,6 +138,9 @@ def one(batch: int, args: argparse.Namespace) -> dict[str, Any]:
         "cells_burned": burned,
         "cells_burned_per_s": round(burned / loop, 1),
         "reset_one_ms": round(1e3 * statistics.median(resets), 3),
+        "reset_fixed_ms": round(1e3 * statistics.median(fixed), 3),
+        "reset_per_cell_ns": round(1e9 * (statistics.median(resets) - statistics.median(fixed))
+                                   / (args.grid**2 - small_grid**2), 1),
         "peak_rss_growth_mib": round(peak - rss0, 1),
         "bytes_per_cell": round((peak - rss0) * 2**20 / cells, 1),
         "loadavg": os.getloadavg()[0],
