@@ -13,7 +13,9 @@ fuel, refraction where parameters change), relaxed by Jacobi sweeps over a narro
 and its numpy reference.
 
 Members: every member has its own clock; :meth:`FireSim.advance` takes one time or one per
-member, and a member already there costs nothing. :meth:`FireSim.reset_member`,
+member, and a member already there costs nothing. :meth:`FireSim.restart_members` starts
+members afresh (reset, parameters, ember probabilities, ignitions) in one launch;
+:meth:`FireSim.reset_member`,
 :meth:`FireSim.export` / :meth:`FireSim.load` (a member's whole state, into any slot or
 another engine of the same grid), :meth:`FireSim.snapshot`, ignitions and uploads touch only
 the members given (kernels of :mod:`~wildfire_gym.fire.kernels.members` over member ranges;
@@ -62,7 +64,8 @@ foliage and fine branches as ``exp(-(t - t_ignite)/crown_burnout_s)``; BURNT onc
 
 Spotting: each tree that starts torching throws ``n_embers`` embers; distance is
 lognormal (mean and standard deviation in metres given by the caller), direction the
-caller's downwind compass direction plus a normal angular spread; an ember landing on a
+caller's downwind compass direction plus a uniform deviation within the caller's lateral
+spread; an ember landing on a
 burnable, not yet burned cell ignites it ``delay_s`` after the torching with the caller's
 per-cell probability. Random numbers are a hash of (scenario seed, tree id, ember index,
 stream), so draws depend neither on the batch composition nor on the time stepping.
