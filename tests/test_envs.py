@@ -95,6 +95,22 @@ def test_seeding_reproduces_an_episode_exactly():
     assert a[0].tobytes() != c[0].tobytes()
 
 
+def test_episodes_draw_every_landscape_of_a_pool_of_stands():
+    """A slot may reset onto any landscape of the pool: the batch's tree capacity is the pool's
+    largest stand, not the first draw's (which crashed a reset onto a denser landscape)."""
+    cfg = EpisodeConfig(grid_cells=32, n_landscapes=4, ignition_distance_m=(300.0, 450.0), n_houses=4,
+                        trees_per_ha=40.0)
+    env = FirelineEnv(episode=cfg, max_episode_steps=2)
+    counts = [len(land.trees) for land in env.core.pool]
+    assert len(set(counts)) > 1 and min(counts) > 0  # stands of different sizes
+    drawn = set()
+    for seed in range(16):
+        env.reset(seed=seed)
+        drawn.add(env.core.episodes[0].landscape_index)
+    assert drawn == {0, 1, 2, 3}  # the first draw is not the largest stand
+    assert env.core.sim.n_tree_slots == max(counts)
+
+
 def test_invalid_actions_and_arguments_raise_named_errors():
     env = FirelineEnv(episode=SMALL, resources=("type1_crew",))
     env.reset(seed=0)

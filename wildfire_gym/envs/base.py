@@ -131,7 +131,9 @@ class WildfireBatch:
         self.reached_blocks = np.zeros((B, self.COARSE, self.COARSE), np.uint16)
         self.duration_s = self.step_s * self.max_episode_steps  # the runs' nominal duration
         first = [draw_episode(self.cfg, self.pool, np.random.default_rng(b), self.duration_s) for b in range(B)]
-        self.sim = FireSimulation([Member(self.pool[e.landscape_index], e.run) for e in first], arch=arch)
+        # capacity for the pool's largest stand: a slot may later reset with any landscape of the pool
+        self.sim = FireSimulation([Member(self.pool[e.landscape_index], e.run) for e in first], arch=arch,
+                                  tree_slots=max(len(land.trees) for land in self.pool))
         self._started = np.zeros(B, bool)
 
     # ------------------------------------------------------------------ hooks

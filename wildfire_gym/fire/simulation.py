@@ -217,7 +217,9 @@ class FireSimulation:
     """
 
     def __init__(self, members: Landscape | Member | Sequence[Landscape | Member], arch: str | None = None,
-                 spotting: bool = True, crown_fire: bool = True) -> None:
+                 spotting: bool = True, crown_fire: bool = True, tree_slots: int | None = None) -> None:
+        """``tree_slots``: the batch's tree capacity, the most trees a member may have when it is
+        reset with another landscape (default and least: the most trees of ``members``)."""
         from .engine import FireSim
 
         items = as_members(members)
@@ -234,7 +236,10 @@ class FireSimulation:
         self._tables: dict[tuple, FuelBedTable] = {}
         self._static_cache: dict[tuple, dict] = {}
         # tree capacity: the most trees of a member (0 without trees: no per-cell ember grid)
-        self.n_tree_slots = max(len(m.landscape.trees) for m in items)
+        most = max(len(m.landscape.trees) for m in items)
+        if tree_slots is not None and not (isinstance(tree_slots, (int, np.integer)) and tree_slots >= most):
+            raise ScenarioError("tree_slots", f"an integer >= {most} (the most trees of a member)", tree_slots)
+        self.n_tree_slots = most if tree_slots is None else int(tree_slots)
         self._members: list[_MemberState] = [self._new_state(m.landscape, m.resolved_run(), i)
                                              for i, m in enumerate(items)]
         self.engine = FireSim(shape, cell, batch=self.batch, n_trees=self.n_tree_slots, arch=arch)
