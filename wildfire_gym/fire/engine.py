@@ -214,7 +214,11 @@ class FireSim:
         crown_burnout_s: float = DEFAULT_CROWN_BURNOUT_S,
         scorch_fraction: float = DEFAULT_SCORCH_FRACTION,
         schedule: str | None = None,
+        _restart_all: bool = False,
     ) -> None:
+        """``_restart_all`` (for :class:`~wildfire_gym.fire.simulation.FireSimulation`): the caller
+        calls :meth:`restart_members` for every member before anything else, which writes every
+        per-cell array, so the initial fill and reset passes are skipped."""
         if len(shape) != 2 or min(int(shape[0]), int(shape[1])) < 1 or max(shape) > MAX_GRID_SIDE:
             raise ScenarioError("shape", f"(ny, nx) with 1 <= ny, nx <= {MAX_GRID_SIDE}", shape)
         if not (cell_m > 0 and math.isfinite(cell_m)):
@@ -342,15 +346,17 @@ class FireSim:
         # scratch for single-scenario copies
         self._scratch: dict[tuple, object] = {}
 
+        self._spot_par.fill(0.0)
+        self._spot_seed.fill(0)
+        self._upload_trees()
+        if _restart_all:
+            return
         for arr in (self.slow_a,):
             arr.fill(np.inf)
         for arr in (self.slow_bx, self.slow_by, self.ros_head, self.intensity_per_ros, self.residence,
                     self.spot_prob):
             arr.fill(0.0)
         self.crown_active.fill(0)
-        self._spot_par.fill(0.0)
-        self._spot_seed.fill(0)
-        self._upload_trees()
         self.reset()
 
     # ------------------------------------------------------------------ state

@@ -242,7 +242,8 @@ class FireSimulation:
         self.n_tree_slots = most if tree_slots is None else int(tree_slots)
         self._members: list[_MemberState] = [self._new_state(m.landscape, m.resolved_run(), i)
                                              for i, m in enumerate(items)]
-        self.engine = FireSim(shape, cell, batch=self.batch, n_trees=self.n_tree_slots, arch=arch)
+        self.engine = FireSim(shape, cell, batch=self.batch, n_trees=self.n_tree_slots, arch=arch,
+                              _restart_all=True)  # _start_all restarts every member at once
         self._next_evt = np.full(self.batch, np.inf)
         self._start_all(range(self.batch))
 

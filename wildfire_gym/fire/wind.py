@@ -86,7 +86,10 @@ def wind_adjustment_factor(
         & (f >= SHELTERED_CROWN_FILL_MIN)
         & (h_ft >= SHELTERED_CANOPY_HEIGHT_MIN_FT)
     )
-    return np.where(sheltered, sheltered_waf(canopy_height_m, f), unsheltered_waf(fuel_depth_m))
+    open_waf = unsheltered_waf(fuel_depth_m)
+    if not np.any(sheltered):  # no canopy shelters the fuel (a treeless landscape): no sheltered term
+        return open_waf
+    return np.where(sheltered, sheltered_waf(canopy_height_m, f), open_waf)
 
 
 def wind_20ft_from_10m(wind_10m_mps: ArrayLike) -> np.ndarray:
