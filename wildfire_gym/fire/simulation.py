@@ -342,18 +342,25 @@ class FireSimulation:
         st = self._static_cache.get(key)
         if st is None:
             canopy = stand_canopy(land.canopy, self.cell_m)
-            crown_ratio = np.where(canopy.height_m > 0, np.clip(
-                (canopy.height_m - canopy.base_height_m) / np.maximum(canopy.height_m, 1e-6), 0, 1), 0.0)
-            depth_m = np.asarray(ft_to_m(np.asarray(m.table.depth_ft)[m.table.rows(m.codes)]))
-            slope_frac = np.tan(np.deg2rad(land.slope_deg.astype(np.float64)))
-            burnable = np.asarray(m.table.burnable)[m.table.rows(m.codes)]
-            fields = (m.codes, depth_m, canopy.cover, canopy.height_m, crown_ratio, slope_frac, land.aspect_deg,
-                      canopy.bulk_density_kg_m3, canopy.base_height_m)
+            codes, slope_deg = m.codes, land.slope_deg
+            uniform = all(_is_constant(a) for a in (codes, canopy.cover, canopy.height_m, canopy.base_height_m,
+                                                    canopy.bulk_density_kg_m3, slope_deg, land.aspect_deg))
+            if uniform:  # every derived raster is one value: evaluate one cell (a million-cell plane: ~50 ms)
+                codes, slope_deg = codes[:1, :1], slope_deg[:1, :1]
+                cover, height, base = canopy.cover[:1, :1], canopy.height_m[:1, :1], canopy.base_height_m[:1, :1]
+            else:
+                cover, height, base = canopy.cover, canopy.height_m, canopy.base_height_m
+            crown_ratio = np.where(height > 0, np.clip((height - base) / np.maximum(height, 1e-6), 0, 1), 0.0)
+            depth_m = np.asarray(ft_to_m(np.asarray(m.table.depth_ft)[m.table.rows(codes)]))
+            slope_frac = np.tan(np.deg2rad(slope_deg.astype(np.float64)))
+            burnable = np.asarray(m.table.burnable)[m.table.rows(codes)]
             # the wind adjustment factor depends on the landscape only: midflame = WAF x 20-ft wind
-            waf = wind_adjustment_factor(np.maximum(depth_m, 0.01), canopy.cover, canopy.height_m, crown_ratio)
+            waf = wind_adjustment_factor(np.maximum(depth_m, 0.01), cover, height, crown_ratio)
+            if uniform:
+                crown_ratio, depth_m, slope_frac, burnable, waf = (
+                    np.broadcast_to(a, self.shape) for a in (crown_ratio, depth_m, slope_frac, burnable, waf))
             st = {"key": key, "canopy": canopy, "crown_ratio": crown_ratio, "depth_m": depth_m, "waf": waf,
-                  "slope_frac": slope_frac, "burnable": burnable,
-                  "uniform": all(_is_constant(a) for a in fields),
+                  "slope_frac": slope_frac, "burnable": burnable, "uniform": uniform,
                   "has_canopy": bool(canopy.bulk_density_kg_m3.any()),
                   "refs": (land.canopy, m.codes, land.slope_deg, land.aspect_deg)}  # keep ids alive
             if len(self._static_cache) > 4 * self.batch + 16:
