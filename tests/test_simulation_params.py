@@ -41,6 +41,47 @@ def test_uniform_shortcut_equals_per_cell_rothermel():
     np.testing.assert_allclose(p["lb"], ref.length_to_breadth, rtol=1e-6)
 
 
+def _mosaic(**terrain):
+    sc = scenario_from_dict({
+        "terrain": {"size_m": [900, 600], "cell_m": 10, **terrain},
+        "fuel": {"patches": {"GR2": 0.4, "SH5": 0.3, "TL8": 0.2, "NB9": 0.1}, "patch_scale_m": 80},
+        "vegetation": {"trees_per_ha": 0},
+        "weather": {"wind_speed_mps": 5.0, "wind_height": "20ft", "wind_from_deg": 250},
+        "ignitions": [{"x_m": 450, "y_m": 300}], "duration_s": 60,
+    })
+    return build_world(sc)
+
+
+@pytest.mark.parametrize("terrain", [{"kind": "plane"}, {"kind": "fractal", "relief_m": 30.0}])
+def test_a_fuel_mosaic_evaluated_once_per_fuel_equals_every_cell(terrain, monkeypatch):
+    """On flat ground every input but the fuel code is uniform: each fuel is evaluated once and
+    scattered, bit for bit what the cell-by-cell pass gives; on terrain the slope varies within a
+    fuel and every cell is evaluated."""
+    from wildfire_gym.fire import simulation
+
+    land = _mosaic(**terrain)
+    assert len(np.unique(land.fuel_code)) >= 3
+    calls = []
+    real = FireSimulation._parameters
+
+    def counting(self, table, cells, moisture, with_canopy):
+        calls.append(cells["code"].size)
+        return real(self, table, cells, moisture, with_canopy)
+
+    monkeypatch.setattr(FireSimulation, "_parameters", counting)
+    fast = FireSimulation(land).spread_params(0, 0.0)
+    monkeypatch.setattr(simulation, "DISTINCT_ROWS_MIN_CELLS", 10**9)
+    slow = FireSimulation(land).spread_params(0, 0.0)
+    n = land.shape[0] * land.shape[1]
+    if terrain["kind"] == "plane":
+        assert calls[0] == len(np.unique(land.fuel_code)) and calls[-1] == n
+    else:
+        assert calls[0] == n
+    assert fast.keys() == slow.keys()
+    for k in fast:
+        assert np.asarray(fast[k]).tobytes() == np.asarray(slow[k]).tobytes(), k
+
+
 def test_horizontal_projection_factor_reference_values():
     # along the contour nothing changes; straight upslope or downslope the map rate is R cos(theta)
     assert horizontal_projection_factor(np.tan(np.deg2rad(30.0)), 180.0, 90.0) == 1.0

@@ -114,6 +114,41 @@ def _is_constant(a: np.ndarray) -> bool:
     return a.size == 0 or bool(a.min() == a.max())
 
 
+DISTINCT_ROWS_MIN_CELLS = 4096
+"""Parameter passes over fewer cells are evaluated cell by cell (finding the distinct cells would
+cost more than it saves)."""
+
+
+def _rows_by_fuel(cells: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where the per-cell inputs of a parameter pass are the same in every cell of a fuel code (a
+    fuel mosaic on flat ground under one wind: every input but the code and what follows from it
+    is constant), one representative cell per code and each cell's code index: the pass is
+    elementwise, so evaluating the representatives and scattering gives every cell its own
+    values. None when some input varies within a code, or when there are too few cells or too
+    many codes for it to pay."""
+    codes = np.asarray(cells["code"])
+    n = codes.size
+    if n < DISTINCT_ROWS_MIN_CELLS:
+        return None
+    c = codes.astype(np.int64)
+    lo = int(c.min())
+    span = int(c.max()) - lo + 1
+    if span > n:
+        return None
+    present = np.zeros(span, bool)
+    present[c - lo] = True
+    k = int(present.sum())
+    if 8 * k > n:
+        return None
+    inv = (np.cumsum(present) - 1)[c - lo]
+    rep = np.empty(k, np.int64)
+    rep[inv] = np.arange(n)  # a representative cell of each code (the last one)
+    for key, v in cells.items():
+        if key != "code" and np.ndim(v) and np.size(v) == n and not np.array_equal(v, np.asarray(v)[rep][inv]):
+            return None
+    return rep, inv
+
+
 def horizontal_projection_factor(slope_frac: np.ndarray | float, aspect_deg: np.ndarray | float,
                                  direction_deg: np.ndarray | float) -> np.ndarray:
     """Map distance per unit of ground distance for spread in compass ``direction_deg`` (-).
@@ -437,7 +472,15 @@ class FireSimulation:
                 m = self._members[first["b"]].run.moisture
                 moisture = FuelMoisture(d1h=cat["d1h"], d10h=cat["d10h"], d100h=cat["d100h"],
                                         live_herb=m.live_herb, live_woody=m.live_woody)
-            par = self._parameters(first["table"], cat, moisture, any(inputs[i]["has_canopy"] for i in idx))
+            canopy = any(inputs[i]["has_canopy"] for i in idx)
+            rows = _rows_by_fuel(cat) if first["moisture"] is not None else None
+            if rows is None:
+                par = self._parameters(first["table"], cat, moisture, canopy)
+            else:  # a mosaic of few fuels on otherwise uniform inputs: each distinct cell once
+                rep, inv = rows
+                n_all = cat["code"].size
+                few = {k: (v[rep] if np.ndim(v) and np.size(v) == n_all else v) for k, v in cat.items()}
+                par = {k: v[inv] for k, v in self._parameters(first["table"], few, moisture, canopy).items()}
             start = 0
             for i in idx:
                 n = inputs[i]["n"]
