@@ -183,3 +183,26 @@ def test_active_crown_cells_carry_the_canopy_fuel_in_their_intensity():
     expected = np.where(active, surface + load * CANOPY_HEAT_CONTENT_KJ_KG, surface)
     np.testing.assert_allclose(p["intensity_per_ros_kj_m2"], expected, rtol=1e-12)
     assert (load[active] > 0).all()
+
+
+def test_a_parameter_pass_on_several_threads_equals_one_thread(monkeypatch):
+    """Chunks of an elementwise pass on threads give the bits of one pass (terrain: every cell differs)."""
+    from wildfire_gym.fire import simulation
+
+    land = _mosaic(kind="fractal", relief_m=30.0)
+    monkeypatch.setenv("WILDFIRE_GYM_THREADS", "1")
+    one = FireSimulation(land).spread_params(0, 0.0)
+    monkeypatch.setattr(simulation, "PARALLEL_MIN_CELLS", 1000)
+    monkeypatch.setenv("WILDFIRE_GYM_THREADS", "3")
+    chunks = []
+    real = FireSimulation._parameters
+
+    def counting(self, table, cells, moisture, with_canopy):
+        chunks.append(cells["code"].size)
+        return real(self, table, cells, moisture, with_canopy)
+
+    monkeypatch.setattr(FireSimulation, "_parameters", counting)
+    many = FireSimulation(land).spread_params(0, 0.0)
+    assert len(chunks) >= 6 and sum(chunks) == 2 * land.shape[0] * land.shape[1]
+    for k in one:
+        assert np.asarray(one[k]).tobytes() == np.asarray(many[k]).tobytes(), k

@@ -2,7 +2,7 @@
 
 ========================  ===============================================================
 ``WILDFIRE_GYM_ARCH``     Taichi backend: ``cpu`` or ``cuda`` (unset or empty: CUDA when present)
-``WILDFIRE_GYM_THREADS``  CPU threads Taichi uses: an integer 1..4096 (unset: all cores)
+``WILDFIRE_GYM_THREADS``  CPU threads Taichi and the spread-parameter pass use: an integer 1..4096 (unset: all cores)
 ``WILDFIRE_GYM_ASSETS``   folder holding ``scenarios/``, ``fuels/`` and ``vegetation/``
 ``WILDFIRE_GYM_ALLOW_LARGE``  ``1``/true/yes skips the memory check; ``0``/false/no keeps it
 ``PYOPENGL_PLATFORM``     headless OpenGL for rendering: ``egl`` or ``osmesa``

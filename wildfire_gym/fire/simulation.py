@@ -28,11 +28,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._env import env_threads
 from ..errors import ScenarioError
 from ..scenario import Intervention, Scenario
 from ..units import ft_to_m
@@ -113,6 +116,9 @@ def _is_constant(a: np.ndarray) -> bool:
     a = np.asarray(a)
     return a.size == 0 or bool(a.min() == a.max())
 
+
+PARALLEL_MIN_CELLS = 32768
+"""Cells per thread below which a parameter pass runs on one thread."""
 
 DISTINCT_ROWS_MIN_CELLS = 4096
 """Parameter passes over fewer cells are evaluated cell by cell (finding the distinct cells would
@@ -475,7 +481,7 @@ class FireSimulation:
             canopy = any(inputs[i]["has_canopy"] for i in idx)
             rows = _rows_by_fuel(cat) if first["moisture"] is not None else None
             if rows is None:
-                par = self._parameters(first["table"], cat, moisture, canopy)
+                par = self._parameters_split(first["table"], cat, moisture, canopy)
             else:  # a mosaic of few fuels on otherwise uniform inputs: each distinct cell once
                 rep, inv = rows
                 n_all = cat["code"].size
@@ -494,6 +500,26 @@ class FireSimulation:
             else:
                 out.append({k: v.reshape(self.shape) for k, v in res.items()})
         return out
+
+    def _parameters_split(self, table: FuelBedTable, c: dict[str, np.ndarray], moisture: FuelMoisture,
+                          with_canopy: bool) -> dict[str, np.ndarray]:
+        """:meth:`_parameters` of many cells in chunks on several threads (numpy's loops release the
+        interpreter lock; the pass is elementwise, so the chunks give the same bits as one pass)."""
+        n = int(np.asarray(c["code"]).size)
+        threads = env_threads() or os.cpu_count() or 1
+        if threads < 2 or n < 2 * PARALLEL_MIN_CELLS or not np.ndim(moisture.d1h) == 0:
+            return self._parameters(table, c, moisture, with_canopy)
+        parts = min(2 * threads, n // PARALLEL_MIN_CELLS)
+        bounds = np.linspace(0, n, parts + 1).astype(np.int64)
+
+        def part(k: int) -> dict[str, np.ndarray]:
+            sl = slice(int(bounds[k]), int(bounds[k + 1]))
+            return self._parameters(table, {key: (v[sl] if np.ndim(v) and np.size(v) == n else v)
+                                            for key, v in c.items()}, moisture, with_canopy)
+
+        with ThreadPoolExecutor(max_workers=min(threads, parts)) as pool:
+            chunks = list(pool.map(part, range(parts)))
+        return {key: np.concatenate([ch[key] for ch in chunks]) for key in chunks[0]}
 
     def _parameters(self, table: FuelBedTable, c: dict[str, np.ndarray], moisture: FuelMoisture,
                     with_canopy: bool) -> dict[str, np.ndarray]:
