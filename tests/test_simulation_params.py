@@ -206,3 +206,16 @@ def test_a_parameter_pass_on_several_threads_equals_one_thread(monkeypatch):
     assert len(chunks) >= 6 and sum(chunks) == 2 * land.shape[0] * land.shape[1]
     for k in one:
         assert np.asarray(one[k]).tobytes() == np.asarray(many[k]).tobytes(), k
+
+
+def test_a_uniform_member_keeps_one_cell_of_inputs():
+    """A spatially uniform member's parameter inputs are one cell each, not views into copies of
+    whole rasters (256 members of 128^2 kept 60 MB alive that way)."""
+    land = _land()
+    sim = FireSimulation([land, land])
+    assert sim._static(0)["uniform"]
+    inp = sim._member_inputs(1, 0.0)
+    assert inp["uniform"] and inp["n"] == 1
+    for key, v in inp["cells"].items():
+        held = v if v.base is None else v.base
+        assert np.asarray(held).size == 1, key

@@ -420,7 +420,10 @@ class FireSimulation:
         sl: slice | np.ndarray = slice(0, 1) if uniform else (slice(None) if cells_idx is None else cells_idx)
 
         def cells(a: np.ndarray) -> np.ndarray:
-            return np.asarray(a).ravel()[sl]
+            a = np.asarray(a)
+            if uniform:  # one cell, copied (a broadcast raster would otherwise be expanded by ravel)
+                return a[(slice(0, 1),) * a.ndim].ravel().copy()
+            return a.ravel()[sl]
 
         moist = {"d1h": weather.d1h, "d10h": weather.d10h, "d100h": weather.d100h}
         wet_arrays = None
