@@ -245,3 +245,26 @@ def test_restart_checks_everything_before_changing_anything() -> None:
         for key in after:
             assert np.asarray(after[key]).tobytes() == np.asarray(before[b][key]).tobytes(), (b, key)
     assert sim.times_s.tolist() == [60.0, 60.0, 60.0]
+
+
+def test_a_chunked_restart_checks_every_member_before_the_first_chunk() -> None:
+    """More members with grids than a staging chunk holds: a bad parameter set in the last chunk
+    is refused before any member changes; an ignition on the grid's far edge is the last cell's."""
+    batch = 20
+    sim = FireSim((N, N), CELL, batch=batch, n_trees=16)
+    for b in range(batch):
+        setup(sim, b, seed=400 + b, trees=True)
+    sim.advance(40.0)
+    before = [sim.export(b) for b in range(batch)]
+    params = [_param_dict(b, uniform=False) for b in range(batch)]
+    params[19] = {**params[19], "lb": np.full((N, N), 0.5)}
+    with pytest.raises(ScenarioError, match="lb"):
+        sim.restart_members(list(range(batch)), params)
+    with pytest.raises(ScenarioError, match="ignition_prob"):
+        sim.restart_members(list(range(batch)), params[:19] + [params[0]], ignition_prob=[0.5] * 19 + [2.0])
+    for b in range(batch):
+        after = sim.export(b)
+        for key in after:
+            assert np.asarray(after[key]).tobytes() == np.asarray(before[b][key]).tobytes(), (b, key)
+    edge = sim.restart_members([3], [params[0]], ignitions=([3], [N * CELL], [N * CELL], [None], [0.0]))
+    assert edge.tolist() == [1] and np.isfinite(sim.snapshot(3).arrival_time_s[N - 1, N - 1])

@@ -377,6 +377,13 @@ def test_wind_adjustment_factor() -> None:
     assert float(midflame_wind_mps(3.0, "midflame")) == 3.0
     with pytest.raises(ScenarioError, match="height"):
         midflame_wind_mps(3.0, "2m")  # type: ignore[arg-type]
+    # the result has the shape of every input broadcast, sheltered or not
+    bare = np.zeros((3, 4))
+    assert wind_adjustment_factor(0.3048, bare, bare, bare).shape == (3, 4)
+    assert midflame_wind_mps(5.0, "20ft", 0.3048, bare).shape == (3, 4)
+    cover = np.where(np.arange(4) < 2, 0.5, 0.0) * np.ones((3, 1))
+    mixed = wind_adjustment_factor(np.full((3, 4), 0.3048), cover, np.full((3, 4), h_ft * 0.3048), 0.5)
+    assert mixed[0, 0] == pytest.approx(expect, rel=1e-12) and mixed[0, 3] == float(unsheltered_waf(0.3048))
 
 
 # ------------------------------------------------------------------------------ pyrothermel

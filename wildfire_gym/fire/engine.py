@@ -488,10 +488,20 @@ class FireSim:
     def _restart_chunked(self, bs: list[int], params: Sequence[dict[str, object]],
                          ignition_prob: Sequence[float] | None, ignitions: tuple | None) -> np.ndarray:
         """:meth:`restart_members` of ``UPLOAD_CHUNK`` members at a time, so that the staged grids
-        stay one chunk's size; ignitions and probabilities are checked for all of them first."""
+        stay one chunk's size; parameters, ignitions and probabilities are checked for all of them
+        before the first chunk starts."""
         n = len(bs)
-        if ignition_prob is not None and len(ignition_prob) != n:
-            raise ScenarioError("ignition_prob", f"{n} probabilities in [0, 1] (one per member)", len(ignition_prob))
+        if ignition_prob is not None:
+            p = np.asarray(ignition_prob, np.float64).ravel()
+            if p.size != n or not np.all((p >= 0) & (p <= 1)):
+                raise ScenarioError("ignition_prob", f"{n} probabilities in [0, 1] (one per member)", p.tolist())
+        for b, par in zip(bs, params, strict=True):
+            if all(np.ndim(par.get(k, 0.0)) == 0 for k in self._PARAM_KEYS):
+                self._uniform_rows([par])
+            else:
+                grids = {k: _as_batch(k, par[k], self.batch, self.shape, b)
+                         for k in self._PARAM_KEYS if par.get(k) is not None}
+                self._check_params(grids["lb"], grids["intensity_per_ros_kj_m2"], grids["residence_s"])
         ig = ([], [], [], None, None) if ignitions is None else ignitions
         ig_b = [int(b) for b in ig[0]]
         members = set(bs)
@@ -1036,8 +1046,8 @@ class FireSim:
             now = float(clocks[bs[k]])
             if not (ts[k] >= now and math.isfinite(ts[k])):
                 raise ScenarioError("t_s", f"an ignition time >= the member's current time {now} s", ts[k])
-            if not (0 <= xs[k] < w and 0 <= ys[k] < h):
-                raise ScenarioError("x_m, y_m", f"a point inside [0, {w}) x [0, {h}) m", (xs[k], ys[k]))
+            if not (0 <= xs[k] <= w and 0 <= ys[k] <= h):  # the far edges belong to the last cells
+                raise ScenarioError("x_m, y_m", f"a point inside [0, {w}] x [0, {h}] m", (xs[k], ys[k]))
             if not (rs[k] >= 0 and math.isfinite(rs[k])):
                 raise ScenarioError("radius_m", "a finite radius >= 0 in metres", rs[k])
         return bs, np.stack([xs, ys, ts, rs], axis=1).astype(np.float32).reshape(n, 4)

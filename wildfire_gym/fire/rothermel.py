@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
@@ -718,6 +719,9 @@ def _model_arrays(model: FuelModelLike) -> dict[str, np.ndarray | float | bool]:
 UNIFORM_MEMO_SIZE = 16
 """Moisture scenarios a :class:`FuelBedTable` remembers the fuel beds of (see ``uniform_beds``)."""
 
+_MEMO_LOCK = threading.Lock()
+"""Guards the tables' memos on a miss (a parameter pass may run on several threads)."""
+
 
 @dataclass(frozen=True)
 class FuelBedTable:
@@ -749,10 +753,13 @@ class FuelBedTable:
         key = (*(float(getattr(moisture, k)) for k in MOISTURE_FIELDS), wind_limit)
         hit = self._uniform_memo.get(key)
         if hit is None:
-            if len(self._uniform_memo) >= UNIFORM_MEMO_SIZE:
-                self._uniform_memo.pop(next(iter(self._uniform_memo)))
-            bed = self.bed(np.arange(self.codes.size), moisture)
-            hit = self._uniform_memo[key] = (bed, spread_coefficients(bed, wind_limit))
+            with _MEMO_LOCK:  # parameter passes run on several threads (FireSimulation._parameters_split)
+                hit = self._uniform_memo.get(key)
+                if hit is None:
+                    if len(self._uniform_memo) >= UNIFORM_MEMO_SIZE:
+                        self._uniform_memo.pop(next(iter(self._uniform_memo)))
+                    bed = self.bed(np.arange(self.codes.size), moisture)
+                    hit = self._uniform_memo[key] = (bed, spread_coefficients(bed, wind_limit))
         return hit
 
     @classmethod

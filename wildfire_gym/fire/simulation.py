@@ -329,11 +329,14 @@ class FireSimulation:
             for iv in m.run.interventions:
                 if iv.t_s <= 0 and iv.kind in ("fireline", "wetline", "retardant"):
                     self._edit(b, iv, upload=False, now_s=0.0)
-        params, probs = self._refresh(members, trees=True, restart=True)
+        params, spot = self._refresh(members, trees=True, restart=True)
         igs = [(b, ig) for b in members for ig in self._members[b].run.ignitions]
-        self.engine.restart_members(members, params, ignition_prob=probs, ignitions=(
+        # checks everything, then changes the engine: a bad ignition leaves the members as they were
+        self.engine.restart_members(members, params, ignition_prob=[row[8] for row in spot], ignitions=(
             [b for b, _ in igs], [ig.x_m for _, ig in igs], [ig.y_m for _, ig in igs], [ig.t_s for _, ig in igs],
             [ig.radius_m for _, ig in igs]))
+        self._upload_trees_of(members)
+        self.engine.set_spotting_many(*zip(*spot, strict=True), cells=False)  # the probabilities are on the cells
         for b in members:
             self._update_next_event(b)
 
@@ -629,11 +632,11 @@ class FireSimulation:
         return idx, grids
 
     def _refresh(self, members: Sequence[int], trees: bool = False, restart: bool = False,
-                 ) -> tuple[list[dict[str, np.ndarray]], list[float]]:
+                 ) -> tuple[list[dict[str, np.ndarray]], list[tuple]]:
         """Recompute and upload the parameters (and spotting; trees with ``trees``) of ``members``,
         each at its own clock, from one vectorised pass. With ``restart`` the members start afresh at
-        time 0 and their parameters and ember probabilities are returned for
-        :meth:`FireSim.restart_members` instead of uploaded (the flight parameters are set)."""
+        time 0 and nothing goes to the engine: their parameters and spotting rows are returned for
+        :meth:`_start_all` (which checks and installs everything in one launch first)."""
         members = list(members)
         if not members:
             return [], []
@@ -643,15 +646,23 @@ class FireSimulation:
         params = self._evaluate([self._member_inputs(b, float(times[b])) for b in members], scalars=True)
         if not restart:
             self.engine.set_member_params(members, params)
-        whole = len(members) == self.batch  # one transfer for the batch, else member rows only
         for b, p in zip(members, params, strict=True):
-            if trees:
-                self._upload_trees(b, upload=not whole)
             self._members[b].params_t = float(times[b])
             self._members[b].params = {k: p[k] for k in self._KEPT_FIELDS if k in p}
-        if trees and whole:
+        if restart:
+            return params, self._spotting_rows(members, times)
+        if trees:
+            self._upload_trees_of(members)
+        self._upload_spotting(members, times)
+        return params, []
+
+    def _upload_trees_of(self, members: list[int]) -> None:
+        """The trees of ``members`` to the engine (one transfer when they are the whole batch)."""
+        whole = len(members) == self.batch  # one transfer for the batch, else member rows only
+        for b in members:
+            self._upload_trees(b, upload=not whole)
+        if whole:
             self.engine.upload_trees()
-        return params, self._upload_spotting(members, times, cells=not restart)
 
     def _upload_trees(self, b: int, upload: bool = True) -> None:
         m = self._members[b]
@@ -684,10 +695,17 @@ class FireSimulation:
         return m.torch
 
     def _upload_spotting(self, members: Sequence[int], times: np.ndarray | None = None,
-                         cells: bool = True) -> list[float]:
+                         cells: bool = True) -> None:
         """Ember flight and ignition probability of ``members`` from their weather at ``times[b]``
-        (default: their clocks), one upload; the probabilities go to the cells with ``cells``.
-        Returns the probabilities."""
+        (default: their clocks), one upload; the probabilities go to the cells with ``cells``."""
+        rows = self._spotting_rows(members, times)
+        if rows:
+            self.engine.set_spotting_many(*zip(*rows, strict=True), cells=cells)
+
+    def _spotting_rows(self, members: Sequence[int], times: np.ndarray | None = None) -> list[tuple]:
+        """:meth:`FireSim.set_spotting_many`'s arguments for each member, as rows: (member, embers
+        per tree, mean and standard deviation of the distance m, direction deg, lateral spread deg,
+        delay s, seed, ignition probability, maximum distance m)."""
         rows = []
         times = self.engine.times_s if times is None else times
         for b in members:
@@ -717,10 +735,7 @@ class FireSimulation:
                 prob = float(ignition_probability(weather.d1h, m.run.weather.air_temperature_c))
             rows.append((b, n_embers, mean_m, sd_m, (weather.wind_from_deg + 180.0) % 360.0, cfg.lateral_spread_deg,
                          cfg.delay_s, m.run.seed, prob, dmax))
-        if rows:
-            cols = list(zip(*rows, strict=True))
-            self.engine.set_spotting_many(*cols, cells=cells)
-        return [row[8] for row in rows]
+        return rows
 
     def _drift_step_s(self, b: int) -> float | None:
         """Longest interval between parameter updates of member ``b`` while its moisture drifts, s."""
@@ -947,7 +962,11 @@ class FireSimulation:
             raise ScenarioError("landscape", f"a landscape of the batch's grid {self.shape} at {self.cell_m} m",
                                 (land.shape, land.cell_m))
         self._members[b] = self._new_state(land, run if run is not None else m.run, b)
-        self._start_all([b])
+        try:
+            self._start_all([b])
+        except Exception:
+            self._members[b] = m  # the engine is unchanged when the restart refuses its input
+            raise
 
     def reset_many(self, items: Sequence[tuple[int, Run | None, Landscape | None]]) -> None:
         """:meth:`reset` of several members, each ``(b, run, landscape)`` (``None``: as there), with
@@ -967,10 +986,16 @@ class FireSimulation:
                 raise ScenarioError("landscape", f"a landscape of the batch's grid {self.shape} at {self.cell_m} m",
                                     (land.shape, land.cell_m))
             fresh.append((b, land, run if run is not None else m.run))
+        before = {b: self._members[b] for b, _, _ in fresh}
         for b, land, run in fresh:
             self._members[b] = self._new_state(land, run, b)
         members = [b for b, _, _ in fresh]
-        self._start_all(members)
+        try:
+            self._start_all(members)
+        except Exception:
+            for b, m in before.items():  # the engine is unchanged when the restart refuses its input
+                self._members[b] = m
+            raise
 
     def export(self, b: int) -> MemberState:
         """Member ``b``'s whole state (engine and coupler): :meth:`load` continues it bit for bit in

@@ -88,7 +88,8 @@ def wind_adjustment_factor(
     )
     open_waf = unsheltered_waf(fuel_depth_m)
     if not np.any(sheltered):  # no canopy shelters the fuel (a treeless landscape): no sheltered term
-        return open_waf
+        shape = np.broadcast_shapes(np.shape(open_waf), np.shape(sheltered))
+        return open_waf if open_waf.shape == shape else np.array(np.broadcast_to(open_waf, shape))
     return np.where(sheltered, sheltered_waf(canopy_height_m, f), open_waf)
 
 
